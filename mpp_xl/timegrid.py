@@ -1,0 +1,71 @@
+"""The monthly time grid of a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .errors import MppError
+
+DAYS_PER_MONTH = 365.25 / 12  # a mean month: penalty accrual and waiting times are measured in these
+WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    """Calendar months ``start`` .. ``end`` inclusive (numpy ``datetime64[M]``)."""
+
+    start: np.datetime64
+    end: np.datetime64
+
+    @classmethod
+    def from_text(cls, start: str = "2022-01", end: str = "2030-12") -> "TimeGrid":
+        try:
+            first, last = np.datetime64(str(start)[:7], "M"), np.datetime64(str(end)[:7], "M")
+        except ValueError:
+            raise MppError(f"horizon: '{start}' .. '{end}' is not a pair of months (use YYYY-MM)") from None
+        if last < first:
+            raise MppError(f"horizon: end {last} is before start {first}")
+        if not np.datetime64("1990-01", "M") <= first <= last <= np.datetime64("2200-12", "M"):
+            raise MppError(f"horizon: {first} .. {last} lies outside 1990-01 .. 2200-12")
+        return cls(first, last)
+
+    @cached_property
+    def months(self) -> np.ndarray:
+        return np.arange(self.start, self.end + 1, dtype="datetime64[M]")
+
+    @property
+    def size(self) -> int:
+        return int(self.months.size)
+
+    @cached_property
+    def month_starts(self) -> np.ndarray:
+        return self.months.astype("datetime64[D]")
+
+    @cached_property
+    def month_ends(self) -> np.ndarray:
+        return (self.months + 1).astype("datetime64[D]") - 1
+
+    @cached_property
+    def years(self) -> np.ndarray:
+        return self.months.astype("datetime64[Y]").astype(int) + 1970
+
+    @cached_property
+    def calendar_month(self) -> np.ndarray:
+        """1..12 for each month of the grid."""
+        return (self.months.astype(int) % 12) + 1
+
+    @cached_property
+    def full_years(self) -> "TimeGrid":
+        """The grid widened to whole calendar years."""
+        return TimeGrid(self.start.astype("datetime64[Y]").astype("datetime64[M]"),
+                        (self.end.astype("datetime64[Y]") + 1).astype("datetime64[M]") - 1)
+
+    def index_of(self, date) -> float:
+        """Position of a date on the grid in months (0.0 = first day of the first month)."""
+        day = np.datetime64(date, "D")
+        month = day.astype("datetime64[M]")
+        into = (day - month.astype("datetime64[D]")).astype(int) / DAYS_PER_MONTH
+        return float((month - self.start).astype(int) + into)
