@@ -178,11 +178,12 @@ def _is_blank(cell) -> bool:
 
 
 def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decimal_comma: bool = False,
-                default_source: str | None = None, row_offset: int = 1) -> tuple[Assumption, ...]:
+                default_source: str | None = None, row_offset: int = 1,
+                row_numbers: Sequence[int] | None = None) -> tuple[Assumption, ...]:
     """Validate a whole table (header row first) and return its records, or raise one MppError.
 
     ``where`` names the table in messages (a file name or a sheet range); ``row_offset`` is the number of
-    the header row as the user sees it.
+    the header row as the user sees it; ``row_numbers`` (one per data row) overrides the numbering.
     """
     if not rows:
         raise MppError(f"{where}: the table is empty; expected the header {','.join(COLUMNS)}")
@@ -195,7 +196,7 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     col = {name: header.index(name) for name in COLUMNS}
     records = []
     for index, raw in enumerate(rows[1:], start=1):
-        row_no = row_offset + index
+        row_no = row_numbers[index - 1] if row_numbers is not None else row_offset + index
         cells = list(raw) + [None] * (len(header) - len(raw))
         if all(_is_blank(c) for c in cells):
             continue

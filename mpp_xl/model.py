@@ -1,0 +1,132 @@
+"""One run: every selected scenario through the chain, and every variant through the penalty engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .assumptions import SCENARIOS, AssumptionSet
+from .chain import METRIC_UNITS, ChainResult, run_chain
+from .errors import MppError, did_you_mean
+from .penalties import COUNTS, PenaltyRun, run_penalties
+from .timegrid import TimeGrid
+from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
+
+WINDOW = (2024, 2027)  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
+
+
+@dataclass
+class RunResult:
+    aset: AssumptionSet
+    grid: TimeGrid
+    scenarios: tuple[str, ...]
+    variants: dict[str, Variant]
+    chains: dict[tuple[str, str], ChainResult] = field(default_factory=dict)
+    penalties: dict[tuple[str, str], PenaltyRun] = field(default_factory=dict)
+
+    @property
+    def provenance(self) -> dict[str, str]:
+        return {"package_version": __version__, "assumption_set": self.aset.name, "assumptions_hash": self.aset.digest,
+                "horizon": f"{self.grid.start}..{self.grid.end}", "scenarios": ",".join(self.scenarios),
+                "variants": ",".join(self.variants)}
+
+    def chain(self, scenario: str, variant: str = BASE) -> ChainResult:
+        return self.chains.get((scenario, variant)) or self.chains[(scenario, BASE)]
+
+    def projection_frame(self) -> pd.DataFrame:
+        """Tidy monthly table: scenario, variant, metric, date (month end), value, unit."""
+        parts = []
+        dates = self.grid.month_ends.astype(str)
+        for (scenario, variant), chain in self.chains.items():
+            for metric, unit in METRIC_UNITS.items():
+                parts.append(pd.DataFrame({"scenario": scenario, "variant": variant, "metric": metric,
+                                           "date": dates, "value": chain.metrics[metric], "unit": unit}))
+        return pd.concat(parts, ignore_index=True)
+
+    def penalty_monthly_frame(self) -> pd.DataFrame:
+        """Monthly penalties per scenario, variant, track and component (EUR) and counts (cases)."""
+        rows = []
+        dates = self.grid.month_ends.astype(str)
+        for (scenario, variant), run in self.penalties.items():
+            for track, tp in run.tracks.items():
+                frame = pd.DataFrame({"scenario": scenario, "variant": variant, "track": track, "date": dates,
+                                      "amount_eur": tp.total, **{f"{k}_eur": v for k, v in tp.amounts.items()},
+                                      **tp.counts})
+                rows.append(frame)
+        return pd.concat(rows, ignore_index=True)
+
+    def penalty_frame(self) -> pd.DataFrame:
+        """The penalties.csv contract: one row per scenario, variant, year and track (asylum, nareis, total)."""
+        monthly = self.penalty_monthly_frame()
+        monthly["year"] = monthly["date"].str[:4].astype(int)
+        value_cols = ["amount_eur", *COUNTS]
+        yearly = monthly.groupby(["scenario", "variant", "year", "track"], sort=False)[value_cols].sum().reset_index()
+        total = yearly.groupby(["scenario", "variant", "year"], sort=False)[value_cols].sum().reset_index()
+        total["track"] = "total"
+        table = pd.concat([yearly, total], ignore_index=True)
+        base = table[table["variant"] == BASE].set_index(["scenario", "year", "track"])["amount_eur"]
+        keys = pd.MultiIndex.from_frame(table[["scenario", "year", "track"]])
+        table["delta_vs_base_eur"] = table["amount_eur"].to_numpy() - base.reindex(keys).to_numpy()
+        order = {"asylum": 0, "nareis": 1, "total": 2}
+        table["_v"] = table["variant"].map({v: i for i, v in enumerate(self.variants)})
+        table["_s"] = table["scenario"].map({s: i for i, s in enumerate(self.scenarios)})
+        table["_t"] = table["track"].map(order)
+        table = table.sort_values(["_s", "_v", "year", "_t"]).drop(columns=["_s", "_v", "_t"])
+        return table[["scenario", "variant", "year", "track", "amount_eur", "delta_vs_base_eur", *COUNTS]] \
+            .reset_index(drop=True)
+
+    def window_totals(self) -> pd.DataFrame:
+        """Scenario x variant: total penalties (all tracks) in 2024-2027 and the delta against base (EUR)."""
+        table = self.penalty_frame()
+        inside = table[(table["track"] == "total") & table["year"].between(*WINDOW)]
+        return inside.groupby(["scenario", "variant"], sort=False)[["amount_eur", "delta_vs_base_eur"]].sum() \
+            .reset_index()
+
+
+def select_variants(names, available: dict[str, Variant]) -> dict[str, Variant]:
+    """The requested variants in order, with ``base`` always first (deltas are against it)."""
+    chosen = [BASE]
+    for name in names or NAMED_VARIANTS:
+        if name not in available:
+            raise MppError(f"unknown variant '{name}'{did_you_mean(name, available)}; "
+                           f"available: {', '.join(available)}")
+        if name not in chosen:
+            chosen.append(name)
+    return {name: available[name] for name in chosen}
+
+
+def select_scenarios(names) -> tuple[str, ...]:
+    out = []
+    for name in names or SCENARIOS:
+        if name not in SCENARIOS:
+            raise MppError(f"unknown scenario '{name}'{did_you_mean(name, SCENARIOS)}; use min, medio or max")
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None, variants=None,
+              available: dict[str, Variant] | None = None) -> RunResult:
+    """Run the chain per scenario and the penalty engine per scenario and variant."""
+    grid = grid or TimeGrid.from_text()
+    available = available or default_variants(aset.registry)
+    result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available))
+    for scenario in result.scenarios:
+        base_chain = run_chain(aset, scenario, grid)
+        result.chains[(scenario, BASE)] = base_chain
+        for name, variant in result.variants.items():
+            variant_set = aset.with_layer(f"variant {name}", variant.records)
+            chain = base_chain
+            if not variant.legal_only:
+                chain = run_chain(variant_set, scenario, grid)
+                result.chains[(scenario, name)] = chain
+            result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues)
+    return result
+
+
+def year_end_values(values: np.ndarray, grid: TimeGrid) -> dict[int, float]:
+    """Value at the last month of each year on the grid."""
+    return {int(y): float(values[np.flatnonzero(grid.years == y)[-1]]) for y in np.unique(grid.years)}

@@ -1,0 +1,253 @@
+"""Penalty payments (dwangsommen) for late decisions, booked in the month they accrue.
+
+The legal chain of one overdue case (times in grid months, amounts in EUR):
+
+    deadline D (or the later claim start K) -> notice of default N = K + lag, if the case is still pending
+    and the applicant claims (take-up, dated by N) -> the IND decides a share of noticed cases within the
+    two weeks -> for the rest, appeal A = N + 2 weeks, if still pending -> judgment
+    J = A + judgment time; legal costs and court fee are awarded at J (or at the decision, if earlier)
+    -> court term (16 weeks not heard / 8 weeks heard); the IND decides a share of judged cases within the
+    term (it gives court-ordered cases priority) -> for the rest, penalty P = J + term: EUR per day until the
+    decision, capped per judgment (standard or high cap, dated by J) -> if the term is missed, a repeat
+    appeal (probability) with escalated amount and cap, plus costs again.
+    Where Awb 4:17 applies (nareis), the administrative penalty runs from N + 2 weeks in tiers up to its cap.
+
+One kernel serves both estimators: the expected value enumerates lag and term branches and uses
+probabilities as weights; the case-level simulation draws them per case (``rng``). With no draws the two
+are the same computation, so the simulation's mean converges to the expected value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .assumptions import AssumptionSet
+from .deadlines import DeadlineRegime, build_regime
+from .errors import MppError
+from .queue import CohortMatrix
+from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
+
+LAG_POINTS = (1 / 3, 1.0, 5 / 3)  # the notice lag is uniform on [0, 2 x mean]; three equal-weight midpoints
+PENDING_BEYOND = 1e4  # decision time (grid months) used for cases still pending at the end of the grid
+COMPONENTS = ("court_penalty", "repeat_penalty", "costs", "admin_penalty")
+COUNTS = ("cases_overdue", "notices", "appeals")
+
+
+@dataclass
+class PenaltyParams:
+    """Monthly series (T,) of every penalty assumption for one track and scenario, read at event times."""
+
+    series: dict[str, np.ndarray]
+
+    def at(self, name: str, times: np.ndarray) -> np.ndarray:
+        values = self.series[name]
+        return values[np.clip(np.floor(times).astype(int), 0, values.size - 1)]
+
+
+_PENALTY_NAMES = ("notice_lag_months", "appeal_wait_weeks", "judgment_months", "term_weeks.not_heard",
+                  "term_weeks.heard", "share_heard", "per_day", "cap.standard", "cap.high", "share_high_cap",
+                  "repeat.probability", "repeat.lag_months", "repeat.term_weeks", "repeat.per_day", "repeat.cap",
+                  "legal_costs", "court_fee", "share_decided_within_term",
+                  "share_decided_after_notice", "admin.tier_days", "admin.tier1_per_day", "admin.tier2_per_day",
+                  "admin.tier3_per_day", "admin.cap")
+
+
+def read_params(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> PenaltyParams:
+    days = grid.month_starts
+    series = {name: aset.at(f"penalty.{name}", scenario, days) for name in _PENALTY_NAMES}
+    series["take_up"] = aset.at(f"penalty.take_up.{track}", scenario, days)
+    series["admin_applies"] = aset.at(f"penalty.admin.applies.{track}", scenario, days)
+    for daily, cap in (("per_day", "cap.standard"), ("per_day", "cap.high"), ("repeat.per_day", "repeat.cap"),
+                       ("admin.tier3_per_day", "admin.cap")):
+        low = np.flatnonzero(series[cap] < series[daily])
+        if low.size:
+            raise MppError(f"penalty.{cap} ({series[cap][low[0]]:g}) is below one day's penalty.{daily} "
+                           f"({series[daily][low[0]]:g}) in {grid.months[low[0]]}")
+    for name in ("per_day", "repeat.per_day", "admin.tier1_per_day"):
+        if (series[name] <= 0).any():
+            raise MppError(f"penalty.{name} must be above 0")
+    return PenaltyParams(series)
+
+
+class Ledger:
+    """Monthly bookings on the grid: amounts per component and event counts."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.amounts = {c: np.zeros(size) for c in COMPONENTS}
+        self.counts = {c: np.zeros(size) for c in COUNTS}
+
+    def point(self, target: np.ndarray, times: np.ndarray, values: np.ndarray) -> None:
+        """Book ``values`` in the month of ``times``; bookings outside the grid are dropped."""
+        month = np.floor(times)
+        inside = (month >= 0) & (month < self.size) & (values != 0)
+        target += np.bincount(month[inside].astype(int), weights=values[inside], minlength=self.size)
+
+    def linear(self, target: np.ndarray, start: np.ndarray, end: np.ndarray, per_month: np.ndarray) -> None:
+        """Book an accrual at ``per_month`` over [start, end), split over the months it spans."""
+        live = end > start
+        start, end, per_month = start[live], end[live], per_month[live]
+        if start.size == 0:
+            return
+        first = np.floor(start)
+        spans = int(np.max(np.floor(end) - first)) + 1
+        for k in range(spans):
+            month = first + k
+            overlap = np.clip(np.minimum(end, month + 1) - np.maximum(start, month), 0.0, None)
+            self.point(target, month + 0.5, overlap * per_month)
+
+
+def _draw_or_weight(probability: np.ndarray, rng) -> np.ndarray:
+    return probability if rng is None else (rng.random(probability.size) < probability).astype(float)
+
+
+def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: np.ndarray, weight: np.ndarray,
+            lag_factor: np.ndarray, heard: np.ndarray, rng) -> None:
+    """Book one branch (lag factor, heard) of the legal chain for rows of cases; ``weight`` = cases."""
+    notice = claim_from + p.at("notice_lag_months", claim_from) * lag_factor
+    claims = weight * (decided > notice) * _draw_or_weight(p.at("take_up", notice), rng)
+    ledger.point(ledger.counts["notices"], notice, claims)
+
+    pursued = claims * _draw_or_weight(1.0 - p.at("share_decided_after_notice", notice), rng)
+    appeal = notice + p.at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
+    appeals = pursued * (decided > appeal)
+    ledger.point(ledger.counts["appeals"], appeal, appeals)
+    judgment = appeal + p.at("judgment_months", appeal)
+    costs = p.at("legal_costs", judgment) + p.at("court_fee", judgment)
+    ledger.point(ledger.amounts["costs"], np.minimum(judgment, decided), appeals * costs)
+
+    term = np.where(heard > 0, p.at("term_weeks.heard", judgment), p.at("term_weeks.not_heard", judgment))
+    start = judgment + term / WEEKS_PER_MONTH
+    per_month = p.at("per_day", start) * DAYS_PER_MONTH
+    high = _draw_or_weight(p.at("share_high_cap", judgment), rng)
+    judged = appeals * (decided > judgment)
+    late = judged * _draw_or_weight(1.0 - p.at("share_decided_within_term", judgment), rng)
+    for cap_weight, cap in ((1.0 - high, p.at("cap.standard", judgment)), (high, p.at("cap.high", judgment))):
+        end = np.minimum(decided, start + cap / per_month)
+        ledger.linear(ledger.amounts["court_penalty"], start, end, per_month * late * cap_weight)
+
+    repeats = late * (decided > start) * _draw_or_weight(p.at("repeat.probability", start), rng)
+    repeat_judgment = start + p.at("repeat.lag_months", start)
+    repeat_costs = p.at("legal_costs", repeat_judgment) + p.at("court_fee", repeat_judgment)
+    ledger.point(ledger.amounts["costs"], np.minimum(repeat_judgment, decided), repeats * repeat_costs)
+    repeat_start = repeat_judgment + p.at("repeat.term_weeks", repeat_judgment) / WEEKS_PER_MONTH
+    repeat_per_month = p.at("repeat.per_day", repeat_start) * DAYS_PER_MONTH
+    repeat_end = np.minimum(decided, repeat_start + p.at("repeat.cap", repeat_judgment) / repeat_per_month)
+    ledger.linear(ledger.amounts["repeat_penalty"], repeat_start, repeat_end,
+                  repeat_per_month * repeats * (decided > repeat_judgment))
+
+    _admin_penalty(ledger, p, decided, appeal, pursued * p.at("admin_applies", notice))
+
+
+def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start: np.ndarray,
+                   cases: np.ndarray) -> None:
+    """Awb 4:17: from two weeks after the notice, tiers of ``tier_days`` at rising daily amounts, capped."""
+    if not cases.any():
+        return
+    tier = p.at("admin.tier_days", start) / DAYS_PER_MONTH
+    cap = p.at("admin.cap", start)
+    paid_before = np.zeros_like(start)
+    for index, rate_name in enumerate(("admin.tier1_per_day", "admin.tier2_per_day", "admin.tier3_per_day")):
+        per_month = p.at(rate_name, start) * DAYS_PER_MONTH
+        tier_start = start + index * tier
+        room = np.maximum(cap - paid_before, 0.0)
+        length = room / per_month if index == 2 else np.minimum(tier, room / per_month)
+        ledger.linear(ledger.amounts["admin_penalty"], tier_start, np.minimum(decided, tier_start + length),
+                      per_month * cases)
+        paid_before = paid_before + per_month * length
+
+
+@dataclass
+class CaseRows:
+    """Cases grouped by filing and decision time (grid months); ``cases`` may be fractional (expected)."""
+
+    filed: np.ndarray
+    decided: np.ndarray
+    cases: np.ndarray
+
+
+def rows_from_matrix(matrix: CohortMatrix, min_wait_months: float) -> CaseRows:
+    """Every (cohort, decision month) cell and every cohort still pending at the end that waits long enough."""
+    filed_months = (matrix.filing_months - matrix.decision_months[0]).astype(float) + 0.5
+    cohort, month = np.nonzero(matrix.decided)
+    filed = np.concatenate([filed_months[cohort], filed_months])
+    decided = np.concatenate([month + 0.5, np.full(filed_months.size, PENDING_BEYOND)])
+    cases = np.concatenate([matrix.decided[cohort, month], matrix.pending_end[:, -1]])
+    keep = (decided - filed > min_wait_months) & (cases > 0)
+    return CaseRows(filed[keep], decided[keep], cases[keep])
+
+
+@dataclass
+class TrackPenalties:
+    """Monthly amounts (EUR) per component and counts for one track."""
+
+    track: str
+    amounts: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray]
+
+    @property
+    def total(self) -> np.ndarray:
+        return sum(self.amounts.values())
+
+
+def _book_overdue(ledger: Ledger, decided: np.ndarray, deadline: np.ndarray, cases: np.ndarray) -> None:
+    ledger.point(ledger.counts["cases_overdue"], deadline, cases * (decided > deadline))
+
+
+def expected_penalties(rows: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int) -> TrackPenalties:
+    """Expected-value estimate: every lag and term branch with its probability as weight."""
+    ledger = Ledger(size)
+    deadline, claim_from = regime.deadlines(rows.filed, rows.decided)
+    overdue = rows.decided > deadline
+    decided, claim_from, cases = rows.decided[overdue], claim_from[overdue], rows.cases[overdue]
+    _book_overdue(ledger, decided, deadline[overdue], cases)
+    n = decided.size
+    for lag in LAG_POINTS:
+        share_heard = params.at("share_heard", claim_from)
+        for heard, branch in ((1.0, share_heard), (0.0, 1.0 - share_heard)):
+            weight = cases * branch / len(LAG_POINTS)
+            _kernel(ledger, params, decided, claim_from, weight, np.full(n, lag), np.full(n, heard), None)
+    return TrackPenalties(regime.track, ledger.amounts, ledger.counts)
+
+
+def expand_cases(rows: CaseRows, rng: np.random.Generator) -> CaseRows:
+    """One row per case: each row's expected count is rounded stochastically (unbiased)."""
+    whole = np.floor(rows.cases)
+    counts = (whole + (rng.random(rows.cases.size) < rows.cases - whole)).astype(np.int64)
+    return CaseRows(np.repeat(rows.filed, counts), np.repeat(rows.decided, counts), np.ones(int(counts.sum())))
+
+
+def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int,
+                       random_state: int | np.random.Generator = 0) -> TrackPenalties:
+    """Case-level simulation: one row per case, seeded draws for lag, heard, take-up, cap and repeat."""
+    rng = np.random.default_rng(random_state)
+    ledger = Ledger(size)
+    deadline, claim_from = regime.deadlines(cases.filed, cases.decided)
+    _book_overdue(ledger, cases.decided, deadline, cases.cases)
+    n = cases.decided.size
+    lag = np.asarray(LAG_POINTS)[rng.integers(0, len(LAG_POINTS), n)]
+    heard = _draw_or_weight(params.at("share_heard", claim_from), rng)
+    _kernel(ledger, params, cases.decided, claim_from, cases.cases * (cases.decided > deadline), lag, heard, rng)
+    return TrackPenalties(regime.track, ledger.amounts, ledger.counts)
+
+
+@dataclass
+class PenaltyRun:
+    """Penalties of one scenario under one variant, per track."""
+
+    scenario: str
+    variant: str
+    tracks: dict[str, TrackPenalties] = field(default_factory=dict)
+
+
+def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGrid,
+                  queues: dict[str, CohortMatrix]) -> PenaltyRun:
+    run = PenaltyRun(scenario, variant)
+    for track, matrix in queues.items():
+        regime = build_regime(aset, track, scenario, grid)
+        params = read_params(aset, track, scenario, grid)
+        rows = rows_from_matrix(matrix, min_wait_months=regime.statutory_months)
+        run.tracks[track] = expected_penalties(rows, regime, params, grid.size)
+    return run

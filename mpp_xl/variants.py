@@ -1,0 +1,81 @@
+"""Legal variants of the decision deadline: named override sets over the baseline assumptions.
+
+``base`` has no overrides. The named variants ship in ``data/variants.csv``; users add their own in a CSV
+with the same columns plus ``variant`` first (``mpp-xl run --variants FILE``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .assumptions import COLUMNS, Assumption, Registry, parse_table, read_csv_table
+from .errors import MppError
+
+BASE = "base"
+NAMED_VARIANTS = ("base", "all_undone", "first_holds")
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    description: str
+    description_nl: str
+    records: tuple[Assumption, ...]
+
+    @property
+    def legal_only(self) -> bool:
+        """True when the variant touches only deadline and penalty assumptions (the chain is unchanged)."""
+        return all(r.parameter.startswith(("deadline.", "penalty.")) for r in self.records)
+
+
+def parse_variant_rows(rows: list[list], where: str, registry: Registry, decimal_comma: bool = False,
+                       descriptions: dict[str, tuple[str, str]] | None = None,
+                       known: dict[str, Variant] | None = None) -> dict[str, Variant]:
+    """Rows with a ``variant`` column followed by the assumption columns -> variants by name."""
+    if not rows:
+        raise MppError(f"{where}: the table is empty")
+    header = [str(c).strip().lower() for c in rows[0]]
+    if "variant" not in header:
+        raise MppError(f"{where}: header must contain variant,{','.join(COLUMNS)}; missing column 'variant'")
+    at = header.index("variant")
+    groups: dict[str, list[tuple[int, list]]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(str(c).strip() for c in row):
+            continue
+        name = str(row[at]).strip().lower() if at < len(row) else ""
+        if not _NAME.fullmatch(name):
+            raise MppError(f"{where}, row {number}, column 'variant': '{name}' is not a valid variant name "
+                           f"(lower-case letters, digits and _)")
+        if name == BASE or (known and name in known):
+            raise MppError(f"{where}, row {number}, column 'variant': variant '{name}' is already defined")
+        groups.setdefault(name, []).append((number, row))
+    out = {}
+    for name, members in groups.items():
+        table = [rows[0]] + [row for _, row in members]
+        records = parse_table(table, where, registry, decimal_comma=decimal_comma,
+                              row_numbers=[n for n, _ in members])
+        text, text_nl = (descriptions or {}).get(name, (f"custom variant from {where}",
+                                                         f"eigen variant uit {Path(where).name}"))
+        out[name] = Variant(name, text, text_nl, records)
+    return out
+
+
+def default_variants(registry: Registry) -> dict[str, Variant]:
+    data = resources.files("mpp_xl").joinpath("data")
+    described = {r["variant"]: (r["description"], r["beschrijving"]) for r in
+                 csv.DictReader(io.StringIO(data.joinpath("variant_descriptions.csv").read_text(encoding="utf-8")))}
+    rows = list(csv.reader(io.StringIO(data.joinpath("variants.csv").read_text(encoding="utf-8"))))
+    variants = {BASE: Variant(BASE, *described[BASE], ())}
+    variants.update(parse_variant_rows(rows, "variants.csv", registry, descriptions=described))
+    return variants
+
+
+def load_variant_file(path: str | Path, registry: Registry, known: dict[str, Variant]) -> dict[str, Variant]:
+    rows, semicolon = read_csv_table(path)
+    return parse_variant_rows(rows, str(path), registry, decimal_comma=semicolon, known=known)
