@@ -59,7 +59,27 @@ class ParameterSpec:
 
     @cached_property
     def pattern(self) -> re.Pattern:
-        return re.compile("^" + re.escape(self.name).replace(r"\*", "[a-z0-9_]+") + "$")
+        parts = []
+        for segment in self.name.split("."):
+            if segment == "*":
+                parts.append("[a-z0-9_]+")
+            elif segment.startswith("{"):
+                parts.append("(?:" + "|".join(re.escape(a) for a in segment[1:-1].split("|")) + ")")
+            else:
+                parts.append(re.escape(segment))
+        return re.compile("^" + r"\.".join(parts) + "$")
+
+    @property
+    def is_family(self) -> bool:
+        return "*" in self.name or "{" in self.name
+
+    def expansions(self) -> list[str]:
+        """Every concrete name of a family without open ``*`` segments (for suggestions)."""
+        names = [""]
+        for segment in self.name.split("."):
+            options = segment[1:-1].split("|") if segment.startswith("{") else [segment]
+            names = [f"{n}.{o}" if n else o for n in names for o in options]
+        return [] if "*" in self.name else names
 
 
 class Registry:
@@ -67,8 +87,9 @@ class Registry:
 
     def __init__(self, specs: Sequence[ParameterSpec]):
         self.specs = tuple(specs)
-        self._exact = {s.name: s for s in specs if "*" not in s.name}
-        self._families = [s for s in specs if "*" in s.name]
+        self._exact = {s.name: s for s in specs if not s.is_family}
+        self._families = [s for s in specs if s.is_family]
+        self._known = list(self._exact) + [n for s in self._families for n in s.expansions()]
 
     @classmethod
     def default(cls) -> "Registry":
@@ -83,7 +104,7 @@ class Registry:
         return spec
 
     def suggestion(self, name: str, known: Iterable[str] = ()) -> str:
-        return did_you_mean(name, list(self._exact) + list(known))
+        return did_you_mean(name, self._known + list(known))
 
 
 @dataclass(frozen=True)

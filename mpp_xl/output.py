@@ -1,0 +1,157 @@
+"""Writing results: every file complete or not at all, each carrying its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .chain import METRIC_UNITS
+from .errors import MppError
+from .model import WINDOW, RunResult
+
+FLOAT_FORMAT = "%.4f"
+OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "assumptions_used.csv",
+                "provenance.json")
+
+
+def run_date() -> str:
+    """Today, or the date fixed by SOURCE_DATE_EPOCH (for byte-identical reruns)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return when.date().isoformat()
+
+
+def provenance_line(result: RunResult) -> str:
+    p = result.provenance
+    return (f"# mpp-xl {p['package_version']}; assumptions: {p['assumption_set']}; hash: {p['assumptions_hash']}; "
+            f"horizon: {p['horizon']}\n")
+
+
+def csv_text(frame: pd.DataFrame, result: RunResult) -> str:
+    return provenance_line(result) + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def atomic_write_many(folder: Path, contents: dict[str, str]) -> None:
+    """Write every file to a temporary name first, then rename them all: no file is ever half-written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = []
+    try:
+        for name, text in contents.items():
+            handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            staged.append((temp, folder / name))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        for temp, final in staged:
+            os.chmod(temp, 0o666 & ~umask)  # mkstemp creates 0600; results are ordinary files
+            os.replace(temp, final)
+    finally:
+        for temp, _ in staged:
+            if os.path.exists(temp):
+                os.remove(temp)
+
+
+def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, ...] = ()) -> list[Path]:
+    """Write the output contract to ``folder``; refuse to overwrite any file in ``protected`` (user input)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise MppError(f"--out {folder}: exists and is not a folder")
+    targets = [folder / name for name in OUTPUT_FILES]
+    for target in targets:
+        if any(target.resolve() == p.resolve() for p in protected):
+            raise MppError(f"--out {folder}: would overwrite your input file {target}; choose another folder")
+    assumptions = pd.DataFrame(result.aset.table_rows(),
+                               columns=["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"])
+    provenance = dict(result.provenance, run_date=run_date(), files=list(OUTPUT_FILES[:-1]))
+    contents = {
+        "projection.csv": csv_text(result.projection_frame(), result),
+        "penalties.csv": csv_text(result.penalty_frame(), result),
+        "penalties_monthly.csv": csv_text(result.penalty_monthly_frame(), result),
+        "assumptions_used.csv": csv_text(assumptions, result),
+        "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n",
+    }
+    try:
+        atomic_write_many(folder, contents)
+    except OSError as exc:
+        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
+    return targets
+
+
+# ---------------------------------------------------------------- the printed summary
+
+def _fmt(frame: pd.DataFrame) -> str:
+    return frame.to_string(float_format=lambda v: f"{v:,.0f}")
+
+
+def summary_text(result: RunResult) -> str:
+    grid = result.grid
+    years = np.unique(grid.years)
+    lines = [f"mpp-xl {result.provenance['package_version']} | {result.aset.name} | hash {result.aset.digest} | "
+             f"{grid.start}..{grid.end}", ""]
+
+    rows = []
+    for scenario in result.scenarios:
+        m = result.chain(scenario).metrics
+        for year in years:
+            sel = grid.years == year
+            rows.append({"scenario": scenario, "year": year,
+                         **{c: m[f"inflow.{c}"][sel].sum() for c in ("first", "nareis", "repeat", "resettlement",
+                                                                      "total")}})
+    lines += ["Inflow per year and category (persons)", _fmt(pd.DataFrame(rows).set_index(["scenario", "year"])), ""]
+
+    rows = []
+    for scenario in result.scenarios:
+        chain = result.chain(scenario)
+        m, asylum = chain.metrics, chain.queues["asylum"]
+        for year in years:
+            sel = np.flatnonzero(grid.years == year)
+            decided = asylum.decided[:, sel]
+            mean_wait = (decided * asylum.wait_months[:, sel]).sum() / max(decided.sum(), 1e-9) * 365.25 / 12 / 7
+            end = sel[-1]
+            rows.append({"scenario": scenario, "year": year, "pending asylum": m["ind.pending.asylum"][end],
+                         "pending nareis": m["ind.pending.nareis"][end],
+                         "decisions asylum": m["ind.decisions.asylum"][sel].sum(),
+                         "mean wait (weeks)": mean_wait,
+                         "asylum >6m": m["ind.pending_over_6m.asylum"][end],
+                         "asylum >15m": m["ind.pending_over_15m.asylum"][end]})
+    lines += ["IND at year end (cases; mean wait of the year's asylum decisions)",
+              _fmt(pd.DataFrame(rows).set_index(["scenario", "year"])), ""]
+
+    rows = []
+    for scenario in result.scenarios:
+        m = result.chain(scenario).metrics
+        for year in years:
+            end = np.flatnonzero(grid.years == year)[-1]
+            rows.append({"scenario": scenario, "1 January": year + 1, "COA occupancy": m["coa.occupancy"][end],
+                         "capacity need": m["coa.capacity_need"][end],
+                         "shortfall vs 96,000": m["coa.spreidingswet_shortfall"][end],
+                         "permit holders": m["coa.statushouders"][end], "amv need": m["coa.capacity_need_amv"][end],
+                         "Ukraine": m["ukraine.stock"][end], "Ukraine municipal": m["ukraine.municipal_places"][end]})
+    lines += ["COA and Ukraine on 1 January (persons / places)",
+              _fmt(pd.DataFrame(rows).set_index(["scenario", "1 January"])), ""]
+
+    totals = result.window_totals()
+    totals["amount_eur"] /= 1e6
+    totals["delta_vs_base_eur"] /= 1e6
+    table = totals.pivot(index="scenario", columns="variant", values=["amount_eur", "delta_vs_base_eur"])
+    table = table.reindex(index=list(result.scenarios))
+    table.columns = [f"{'total' if k == 'amount_eur' else 'delta'} {v}" for k, v in table.columns]
+    lines += [f"Penalty payments and costs {WINDOW[0]}-{WINDOW[1]} in total (EUR million; delta = variant - base)",
+              table.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
+
+    frame = result.penalty_frame()
+    per_year = frame[frame["track"] == "total"].pivot_table(index="year", columns=["scenario", "variant"],
+                                                            values="amount_eur", sort=False) / 1e6
+    lines += ["Penalty payments and costs per year, all tracks (EUR million)",
+              per_year.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
+    return "\n".join(lines)
+
+
+__all__ = ["write_results", "summary_text", "OUTPUT_FILES", "METRIC_UNITS"]

@@ -1,0 +1,28 @@
+"""Shared fixtures: the default assumption set, the default grid and the default full run."""
+
+import pytest
+
+from mpp_xl.assumptions import COLUMNS, AssumptionSet, parse_table
+from mpp_xl.model import run_model
+from mpp_xl.timegrid import TimeGrid
+
+
+def override(aset: AssumptionSet, *rows, label="test override") -> AssumptionSet:
+    """``aset`` with rows (parameter, scenario, from, to, value, unit) applied over it."""
+    table = [list(COLUMNS)] + [list(r) + ["test"] for r in rows]
+    return aset.with_layer(label, parse_table(table, label, aset.registry))
+
+
+@pytest.fixture(scope="session")
+def default_set() -> AssumptionSet:
+    return AssumptionSet.default()
+
+
+@pytest.fixture(scope="session")
+def grid() -> TimeGrid:
+    return TimeGrid.from_text("2022-01", "2030-12")
+
+
+@pytest.fixture(scope="session")
+def default_run(default_set, grid):
+    return run_model(default_set, grid)
