@@ -1,0 +1,144 @@
+"""The command line: output contract, provenance, reruns, and one-line errors."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mpp_xl.chain import METRIC_UNITS
+from mpp_xl.cli import main
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+CONTRACT_METRICS = ["inflow.total", "inflow.first", "inflow.nareis", "inflow.repeat", "inflow.resettlement",
+                    "ind.pending.asylum", "ind.pending.nareis", "ind.decisions.asylum", "ind.mean_wait_weeks.asylum",
+                    "ind.pending_over_6m.asylum", "ind.pending_over_15m.asylum", "coa.occupancy", "coa.statushouders",
+                    "coa.amv", "coa.capacity_need", "ukraine.stock", "ukraine.municipal_places"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    assert main(["run", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_projection_contract(run_dir):
+    first = (run_dir / "projection.csv").read_text().splitlines()[0]
+    assert first.startswith("# mpp-xl 0.1.0; assumptions: MPP 2024-II (public reconstruction); hash: ")
+    table = pd.read_csv(run_dir / "projection.csv", comment="#")
+    assert list(table.columns) == ["scenario", "variant", "metric", "date", "value", "unit"]
+    assert set(CONTRACT_METRICS) <= set(table.metric)
+    assert set(table.scenario) == {"min", "medio", "max"} and set(table.variant) == {"base"}
+    assert len(table) == 3 * len(METRIC_UNITS) * 108
+    assert table.date.str.match(r"\d{4}-\d{2}-\d{2}$").all() and table.value.notna().all()
+
+
+def test_penalties_contract(run_dir):
+    table = pd.read_csv(run_dir / "penalties.csv", comment="#")
+    assert list(table.columns) == ["scenario", "variant", "year", "track", "amount_eur", "delta_vs_base_eur",
+                                   "cases_overdue", "notices", "appeals"]
+    assert len(table) == 3 * 3 * 9 * 3
+    tracks = table.pivot_table(index=["scenario", "variant", "year"], columns="track", values="amount_eur")
+    assert ((tracks["asylum"] + tracks["nareis"] - tracks["total"]).abs() < 1e-3).all()
+    assert (table[table.variant == "base"].delta_vs_base_eur == 0).all()
+    base = table[table.variant == "base"].set_index(["scenario", "year", "track"]).amount_eur
+    undone = table[table.variant == "all_undone"].set_index(["scenario", "year", "track"])
+    assert ((undone.amount_eur - base - undone.delta_vs_base_eur).abs() < 1e-3).all()
+
+
+def test_provenance_sidecar(run_dir):
+    import json
+    meta = json.loads((run_dir / "provenance.json").read_text())
+    assert meta["assumption_set"] == "MPP 2024-II (public reconstruction)"
+    assert len(meta["assumptions_hash"]) == 12 and meta["package_version"] == "0.1.0" and meta["run_date"]
+
+
+def test_two_runs_in_separate_processes_are_byte_identical(tmp_path):
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1735689600")
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, "-m", "mpp_xl.cli", "run", "--quiet", "--scenario", "medio", "--out",
+                        str(tmp_path / name)], check=True, env=env, capture_output=True)
+    for name in ("projection.csv", "penalties.csv", "penalties_monthly.csv", "assumptions_used.csv", "provenance.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_summary_shows_the_headline_tables(capsys, tmp_path):
+    assert main(["run", "--out", str(tmp_path), "--scenario", "medio"]) == 0
+    out = capsys.readouterr().out
+    for heading in ("Inflow per year and category", "IND at year end", "COA and Ukraine on 1 January",
+                    "Penalty payments and costs 2024-2027 in total", "delta all_undone"):
+        assert heading in out
+
+
+def test_custom_variant_file_runs(tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(out),
+                 "--variants", str(EXAMPLES / "variant_wbv_2023_26_withdrawn.csv"),
+                 "--variant", "wbv_2023_26_withdrawn"]) == 0
+    table = pd.read_csv(out / "penalties.csv", comment="#")
+    assert set(table.variant) == {"base", "wbv_2023_26_withdrawn"}
+    later = table[(table.variant == "wbv_2023_26_withdrawn") & (table.track == "asylum") & (table.year == 2025)]
+    assert later.delta_vs_base_eur.iloc[0] > 0  # fewer months to decide can only add claims here
+
+
+def test_override_changes_the_result(tmp_path):
+    base_out, over_out = tmp_path / "a", tmp_path / "b"
+    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(base_out)]) == 0
+    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(over_out),
+                 "--assumptions", str(EXAMPLES / "override_ind_capacity.csv")]) == 0
+    a = pd.read_csv(base_out / "projection.csv", comment="#").set_index(["metric", "date"]).value
+    b = pd.read_csv(over_out / "projection.csv", comment="#").set_index(["metric", "date"]).value
+    assert b[("ind.pending.asylum", "2025-12-31")] < a[("ind.pending.asylum", "2025-12-31")]
+    assert (over_out / "projection.csv").read_text().splitlines()[0] != (base_out / "projection.csv").read_text().splitlines()[0]
+
+
+def test_params_csv_lists_every_record(capsys):
+    assert main(["params", "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"]
+    from mpp_xl.assumptions import AssumptionSet
+    assert len(rows) - 1 == len(AssumptionSet.default().records())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--variant", "all_undon"], "mpp-xl: error: unknown variant 'all_undon' (did you mean 'all_undone'?); "
+                                        "available: base, all_undone, first_holds\n"),
+    (["run", "--scenario", "median"], "mpp-xl: error: unknown scenario 'median' (did you mean 'medio'?); "
+                                      "use min, medio or max\n"),
+    (["run", "--start", "2022-13"], "mpp-xl: error: horizon: '2022-13' .. '2030-12' is not a pair of months "
+                                    "(use YYYY-MM)\n"),
+    (["run", "--assumptions", "no_such_file.csv"], "mpp-xl: error: no_such_file.csv: file not found\n"),
+    (["frobnicate"], None),
+])
+def test_bad_command_lines_end_in_one_line(capsys, tmp_path, args, message):
+    out = tmp_path / "never"
+    code = main(args + (["--out", str(out)] if args[0] == "run" else []))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("mpp-xl: error: ")
+    if message:
+        assert err == message
+    assert not out.exists()
+
+
+def test_a_bad_override_file_runs_nothing_and_is_left_alone(capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    text = "parameter,scenario,from,to,value,unit,source\nind.capacity.asylum,all,2025-01-01,,-3,cases/month,x\n"
+    bad.write_text(text)
+    out = tmp_path / "out"
+    assert main(["run", "--assumptions", str(bad), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (f"mpp-xl: error: {bad}, row 2, column 'value': -3 is not allowed for "
+                                       f"ind.capacity.asylum: a count cannot be negative\n")
+    assert not out.exists() and bad.read_text() == text
+
+
+def test_out_folder_may_not_overwrite_the_input(capsys, tmp_path):
+    override = tmp_path / "projection.csv"
+    override.write_text("parameter,scenario,from,to,value,unit,source\n")
+    assert main(["run", "--assumptions", str(override), "--out", str(tmp_path), "--quiet"]) == 2
+    assert "would overwrite your input file" in capsys.readouterr().err
