@@ -1,0 +1,354 @@
+"""The tables behind the Excel functions: input normalisation, caching and the error policy.
+
+This module knows nothing of xlwings (``mpp_xl.udfs`` wraps it): every function takes plain Python
+values as a cell or range delivers them (None for empty cells, floats, strings, datetimes, nested lists)
+and returns a list of rows. Errors come back as a one-line ``Fout: ...`` text in the cell; the traceback
+of an unexpected error goes to the log file.
+
+Caches: the assumptions range is parsed once per distinct content; the model runs once per effective
+assumptions hash; each table is kept per normalised arguments and hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import math
+import tempfile
+import traceback
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .assumptions import COLUMNS, SCENARIOS, Assumption, AssumptionSet, parse_table
+from .chain import METRIC_UNITS
+from .errors import MppError, did_you_mean
+from .model import WINDOW, RunResult, run_model
+from .penalties import COUNTS
+from .timegrid import TimeGrid
+from .variants import NAMED_VARIANTS
+
+LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl-udf.log"
+RANGE_NAME = "Aannames"
+ALL_WORDS = ("all", "alle")
+FREQUENCIES = {"month": "month", "maand": "month", "year": "year", "jaar": "year"}
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+CACHE_SIZE = 256
+GRID = TimeGrid.from_text("2022-01", "2030-12")  # the workbook's fixed horizon
+
+_logger = logging.getLogger("mpp_xl.excel")
+
+
+class LruCache(OrderedDict):
+    """A small least-recently-used cache with hit/miss counters (tests read them)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size, self.hits, self.misses = size, 0, 0
+
+    def fetch(self, key, compute):
+        if key in self:
+            self.hits += 1
+            self.move_to_end(key)
+            return self[key]
+        self.misses += 1
+        value = compute()
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_sets = LruCache(32)      # assumptions range content -> AssumptionSet
+_runs = LruCache(8)       # assumptions hash -> RunResult
+_tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
+_default = {}
+
+
+def clear_caches() -> None:
+    for cache in (_sets, _runs, _tables):
+        cache.clear()
+        cache.hits = cache.misses = 0
+
+
+def cache_stats() -> dict[str, tuple[int, int]]:
+    return {"sets": (_sets.hits, _sets.misses), "runs": (_runs.hits, _runs.misses),
+            "tables": (_tables.hits, _tables.misses)}
+
+
+# ---------------------------------------------------------------- the error policy
+
+def excel_safe(func):
+    """Return ``Fout: <one line>`` instead of raising; log the traceback of unexpected errors."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except MppError as exc:
+            return [[f"Fout: {exc}"]]
+        except Exception as exc:  # noqa: BLE001 - a cell must never show a traceback
+            try:
+                with open(LOG_FILE, "a", encoding="utf-8") as log:
+                    log.write(f"{func.__name__}{args!r}\n{traceback.format_exc()}\n")
+            except OSError:
+                pass
+            return [[f"Fout: interne fout in {func.__name__} ({type(exc).__name__}); details in {LOG_FILE}"]]
+
+    return wrapper
+
+
+# ---------------------------------------------------------------- normalising cell input
+
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def _is_excel_error(value) -> bool:
+    """Excel error values arrive as text ('#N/A'), as error objects (formula engines) or as ints (COM)."""
+    return value is not None and not isinstance(value, (int, float, dt.date)) and str(value).upper() in EXCEL_ERRORS
+
+
+def scalar(value, what: str, default: str | None = None) -> str:
+    """A text argument from a cell: unwrap 1x1 ranges, reject errors and numbers, lower-case it."""
+    while isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
+        if len(value) != 1:
+            raise MppError(f"{what}: expected one cell, got a range of {len(value)}")
+        value = value[0]
+    if isinstance(value, np.ndarray):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        if default is None:
+            raise MppError(f"{what}: required value is empty")
+        return default
+    if _is_excel_error(value):
+        raise MppError(f"{what}: the cell holds the Excel error {value}")
+    if isinstance(value, (bool, int, float, np.number)):
+        raise MppError(f"{what}: expected text, got the number {value}")
+    return str(value).strip().lower()
+
+
+def scenario_arg(value, allow_all: bool = True) -> str:
+    name = scalar(value, "scenario", default="medio")
+    if allow_all and name in ALL_WORDS:
+        return "all"
+    if name not in SCENARIOS:
+        choices = SCENARIOS + (("all",) if allow_all else ())
+        raise MppError(f"scenario: unknown scenario '{name}'{did_you_mean(name, choices)}; use {', '.join(choices)}")
+    return name
+
+
+def variant_arg(value, run: RunResult) -> str:
+    name = scalar(value, "variant", default="base")
+    if name in ALL_WORDS:
+        return "all"
+    if name not in run.variants:
+        raise MppError(f"variant: unknown variant '{name}'{did_you_mean(name, run.variants)}; "
+                       f"use {', '.join(run.variants)} or all")
+    return name
+
+
+def metric_arg(value) -> list[str]:
+    """A metric name, a prefix ending in '*' (e.g. 'coa.*') or 'all'."""
+    name = scalar(value, "metric", default="all")
+    if name in ALL_WORDS:
+        return list(METRIC_UNITS)
+    if name.endswith("*"):
+        chosen = [m for m in METRIC_UNITS if m.startswith(name[:-1])]
+        if chosen:
+            return chosen
+    elif name in METRIC_UNITS:
+        return [name]
+    raise MppError(f"metric: unknown metric '{name}'{did_you_mean(name, METRIC_UNITS)}")
+
+
+def frequency_arg(value) -> str:
+    name = scalar(value, "frequency", default="month")
+    if name not in FREQUENCIES:
+        raise MppError(f"frequency: '{name}' is not one of maand, jaar (month, year)")
+    return FREQUENCIES[name]
+
+
+def _rows_of(value) -> list[list]:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or not value or not isinstance(value[0], (list, tuple, np.ndarray)):
+        raise MppError(f"assumptions: expected the {RANGE_NAME} table with {len(COLUMNS)} columns "
+                       f"({','.join(COLUMNS)}) including its header row, got a single cell or row")
+    rows = [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
+    if len(rows[0]) < len(COLUMNS):
+        raise MppError(f"assumptions: the {RANGE_NAME} table needs {len(COLUMNS)} columns ({','.join(COLUMNS)}), "
+                       f"got {len(rows[0])}")
+    return rows
+
+
+def _cell_key(cell):
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if isinstance(cell, (dt.date, dt.datetime)):
+        return cell.isoformat()
+    if isinstance(cell, (np.floating, np.integer)):
+        return float(cell)
+    return cell if isinstance(cell, (int, float, str)) else str(cell)
+
+
+def _clean_cell(cell, row_no: int, column: str):
+    if _is_excel_error(cell):
+        raise MppError(f"{RANGE_NAME}, row {row_no}, column '{column}': the cell holds the Excel error {cell}")
+    if isinstance(cell, str):
+        return cell.strip()
+    return cell
+
+
+def default_set() -> AssumptionSet:
+    if "set" not in _default:
+        _default["set"] = AssumptionSet.default()
+    return _default["set"]
+
+
+def _same_as_default(rec: Assumption, defaults: set) -> bool:
+    return (rec.parameter, rec.scenario, rec.start, rec.end, rec.value, rec.unit) in defaults
+
+
+def assumptions_arg(value) -> AssumptionSet:
+    """The workbook's assumptions range as an override layer over the embedded defaults.
+
+    Rows identical in value to an embedded record add nothing, so an unedited sheet gives exactly the
+    default run (same hash as the CLI); a changed row overrides as in ``mpp-xl run --assumptions``.
+    Empty argument = the embedded defaults.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default_set()
+    rows = _rows_of(value)
+    key = hashlib.sha256(repr([[_cell_key(c) for c in r] for r in rows]).encode()).hexdigest()
+
+    def build():
+        header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
+        clean = [rows[0]] + [[_clean_cell(c, n, header[i] if i < len(header) else f"#{i + 1}")
+                              for i, c in enumerate(r)] for n, r in enumerate(rows[1:], start=2)]
+        base = default_set()
+        records = parse_table(clean, RANGE_NAME, base.registry, default_source=f"workbook {RANGE_NAME}")
+        defaults = {(r.parameter, r.scenario, r.start, r.end, r.value, r.unit) for _, r in base.records()}
+        changed = [r for r in records if not _same_as_default(r, defaults)]
+        return base.with_layer(f"workbook {RANGE_NAME}", changed)
+
+    return _sets.fetch(key, build)
+
+
+def model_run(aset: AssumptionSet) -> RunResult:
+    return _runs.fetch(aset.digest, lambda: run_model(aset, GRID, SCENARIOS, NAMED_VARIANTS))
+
+
+def cached_table(name: str, args: tuple, aset: AssumptionSet, compute):
+    return _tables.fetch((name, args, aset.digest), compute)
+
+
+# ---------------------------------------------------------------- the tables
+
+def excel_serial(day) -> float:
+    return float((np.datetime64(day, "D") - np.datetime64(EXCEL_EPOCH, "D")).astype(int))
+
+
+def _finite(values):
+    return [float(v) if np.isfinite(v) else 0.0 for v in values]
+
+
+def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
+    years = np.unique(GRID.years)
+    if METRIC_UNITS[metric].endswith("/month"):
+        return np.array([values[GRID.years == y].sum() for y in years])
+    if METRIC_UNITS[metric] == "weeks":  # the mean over the year's decisions
+        weights = chain.metrics[metric.replace("mean_wait_weeks", "decisions")]
+        return np.array([np.average(values[GRID.years == y], weights=weights[GRID.years == y])
+                         if weights[GRID.years == y].sum() > 0 else 0.0 for y in years])
+    return np.array([values[GRID.years == y][-1] for y in years])
+
+
+@excel_safe
+def version_table(assumptions=None):
+    aset = assumptions_arg(assumptions)
+    return [[f"mpp-xl {__version__} | {aset.name} | {aset.digest}"]]
+
+
+@excel_safe
+def params_table(assumptions=None):
+    aset = assumptions_arg(assumptions)
+    return cached_table("params", (), aset, lambda: [list(COLUMNS) + ["laag"]] + [list(r) for r in aset.table_rows()])
+
+
+@excel_safe
+def projection_table(metric="all", scenario="medio", assumptions=None, frequency="month"):
+    aset = assumptions_arg(assumptions)
+    metrics, scen, freq = metric_arg(metric), scenario_arg(scenario), frequency_arg(frequency)
+    if scen == "all" and len(metrics) > 1:
+        raise MppError("metric and scenario cannot both be 'all': choose one metric or one scenario")
+
+    def compute():
+        run = model_run(aset)
+        columns = [(m, scen) for m in metrics] if scen != "all" else [(metrics[0], s) for s in SCENARIOS]
+        header = ["jaar" if freq == "year" else "datum"] + [m if scen != "all" else s for m, s in columns]
+        if freq == "year":
+            keys = [float(y) for y in np.unique(GRID.years)]
+            data = [_yearly(m, run.chain(s).metrics[m], run.chain(s)) for m, s in columns]
+        else:
+            keys = [excel_serial(d) for d in GRID.month_ends]
+            data = [run.chain(s).metrics[m] for m, s in columns]
+        body = np.column_stack([keys] + [_finite(d) for d in data]).tolist()
+        return [header] + body
+
+    return cached_table("projection", (tuple(metrics), scen, freq), aset, compute)
+
+
+TRACK_LABELS = {"asylum": "asiel_eur", "nareis": "nareis_eur", "total": "totaal_eur"}
+COUNT_LABELS = {"cases_overdue": "zaken_over_termijn", "notices": "ingebrekestellingen", "appeals": "beroepen"}
+
+
+@excel_safe
+def penalties_table(scenario="medio", variant="base", assumptions=None):
+    aset = assumptions_arg(assumptions)
+    run = model_run(aset)
+    scen, var = scenario_arg(scenario), variant_arg(variant, run)
+
+    def compute():
+        table = run.penalty_frame()
+        years = sorted(table["year"].unique())
+        if scen != "all" and var != "all":
+            rows = table[(table.scenario == scen) & (table.variant == var)]
+            wide = rows.pivot(index="year", columns="track", values="amount_eur")
+            total = rows[rows.track == "total"].set_index("year")
+            header = ["jaar", *TRACK_LABELS.values(), "verschil_met_base_eur", *COUNT_LABELS.values()]
+            body = [[float(y), *(float(wide.loc[y, t]) for t in TRACK_LABELS), float(total.loc[y, "delta_vs_base_eur"]),
+                     *(float(total.loc[y, c]) for c in COUNTS)] for y in years]
+            return [header] + body
+        total = table[table.track == "total"]
+        combos = [(s, v) for s in (SCENARIOS if scen == "all" else (scen,))
+                  for v in (list(run.variants) if var == "all" else [var])]
+        amount = total.set_index(["scenario", "variant", "year"])["amount_eur"]
+        delta = total.set_index(["scenario", "variant", "year"])["delta_vs_base_eur"]
+        deltas = [c for c in combos if c[1] != "base"]
+        header = ["jaar"] + [f"{s} {v}" for s, v in combos] + [f"verschil {s} {v}" for s, v in deltas]
+        body = [[float(y)] + [float(amount[(s, v, y)]) for s, v in combos] + [float(delta[(s, v, y)]) for s, v in deltas]
+                for y in years]
+        return [header] + body
+
+    return cached_table("penalties", (scen, var), aset, compute)
+
+
+@excel_safe
+def summary_table(assumptions=None):
+    aset = assumptions_arg(assumptions)
+
+    def compute():
+        run = model_run(aset)
+        totals = run.window_totals().set_index(["scenario", "variant"])
+        others = [v for v in run.variants if v != "base"]
+        header = ["scenario"] + [f"{v} {WINDOW[0]}-{WINDOW[1]}" for v in run.variants] + [f"verschil {v}" for v in others]
+        body = [[s] + [float(totals.loc[(s, v), "amount_eur"]) for v in run.variants]
+                + [float(totals.loc[(s, v), "delta_vs_base_eur"]) for v in others] for s in SCENARIOS]
+        return [header] + body
+
+    return cached_table("summary", (), aset, compute)
