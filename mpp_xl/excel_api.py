@@ -260,7 +260,7 @@ def _finite(values):
 def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
     years = np.unique(GRID.years)
     if METRIC_UNITS[metric].endswith("/month"):
-        return np.array([values[GRID.years == y].sum() for y in years])
+        return np.array([math.fsum(values[GRID.years == y]) for y in years])
     if METRIC_UNITS[metric] == "weeks":  # the mean over the year's decisions
         weights = chain.metrics[metric.replace("mean_wait_weeks", "decisions")]
         return np.array([np.average(values[GRID.years == y], weights=weights[GRID.years == y])

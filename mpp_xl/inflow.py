@@ -6,6 +6,8 @@ cut-off receive the total minus the realised months, in proportion to the season
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .assumptions import AssumptionSet
@@ -51,14 +53,14 @@ def project_inflow(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[s
         if open_months.size == 0:
             continue
         annual = aset.scalar("inflow.total_annual", scenario, f"{year}-01-01")
-        realised = total[in_year & is_history].sum()
+        realised = math.fsum(total[in_year & is_history])
         remainder = annual - realised
         if remainder < 0:
             raise MppError(f"inflow.total_annual for {scenario} in {year} ({annual:,.0f}) is below the "
                            f"realised history of that year ({realised:,.0f})")
         w = weights[open_months]
         spread = remainder * w / w.sum()
-        spread[-1] = remainder - spread[:-1].sum()  # the year's total comes out exactly
+        spread[-1] = remainder - math.fsum(spread[:-1])  # the year's total comes out exactly
         total[open_months] = spread
     out = {}
     for c in CATEGORIES:
