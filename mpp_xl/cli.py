@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--assumptions", metavar="FILE.csv", help="show the effect of an override file")
 
     sub.add_parser("variants", help="list the available legal variants")
+    sub.add_parser("reconcile", help="published figures next to the model's (default assumptions)")
 
     build = sub.add_parser("build-workbook", help="generate the Excel workbook from the default run")
     build.add_argument("--out", default="workbooks/mpp_model.xlsm", metavar="PATH")
@@ -106,6 +107,14 @@ def _variants(args) -> int:
     return 0
 
 
+def _reconcile(args) -> int:
+    from .model import run_model
+    from .reconcile import reconciliation
+    table = reconciliation(run_model(AssumptionSet.default()))
+    print(table.drop(columns="source").to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    return 0
+
+
 def _build(args) -> int:
     from .workbook import build_workbook_file
     print(build_workbook_file(args.out, force=args.force))
@@ -115,7 +124,8 @@ def _build(args) -> int:
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "params": _params, "variants": _variants, "build-workbook": _build}[args.command](args)
+        return {"run": _run, "params": _params, "variants": _variants, "reconcile": _reconcile,
+                "build-workbook": _build}[args.command](args)
     except MppError as exc:
         print(f"mpp-xl: error: {exc}", file=sys.stderr)
         return 2
