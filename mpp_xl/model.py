@@ -114,6 +114,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
     grid = grid or TimeGrid.from_text()
     available = available or default_variants(aset.registry)
     result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available))
+    reuse: dict = {}
     for scenario in result.scenarios:
         base_chain = run_chain(aset, scenario, grid)
         result.chains[(scenario, BASE)] = base_chain
@@ -123,7 +124,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
             if not variant.legal_only:
                 chain = run_chain(variant_set, scenario, grid)
                 result.chains[(scenario, name)] = chain
-            result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues)
+            result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues, reuse)
     return result
 
 

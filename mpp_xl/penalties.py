@@ -41,7 +41,14 @@ class PenaltyParams:
 
     series: dict[str, np.ndarray]
 
-    def at(self, name: str, times: np.ndarray) -> np.ndarray:
+    def __post_init__(self):
+        # most assumptions do not change over the horizon: then a scalar broadcasts and no lookup is needed
+        self._constant = {k: float(v[0]) for k, v in self.series.items() if (v == v[0]).all()}
+
+    def at(self, name: str, times: np.ndarray):
+        """Value in effect in the month of each time (a scalar when the assumption is constant)."""
+        if name in self._constant:
+            return self._constant[name]
         values = self.series[name]
         return values[np.clip(np.floor(times).astype(int), 0, values.size - 1)]
 
@@ -78,39 +85,53 @@ class Ledger:
         self.size = size
         self.amounts = {c: np.zeros(size) for c in COMPONENTS}
         self.counts = {c: np.zeros(size) for c in COUNTS}
+        self._full_months = {c: np.zeros(size + 1) for c in COMPONENTS}  # difference array of whole months
 
-    def point(self, target: np.ndarray, times: np.ndarray, values: np.ndarray) -> None:
+    def point(self, target: np.ndarray, times: np.ndarray, values) -> None:
         """Book ``values`` in the month of ``times``; bookings outside the grid are dropped."""
+        values = np.broadcast_to(values, times.shape)
         month = np.floor(times)
         inside = (month >= 0) & (month < self.size) & (values != 0)
         target += np.bincount(month[inside].astype(int), weights=values[inside], minlength=self.size)
 
-    def linear(self, target: np.ndarray, start: np.ndarray, end: np.ndarray, per_month: np.ndarray) -> None:
-        """Book an accrual at ``per_month`` over [start, end), split over the months it spans."""
-        live = end > start
-        start, end, per_month = start[live], end[live], per_month[live]
-        if start.size == 0:
-            return
-        first = np.floor(start)
-        spans = int(np.max(np.floor(end) - first)) + 1
-        for k in range(spans):
-            month = first + k
-            overlap = np.clip(np.minimum(end, month + 1) - np.maximum(start, month), 0.0, None)
-            self.point(target, month + 0.5, overlap * per_month)
+    def linear(self, component: str, start: np.ndarray, end: np.ndarray, per_month) -> None:
+        """Book an accrual at ``per_month`` over [start, end): the part months at both ends directly, the
+        whole months in between through a difference array (so the cost does not grow with the span)."""
+        per_month = np.broadcast_to(per_month, start.shape)
+        live = (end > start) & (per_month != 0)
+        start, end, rate = start[live], end[live], per_month[live]
+        first, last = np.floor(start), np.floor(end)
+        same = first == last
+        target = self.amounts[component]
+        self.point(target, start, np.where(same, end - start, first + 1 - start) * rate)
+        self.point(target, end, np.where(same, 0.0, end - last) * rate)
+        low = np.clip(first + 1, 0, self.size).astype(int)
+        high = np.clip(last, 0, self.size).astype(int)
+        inner = high > low
+        diff = self._full_months[component]
+        diff += np.bincount(low[inner], rate[inner], minlength=self.size + 1)
+        diff -= np.bincount(high[inner], rate[inner], minlength=self.size + 1)
+
+    def close(self, track: str) -> "TrackPenalties":
+        for component, diff in self._full_months.items():
+            self.amounts[component] += np.cumsum(diff)[:self.size]
+        return TrackPenalties(track, self.amounts, self.counts)
 
 
-def _draw_or_weight(probability: np.ndarray, rng) -> np.ndarray:
-    return probability if rng is None else (rng.random(probability.size) < probability).astype(float)
+def _draw_or_weight(probability, n: int, rng):
+    """The probability itself (expected value) or one 0/1 draw per row (simulation)."""
+    return probability if rng is None else (rng.random(n) < probability).astype(float)
 
 
 def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: np.ndarray, weight: np.ndarray,
             lag_factor: np.ndarray, heard: np.ndarray, rng) -> None:
     """Book one branch (lag factor, heard) of the legal chain for rows of cases; ``weight`` = cases."""
+    n = decided.size
     notice = claim_from + p.at("notice_lag_months", claim_from) * lag_factor
-    claims = weight * (decided > notice) * _draw_or_weight(p.at("take_up", notice), rng)
+    claims = weight * (decided > notice) * _draw_or_weight(p.at("take_up", notice), n, rng)
     ledger.point(ledger.counts["notices"], notice, claims)
 
-    pursued = claims * _draw_or_weight(1.0 - p.at("share_decided_after_notice", notice), rng)
+    pursued = claims * _draw_or_weight(1.0 - p.at("share_decided_after_notice", notice), n, rng)
     appeal = notice + p.at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
     appeals = pursued * (decided > appeal)
     ledger.point(ledger.counts["appeals"], appeal, appeals)
@@ -121,21 +142,21 @@ def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: n
     term = np.where(heard > 0, p.at("term_weeks.heard", judgment), p.at("term_weeks.not_heard", judgment))
     start = judgment + term / WEEKS_PER_MONTH
     per_month = p.at("per_day", start) * DAYS_PER_MONTH
-    high = _draw_or_weight(p.at("share_high_cap", judgment), rng)
+    high = _draw_or_weight(p.at("share_high_cap", judgment), n, rng)
     judged = appeals * (decided > judgment)
-    late = judged * _draw_or_weight(1.0 - p.at("share_decided_within_term", judgment), rng)
+    late = judged * _draw_or_weight(1.0 - p.at("share_decided_within_term", judgment), n, rng)
     for cap_weight, cap in ((1.0 - high, p.at("cap.standard", judgment)), (high, p.at("cap.high", judgment))):
         end = np.minimum(decided, start + cap / per_month)
-        ledger.linear(ledger.amounts["court_penalty"], start, end, per_month * late * cap_weight)
+        ledger.linear("court_penalty", start, end, per_month * late * cap_weight)
 
-    repeats = late * (decided > start) * _draw_or_weight(p.at("repeat.probability", start), rng)
+    repeats = late * (decided > start) * _draw_or_weight(p.at("repeat.probability", start), n, rng)
     repeat_judgment = start + p.at("repeat.lag_months", start)
     repeat_costs = p.at("legal_costs", repeat_judgment) + p.at("court_fee", repeat_judgment)
     ledger.point(ledger.amounts["costs"], np.minimum(repeat_judgment, decided), repeats * repeat_costs)
     repeat_start = repeat_judgment + p.at("repeat.term_weeks", repeat_judgment) / WEEKS_PER_MONTH
     repeat_per_month = p.at("repeat.per_day", repeat_start) * DAYS_PER_MONTH
     repeat_end = np.minimum(decided, repeat_start + p.at("repeat.cap", repeat_judgment) / repeat_per_month)
-    ledger.linear(ledger.amounts["repeat_penalty"], repeat_start, repeat_end,
+    ledger.linear("repeat_penalty", repeat_start, repeat_end,
                   repeat_per_month * repeats * (decided > repeat_judgment))
 
     _admin_penalty(ledger, p, decided, appeal, pursued * p.at("admin_applies", notice))
@@ -154,7 +175,7 @@ def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start:
         tier_start = start + index * tier
         room = np.maximum(cap - paid_before, 0.0)
         length = room / per_month if index == 2 else np.minimum(tier, room / per_month)
-        ledger.linear(ledger.amounts["admin_penalty"], tier_start, np.minimum(decided, tier_start + length),
+        ledger.linear("admin_penalty", tier_start, np.minimum(decided, tier_start + length),
                       per_month * cases)
         paid_before = paid_before + per_month * length
 
@@ -197,19 +218,20 @@ def _book_overdue(ledger: Ledger, decided: np.ndarray, deadline: np.ndarray, cas
 
 
 def expected_penalties(rows: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int) -> TrackPenalties:
-    """Expected-value estimate: every lag and term branch with its probability as weight."""
+    """Expected-value estimate: every lag and term branch, stacked into one kernel call, weighted by probability."""
     ledger = Ledger(size)
     deadline, claim_from = regime.deadlines(rows.filed, rows.decided)
     overdue = rows.decided > deadline
     decided, claim_from, cases = rows.decided[overdue], claim_from[overdue], rows.cases[overdue]
     _book_overdue(ledger, decided, deadline[overdue], cases)
-    n = decided.size
-    for lag in LAG_POINTS:
-        share_heard = params.at("share_heard", claim_from)
-        for heard, branch in ((1.0, share_heard), (0.0, 1.0 - share_heard)):
-            weight = cases * branch / len(LAG_POINTS)
-            _kernel(ledger, params, decided, claim_from, weight, np.full(n, lag), np.full(n, heard), None)
-    return TrackPenalties(regime.track, ledger.amounts, ledger.counts)
+    n, lags = decided.size, len(LAG_POINTS)
+    share_heard = np.broadcast_to(params.at("share_heard", claim_from), claim_from.shape)
+    branch_weight = np.concatenate([share_heard, 1.0 - share_heard]) / lags
+    weight = np.tile(np.tile(cases, 2) * branch_weight, lags)
+    lag = np.repeat(np.asarray(LAG_POINTS), 2 * n)
+    heard = np.tile(np.repeat([1.0, 0.0], n), lags)
+    _kernel(ledger, params, np.tile(decided, 2 * lags), np.tile(claim_from, 2 * lags), weight, lag, heard, None)
+    return ledger.close(regime.track)
 
 
 def expand_cases(rows: CaseRows, rng: np.random.Generator) -> CaseRows:
@@ -228,9 +250,9 @@ def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyP
     _book_overdue(ledger, cases.decided, deadline, cases.cases)
     n = cases.decided.size
     lag = np.asarray(LAG_POINTS)[rng.integers(0, len(LAG_POINTS), n)]
-    heard = _draw_or_weight(params.at("share_heard", claim_from), rng)
+    heard = _draw_or_weight(params.at("share_heard", claim_from), n, rng)
     _kernel(ledger, params, cases.decided, claim_from, cases.cases * (cases.decided > deadline), lag, heard, rng)
-    return TrackPenalties(regime.track, ledger.amounts, ledger.counts)
+    return ledger.close(regime.track)
 
 
 @dataclass
@@ -242,12 +264,30 @@ class PenaltyRun:
     tracks: dict[str, TrackPenalties] = field(default_factory=dict)
 
 
+def _signature(regime: DeadlineRegime, params: PenaltyParams) -> bytes:
+    """Everything a track's penalty depends on besides its queue: equal signatures give equal results."""
+    parts = [repr((regime.track, regime.statutory_months, regime.claims_from_void_date)).encode()]
+    for inst in regime.instruments:
+        parts += [repr((inst.name, inst.kind, inst.in_force, inst.void_retroactive_from, inst.withdrawn_from)).encode(),
+                  inst.months_by_filing_month.tobytes()]
+    parts += [name.encode() + values.tobytes() for name, values in sorted(params.series.items())]
+    return b"|".join(parts)
+
+
 def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGrid,
-                  queues: dict[str, CohortMatrix]) -> PenaltyRun:
+                  queues: dict[str, CohortMatrix], reuse: dict | None = None) -> PenaltyRun:
+    """Penalties of every track; ``reuse`` (a dict kept by the caller) skips tracks already computed with
+    the same queue, regime and parameters (e.g. nareis, which the WBV variants do not touch)."""
     run = PenaltyRun(scenario, variant)
     for track, matrix in queues.items():
         regime = build_regime(aset, track, scenario, grid)
         params = read_params(aset, track, scenario, grid)
+        key = (id(matrix), _signature(regime, params))
+        if reuse is not None and key in reuse:
+            run.tracks[track] = reuse[key]
+            continue
         rows = rows_from_matrix(matrix, min_wait_months=regime.statutory_months)
         run.tracks[track] = expected_penalties(rows, regime, params, grid.size)
+        if reuse is not None:
+            reuse[key] = run.tracks[track]
     return run
