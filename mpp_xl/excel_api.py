@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
 import math
 import tempfile
@@ -224,7 +223,11 @@ def assumptions_arg(value) -> AssumptionSet:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default_set()
     rows = _rows_of(value)
-    key = hashlib.sha256(repr([[_cell_key(c) for c in r] for r in rows]).encode()).hexdigest()
+    try:
+        key = tuple(map(tuple, rows))  # the content itself is the key: equal content, equal set
+        hash(key)
+    except TypeError:
+        key = repr([[_cell_key(c) for c in r] for r in rows])
 
     def build():
         header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -48,35 +49,53 @@ class RunResult:
 
     def penalty_monthly_frame(self) -> pd.DataFrame:
         """Monthly penalties per scenario, variant, track and component (EUR) and counts (cases)."""
-        rows = []
+        return self._monthly_frame.copy()
+
+    @cached_property
+    def _monthly_frame(self) -> pd.DataFrame:
         dates = self.grid.month_ends.astype(str)
-        for (scenario, variant), run in self.penalties.items():
-            for track, tp in run.tracks.items():
-                frame = pd.DataFrame({"scenario": scenario, "variant": variant, "track": track, "date": dates,
-                                      "amount_eur": tp.total, **{f"{k}_eur": v for k, v in tp.amounts.items()},
-                                      **tp.counts})
-                rows.append(frame)
-        return pd.concat(rows, ignore_index=True)
+        keys = [(s, v, t) for (s, v), run in self.penalties.items() for t in run.tracks]
+        tracks = [self.penalties[(s, v)].tracks[t] for s, v, t in keys]
+        size = dates.size
+        columns = {"scenario": np.repeat([k[0] for k in keys], size), "variant": np.repeat([k[1] for k in keys], size),
+                   "track": np.repeat([k[2] for k in keys], size), "date": np.tile(dates, len(keys)),
+                   "amount_eur": np.concatenate([tp.total for tp in tracks])}
+        for name in tracks[0].amounts:
+            columns[f"{name}_eur"] = np.concatenate([tp.amounts[name] for tp in tracks])
+        for name in COUNTS:
+            columns[name] = np.concatenate([tp.counts[name] for tp in tracks])
+        return pd.DataFrame(columns)
 
     def penalty_frame(self) -> pd.DataFrame:
         """The penalties.csv contract: one row per scenario, variant, year and track (asylum, nareis, total)."""
-        monthly = self.penalty_monthly_frame()
-        monthly["year"] = monthly["date"].str[:4].astype(int)
-        value_cols = ["amount_eur", *COUNTS]
-        yearly = monthly.groupby(["scenario", "variant", "year", "track"], sort=False)[value_cols].sum().reset_index()
-        total = yearly.groupby(["scenario", "variant", "year"], sort=False)[value_cols].sum().reset_index()
-        total["track"] = "total"
-        table = pd.concat([yearly, total], ignore_index=True)
-        base = table[table["variant"] == BASE].set_index(["scenario", "year", "track"])["amount_eur"]
-        keys = pd.MultiIndex.from_frame(table[["scenario", "year", "track"]])
-        table["delta_vs_base_eur"] = table["amount_eur"].to_numpy() - base.reindex(keys).to_numpy()
-        order = {"asylum": 0, "nareis": 1, "total": 2}
-        table["_v"] = table["variant"].map({v: i for i, v in enumerate(self.variants)})
-        table["_s"] = table["scenario"].map({s: i for i, s in enumerate(self.scenarios)})
-        table["_t"] = table["track"].map(order)
-        table = table.sort_values(["_s", "_v", "year", "_t"]).drop(columns=["_s", "_v", "_t"])
-        return table[["scenario", "variant", "year", "track", "amount_eur", "delta_vs_base_eur", *COUNTS]] \
-            .reset_index(drop=True)
+        return self._penalty_frame.copy()
+
+    @cached_property
+    def _penalty_frame(self) -> pd.DataFrame:
+        years = np.unique(self.grid.years)
+        starts = np.searchsorted(self.grid.years, years)
+        rows = {name: [] for name in ("scenario", "variant", "year", "track", "amount_eur", "delta_vs_base_eur",
+                                      *COUNTS)}
+        base_amount = {}
+        for (scenario, variant), run in self.penalties.items():
+            per_track = {t: (np.add.reduceat(tp.total, starts), [np.add.reduceat(tp.counts[c], starts) for c in COUNTS])
+                         for t, tp in run.tracks.items()}
+            per_track["total"] = (sum(a for a, _ in per_track.values()),
+                                  [sum(c[i] for _, c in per_track.values()) for i in range(len(COUNTS))])
+            for track, (amount, _) in per_track.items():
+                if variant == BASE:
+                    base_amount[(scenario, track)] = amount
+            for index, year in enumerate(years):
+                for track, (amount, counts) in per_track.items():
+                    rows["scenario"].append(scenario)
+                    rows["variant"].append(variant)
+                    rows["year"].append(int(year))
+                    rows["track"].append(track)
+                    rows["amount_eur"].append(float(amount[index]))
+                    rows["delta_vs_base_eur"].append(float(amount[index] - base_amount[(scenario, track)][index]))
+                    for name, values in zip(COUNTS, counts):
+                        rows[name].append(float(values[index]))
+        return pd.DataFrame(rows)
 
     def window_totals(self) -> pd.DataFrame:
         """Scenario x variant: total penalties (all tracks) in 2024-2027 and the delta against base (EUR)."""

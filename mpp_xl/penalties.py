@@ -19,6 +19,8 @@ are the same computation, so the simulation's mean converges to the expected val
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,22 +120,41 @@ class Ledger:
         return TrackPenalties(track, self.amounts, self.counts)
 
 
-def _draw_or_weight(probability, n: int, rng):
-    """The probability itself (expected value) or one 0/1 draw per row (simulation)."""
-    return probability if rng is None else (rng.random(n) < probability).astype(float)
+DRAWS = ("lag", "heard", "take_up", "after_notice", "high_cap", "within_term", "repeat")
+
+
+def draw_uniforms(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """One uniform number per case for every random step of the legal chain (float32 to halve memory)."""
+    return {name: rng.random(n, dtype=np.float32) for name in DRAWS}
+
+
+def _branch(probability, draws: dict | None, step: str, rows: np.ndarray | None = None):
+    """The probability itself (expected value) or the 0/1 outcome of that step for the cases still in the
+    chain (``rows``: their positions in the draws; None = all)."""
+    if draws is None:
+        return probability
+    uniform = draws[step] if rows is None else draws[step][rows]
+    return (uniform < probability).astype(float)
 
 
 def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: np.ndarray, weight: np.ndarray,
-            lag_factor: np.ndarray, heard: np.ndarray, rng) -> None:
-    """Book one branch (lag factor, heard) of the legal chain for rows of cases; ``weight`` = cases."""
-    n = decided.size
+            lag_factor: np.ndarray, heard: np.ndarray, draws: dict | None) -> None:
+    """Book the legal chain for rows of cases (``weight`` = cases in the row; one branch of lag and hearing).
+
+    After each step only the rows that go on are kept, so later steps cost less."""
     notice = claim_from + p.at("notice_lag_months", claim_from) * lag_factor
-    claims = weight * (decided > notice) * _draw_or_weight(p.at("take_up", notice), n, rng)
+    claims = weight * (decided > notice) * _branch(p.at("take_up", notice), draws, "take_up")
+    rows = np.flatnonzero(claims > 0)  # positions in the draws of the cases that go on
+    claims, notice, decided = claims[rows], notice[rows], decided[rows]
+    heard = np.broadcast_to(heard, weight.shape)[rows]
     ledger.point(ledger.counts["notices"], notice, claims)
 
-    pursued = claims * _draw_or_weight(1.0 - p.at("share_decided_after_notice", notice), n, rng)
+    pursued = claims * _branch(1.0 - p.at("share_decided_after_notice", notice), draws, "after_notice", rows)
     appeal = notice + p.at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
+    _admin_penalty(ledger, p, decided, appeal, pursued * p.at("admin_applies", notice))
     appeals = pursued * (decided > appeal)
+    keep = appeals > 0
+    appeals, appeal, decided, heard, rows = appeals[keep], appeal[keep], decided[keep], heard[keep], rows[keep]
     ledger.point(ledger.counts["appeals"], appeal, appeals)
     judgment = appeal + p.at("judgment_months", appeal)
     costs = p.at("legal_costs", judgment) + p.at("court_fee", judgment)
@@ -141,15 +162,20 @@ def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: n
 
     term = np.where(heard > 0, p.at("term_weeks.heard", judgment), p.at("term_weeks.not_heard", judgment))
     start = judgment + term / WEEKS_PER_MONTH
+    high = np.broadcast_to(_branch(p.at("share_high_cap", judgment), draws, "high_cap", rows), judgment.shape)
+    late = appeals * (decided > judgment) * _branch(1.0 - p.at("share_decided_within_term", judgment), draws,
+                                                    "within_term", rows)
+    keep = late > 0
+    late, start, judgment, decided, high, rows = (late[keep], start[keep], judgment[keep], decided[keep], high[keep],
+                                                  rows[keep])
     per_month = p.at("per_day", start) * DAYS_PER_MONTH
-    high = _draw_or_weight(p.at("share_high_cap", judgment), n, rng)
-    judged = appeals * (decided > judgment)
-    late = judged * _draw_or_weight(1.0 - p.at("share_decided_within_term", judgment), n, rng)
     for cap_weight, cap in ((1.0 - high, p.at("cap.standard", judgment)), (high, p.at("cap.high", judgment))):
         end = np.minimum(decided, start + cap / per_month)
         ledger.linear("court_penalty", start, end, per_month * late * cap_weight)
 
-    repeats = late * (decided > start) * _draw_or_weight(p.at("repeat.probability", start), n, rng)
+    repeats = late * (decided > start) * _branch(p.at("repeat.probability", start), draws, "repeat", rows)
+    keep = repeats > 0
+    repeats, start, decided = repeats[keep], start[keep], decided[keep]
     repeat_judgment = start + p.at("repeat.lag_months", start)
     repeat_costs = p.at("legal_costs", repeat_judgment) + p.at("court_fee", repeat_judgment)
     ledger.point(ledger.amounts["costs"], np.minimum(repeat_judgment, decided), repeats * repeat_costs)
@@ -159,14 +185,15 @@ def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: n
     ledger.linear("repeat_penalty", repeat_start, repeat_end,
                   repeat_per_month * repeats * (decided > repeat_judgment))
 
-    _admin_penalty(ledger, p, decided, appeal, pursued * p.at("admin_applies", notice))
-
 
 def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start: np.ndarray,
                    cases: np.ndarray) -> None:
     """Awb 4:17: from two weeks after the notice, tiers of ``tier_days`` at rising daily amounts, capped."""
+    cases = np.broadcast_to(cases, start.shape)
     if not cases.any():
         return
+    keep = cases > 0
+    decided, start, cases = decided[keep], start[keep], cases[keep]
     tier = p.at("admin.tier_days", start) / DAYS_PER_MONTH
     cap = p.at("admin.cap", start)
     paid_before = np.zeros_like(start)
@@ -182,11 +209,25 @@ def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start:
 
 @dataclass
 class CaseRows:
-    """Cases grouped by filing and decision time (grid months); ``cases`` may be fractional (expected)."""
+    """Cases grouped by filing and decision time (grid months); ``cases`` may be fractional (expected).
+
+    ``deadline`` and ``claim_from`` may be given (computed once per cohort cell before expanding to cases);
+    otherwise the regime computes them."""
 
     filed: np.ndarray
     decided: np.ndarray
     cases: np.ndarray
+    deadline: np.ndarray | None = None
+    claim_from: np.ndarray | None = None
+
+    def take(self, index) -> "CaseRows":
+        pick = (lambda a: None if a is None else a[index])
+        return CaseRows(self.filed[index], self.decided[index], self.cases[index], pick(self.deadline),
+                        pick(self.claim_from))
+
+    def with_deadlines(self, regime: DeadlineRegime) -> "CaseRows":
+        deadline, claim_from = regime.deadlines(self.filed, self.decided)
+        return CaseRows(self.filed, self.decided, self.cases, deadline, claim_from)
 
 
 def rows_from_matrix(matrix: CohortMatrix, min_wait_months: float) -> CaseRows:
@@ -238,21 +279,59 @@ def expand_cases(rows: CaseRows, rng: np.random.Generator) -> CaseRows:
     """One row per case: each row's expected count is rounded stochastically (unbiased)."""
     whole = np.floor(rows.cases)
     counts = (whole + (rng.random(rows.cases.size) < rows.cases - whole)).astype(np.int64)
-    return CaseRows(np.repeat(rows.filed, counts), np.repeat(rows.decided, counts), np.ones(int(counts.sum())))
+    index = np.repeat(np.arange(rows.cases.size), counts)
+    expanded = rows.take(index)
+    expanded.cases = np.ones(index.size)
+    return expanded
 
 
 def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int,
-                       random_state: int | np.random.Generator = 0) -> TrackPenalties:
-    """Case-level simulation: one row per case, seeded draws for lag, heard, take-up, cap and repeat."""
-    rng = np.random.default_rng(random_state)
-    ledger = Ledger(size)
-    deadline, claim_from = regime.deadlines(cases.filed, cases.decided)
+                       random_state: int | np.random.Generator = 0, chunk: int = 100_000,
+                       threads: int | None = None) -> TrackPenalties:
+    """Case-level simulation: one row per case, seeded draws for lag, hearing, take-up, cap and repeat.
+
+    Cases go in chunks (bounded memory), each with its own child seed, so the result does not depend on
+    ``threads`` (numpy releases the GIL in its loops, so threads run chunks side by side)."""
+    starts = range(0, cases.decided.size, chunk)
+    if isinstance(random_state, np.random.Generator):
+        generators = random_state.spawn(len(starts))
+    else:
+        generators = [np.random.default_rng(s) for s in np.random.SeedSequence(random_state).spawn(len(starts))]
+
+    def one(job):
+        first, rng = job
+        ledger = Ledger(size)
+        part = cases.take(slice(first, first + chunk))
+        simulate_chunk(ledger, part, regime, params, draw_uniforms(rng, part.decided.size))
+        return ledger
+
+    jobs = list(zip(starts, generators))
+    threads = threads or os.cpu_count() or 1
+    if threads > 1 and len(jobs) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            ledgers = list(pool.map(one, jobs))
+    else:
+        ledgers = [one(job) for job in jobs]
+    total = Ledger(size)
+    for ledger in ledgers:  # in chunk order: the same sums whatever the thread count
+        for name in COMPONENTS:
+            total.amounts[name] += ledger.amounts[name]
+            total._full_months[name] += ledger._full_months[name]
+        for name in COUNTS:
+            total.counts[name] += ledger.counts[name]
+    return total.close(regime.track)
+
+
+def simulate_chunk(ledger: Ledger, cases: CaseRows, regime: DeadlineRegime, params: PenaltyParams,
+                   draws: dict[str, np.ndarray]) -> None:
+    """Book the cases with the given uniform draws (see ``draw_uniforms``)."""
+    if cases.deadline is None:
+        cases = cases.with_deadlines(regime)
+    deadline, claim_from = cases.deadline, cases.claim_from
     _book_overdue(ledger, cases.decided, deadline, cases.cases)
-    n = cases.decided.size
-    lag = np.asarray(LAG_POINTS)[rng.integers(0, len(LAG_POINTS), n)]
-    heard = _draw_or_weight(params.at("share_heard", claim_from), n, rng)
-    _kernel(ledger, params, cases.decided, claim_from, cases.cases * (cases.decided > deadline), lag, heard, rng)
-    return ledger.close(regime.track)
+    lag = np.asarray(LAG_POINTS)[np.minimum((draws["lag"] * len(LAG_POINTS)).astype(int), len(LAG_POINTS) - 1)]
+    heard = _branch(params.at("share_heard", claim_from), draws, "heard")
+    _kernel(ledger, params, cases.decided, claim_from, cases.cases * (cases.decided > deadline), lag, heard, draws)
 
 
 @dataclass
