@@ -258,13 +258,51 @@ def _book_overdue(ledger: Ledger, decided: np.ndarray, deadline: np.ndarray, cas
     ledger.point(ledger.counts["cases_overdue"], deadline, cases * (decided > deadline))
 
 
+def chain_span(params: PenaltyParams) -> float:
+    """Months from the claim start after which nothing more can be booked for a case, whatever its decision
+    date (the longest lag, terms and accruals to the caps, the repeat round and the administrative tiers)."""
+    top = {name: float(values.max()) for name, values in params.series.items()}
+    low = {name: float(values.min()) for name, values in params.series.items()}
+    court = (top["notice_lag_months"] * max(LAG_POINTS) + top["appeal_wait_weeks"] / WEEKS_PER_MONTH
+             + top["judgment_months"] + max(top["term_weeks.heard"], top["term_weeks.not_heard"]) / WEEKS_PER_MONTH
+             + max(top["cap.standard"], top["cap.high"]) / (low["per_day"] * DAYS_PER_MONTH))
+    repeat = top["repeat.lag_months"] + top["repeat.term_weeks"] / WEEKS_PER_MONTH + top["repeat.cap"] / (
+        low["repeat.per_day"] * DAYS_PER_MONTH)
+    admin = top["notice_lag_months"] * max(LAG_POINTS) + top["appeal_wait_weeks"] / WEEKS_PER_MONTH + (
+        2 * top["admin.tier_days"] / DAYS_PER_MONTH + top["admin.cap"] / (low["admin.tier1_per_day"] * DAYS_PER_MONTH))
+    return max(court + repeat, admin) + 1.0
+
+
+def merge_settled(rows: CaseRows, span: float) -> CaseRows:
+    """Rows decided more than ``span`` months after their claim start book exactly the same whatever the
+    decision date: merge them per (filing, deadline, claim start) into one row, so the work grows with the
+    number of cohorts rather than with cohorts x months."""
+    settled = rows.decided > rows.claim_from + span
+    if settled.sum() < 2:
+        return rows
+    columns = (rows.filed[settled], rows.deadline[settled], rows.claim_from[settled])
+    key = np.zeros(columns[0].size, dtype=np.int64)
+    for column in columns:  # one integer code per distinct (filing, deadline, claim start)
+        _, code = np.unique(column, return_inverse=True)
+        key = key * (int(code.max()) + 1) + code
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    merged_cases = np.bincount(group, weights=rows.cases[settled], minlength=first.size)
+    keep = ~settled
+    return CaseRows(np.concatenate([rows.filed[keep], columns[0][first]]),
+                    np.concatenate([rows.decided[keep], np.full(first.size, PENDING_BEYOND)]),
+                    np.concatenate([rows.cases[keep], merged_cases]),
+                    np.concatenate([rows.deadline[keep], columns[1][first]]),
+                    np.concatenate([rows.claim_from[keep], columns[2][first]]))
+
+
 def expected_penalties(rows: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int) -> TrackPenalties:
     """Expected-value estimate: every lag and term branch, stacked into one kernel call, weighted by probability."""
     ledger = Ledger(size)
-    deadline, claim_from = regime.deadlines(rows.filed, rows.decided)
-    overdue = rows.decided > deadline
-    decided, claim_from, cases = rows.decided[overdue], claim_from[overdue], rows.cases[overdue]
-    _book_overdue(ledger, decided, deadline[overdue], cases)
+    rows = rows.with_deadlines(regime)
+    overdue = rows.decided > rows.deadline
+    rows = merge_settled(rows.take(overdue), chain_span(params))
+    decided, claim_from, cases = rows.decided, rows.claim_from, rows.cases
+    _book_overdue(ledger, decided, rows.deadline, cases)
     n, lags = decided.size, len(LAG_POINTS)
     share_heard = np.broadcast_to(params.at("share_heard", claim_from), claim_from.shape)
     branch_weight = np.concatenate([share_heard, 1.0 - share_heard]) / lags
