@@ -353,10 +353,6 @@ class AssumptionSet:
                 sha.update(("\n" + "|".join(rec.as_row())).encode())
         return sha.hexdigest()[:12]
 
-    @property
-    def parameter_names(self) -> list[str]:
-        return sorted(self._by_name)
-
     def records(self) -> list[tuple[str, Assumption]]:
         """Every record with the label of its layer, baseline first."""
         return [(label, rec) for label, recs in self.layers for rec in recs]

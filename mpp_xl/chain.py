@@ -56,7 +56,6 @@ METRIC_UNITS = {
     "ukraine.stock": "persons",
     "ukraine.municipal_places": "places",
 }
-STOCK_METRICS = frozenset(m for m, u in METRIC_UNITS.items() if "/" not in u and u != "weeks")
 
 
 @dataclass

@@ -146,7 +146,3 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
             result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues, reuse)
     return result
 
-
-def year_end_values(values: np.ndarray, grid: TimeGrid) -> dict[int, float]:
-    """Value at the last month of each year on the grid."""
-    return {int(y): float(values[np.flatnonzero(grid.years == y)[-1]]) for y in np.unique(grid.years)}

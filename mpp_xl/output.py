@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .chain import METRIC_UNITS
 from .errors import MppError
 from .model import WINDOW, RunResult
 
@@ -153,5 +152,3 @@ def summary_text(result: RunResult) -> str:
               per_year.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
     return "\n".join(lines)
 
-
-__all__ = ["write_results", "summary_text", "OUTPUT_FILES", "METRIC_UNITS"]

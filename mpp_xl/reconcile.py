@@ -5,7 +5,6 @@ Bounds are the tolerances the tests hold (blank where the README explains why a 
 
 from __future__ import annotations
 
-import csv
 import io
 from importlib import resources
 

@@ -23,7 +23,6 @@ from . import __version__, excel_api
 from .assumptions import COLUMNS, SCENARIOS, AssumptionSet
 from .chain import METRIC_UNITS
 from .errors import MppError
-from .output import atomic_write_many  # noqa: F401 - the same atomic-write discipline as results
 from .variants import NAMED_VARIANTS
 
 XLWINGS_VERSION = "0.37.8"

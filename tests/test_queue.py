@@ -79,3 +79,11 @@ def test_more_capacity_never_raises_the_pending_stock(default_set, grid):
     high = run_queue(override(default_set, ("ind.capacity.asylum", "all", "2024-01-01", "", 3500, "cases/month")),
                      "asylum", "medio", grid, filings)
     assert (high.pending() <= low.pending() + 1e-9).all()
+
+
+def test_wait_distribution_by_hand(default_set):
+    """The FIFO case above: month 1 decides 50 cases that waited 1 month and 50 that waited 0 (band 0-3)."""
+    q = run_queue(plain(default_set), "asylum", "medio", GRID, np.full(12, 150.0))
+    bands = q.wait_distribution(edges_months=(0, 1, 3))
+    assert bands[:, 1].tolist() == [50, 50, 0]
+    assert bands.sum(axis=0) == pytest.approx(q.decisions())
