@@ -16,7 +16,8 @@ from .penalties import COUNTS, PenaltyRun, run_penalties
 from .timegrid import TimeGrid
 from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
 
-WINDOW = (2024, 2027)  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
+WINDOW = (2024, 2027)
+WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
 
 
 @dataclass
@@ -46,6 +47,34 @@ class RunResult:
                 parts.append(pd.DataFrame({"scenario": scenario, "variant": variant, "metric": metric,
                                            "date": dates, "value": chain.metrics[metric], "unit": unit}))
         return pd.concat(parts, ignore_index=True)
+
+    def cohort_frame(self) -> pd.DataFrame:
+        """The IND cohort matrices (base chain): scenario, track, filing month, decision month, decided and
+        still pending at the end of that month (cases); only cells where something is decided or pending."""
+        parts = []
+        for (scenario, variant), chain in self.chains.items():
+            for track, matrix in chain.queues.items():
+                cohort, month = np.nonzero((matrix.decided > 0) | (matrix.pending_end > 0))
+                parts.append(pd.DataFrame({
+                    "scenario": scenario, "variant": variant, "track": track,
+                    "filing_month": matrix.filing_months[cohort].astype(str),
+                    "month": matrix.decision_months[month].astype(str),
+                    "decided": matrix.decided[cohort, month], "pending_end": matrix.pending_end[cohort, month]}))
+        return pd.concat(parts, ignore_index=True)
+
+    def wait_frame(self, edges_months=WAIT_BANDS) -> pd.DataFrame:
+        """Decisions per year by time to decision (months since filing, bands [low, high))."""
+        rows = []
+        labels = [f"{low}-{high}" for low, high in zip(edges_months, edges_months[1:])] + [f"{edges_months[-1]}+"]
+        years = np.unique(self.grid.years)
+        for (scenario, variant), chain in self.chains.items():
+            for track, matrix in chain.queues.items():
+                bands = matrix.wait_distribution(edges_months)
+                for year in years:
+                    in_year = bands[:, self.grid.years == year].sum(axis=1)
+                    rows += [(scenario, variant, track, int(year), label, float(value))
+                             for label, value in zip(labels, in_year)]
+        return pd.DataFrame(rows, columns=["scenario", "variant", "track", "year", "wait_months", "decisions"])
 
     def penalty_monthly_frame(self) -> pd.DataFrame:
         """Monthly penalties per scenario, variant, track and component (EUR) and counts (cases)."""

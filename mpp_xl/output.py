@@ -15,7 +15,8 @@ from .errors import MppError
 from .model import WINDOW, RunResult
 
 FLOAT_FORMAT = "%.4f"
-OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "assumptions_used.csv",
+OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "cohorts.csv", "wait_times.csv",
+                "assumptions_used.csv",
                 "provenance.json")
 
 
@@ -73,6 +74,8 @@ def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, 
         "projection.csv": csv_text(result.projection_frame(), result),
         "penalties.csv": csv_text(result.penalty_frame(), result),
         "penalties_monthly.csv": csv_text(result.penalty_monthly_frame(), result),
+        "cohorts.csv": csv_text(result.cohort_frame(), result),
+        "wait_times.csv": csv_text(result.wait_frame(), result),
         "assumptions_used.csv": csv_text(assumptions, result),
         "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n",
     }

@@ -218,9 +218,14 @@ UDF_CASES = [
 
 
 @pytest.mark.parametrize("case, call, message", UDF_CASES, ids=[c[0] for c in UDF_CASES])
-def test_udf_catalogue(case, call, message):
+def test_udf_catalogue(case, call, message, monkeypatch):
     excel_api.clear_caches()
+    handed = []
+    real = excel_api.assumptions_arg
+    monkeypatch.setattr(excel_api, "assumptions_arg", lambda value: (handed.append((value, repr(value))), real(value))[1])
     assert call() == [[f"Fout: {message}"]]
+    for value, before in handed:  # the range the user passed is not changed
+        assert repr(value) == before
 
 
 def test_the_catalogue_is_large_enough():

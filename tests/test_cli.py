@@ -51,6 +51,21 @@ def test_penalties_contract(run_dir):
     assert ((undone.amount_eur - base - undone.delta_vs_base_eur).abs() < 1e-3).all()
 
 
+def test_cohort_and_wait_time_files_agree_with_the_projection(run_dir):
+    projection = pd.read_csv(run_dir / "projection.csv", comment="#")
+    cohorts = pd.read_csv(run_dir / "cohorts.csv", comment="#")
+    waits = pd.read_csv(run_dir / "wait_times.csv", comment="#")
+    medio = cohorts[(cohorts.scenario == "medio") & (cohorts.track == "asylum")]
+    decided_2024 = medio[medio.month.str.startswith("2024")].decided.sum()
+    metric = projection[(projection.scenario == "medio") & (projection.metric == "ind.decisions.asylum")]
+    assert decided_2024 == pytest.approx(metric[metric.date.str.startswith("2024")].value.sum(), rel=1e-6)  # files carry 4 decimals
+    pending = medio[medio.month == "2024-12"].pending_end.sum()
+    assert pending == pytest.approx(projection[(projection.scenario == "medio") & (projection.metric ==
+                                    "ind.pending.asylum") & (projection.date == "2024-12-31")].value.iloc[0], rel=1e-6)  # files carry 4 decimals
+    in_bands = waits[(waits.scenario == "medio") & (waits.track == "asylum") & (waits.year == 2024)].decisions.sum()
+    assert in_bands == pytest.approx(decided_2024, rel=1e-6)  # files carry 4 decimals
+
+
 def test_provenance_sidecar(run_dir):
     import json
     meta = json.loads((run_dir / "provenance.json").read_text())
@@ -63,7 +78,8 @@ def test_two_runs_in_separate_processes_are_byte_identical(tmp_path):
     for name in ("a", "b"):
         subprocess.run([sys.executable, "-m", "mpp_xl.cli", "run", "--quiet", "--scenario", "medio", "--out",
                         str(tmp_path / name)], check=True, env=env, capture_output=True)
-    for name in ("projection.csv", "penalties.csv", "penalties_monthly.csv", "assumptions_used.csv", "provenance.json"):
+    from mpp_xl.output import OUTPUT_FILES
+    for name in OUTPUT_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
