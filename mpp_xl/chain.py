@@ -72,10 +72,11 @@ class ChainResult:
 def _anchor(aset: AssumptionSet, name: str, scenario: str):
     """The effective anchor record (value on its from-date) of ``name`` for ``scenario``."""
     chosen = None
-    for _, rec in aset.records():
-        if rec.parameter == name and rec.scenario in (ALL, scenario):
-            if chosen is None or rec.scenario != ALL or chosen.scenario == ALL:
-                chosen = rec
+    for _, records in aset.layers:  # the same precedence as every other assumption: later layer, then scenario
+        for wanted in (ALL, scenario):
+            for rec in records:
+                if rec.parameter == name and rec.scenario == wanted:
+                    chosen = rec
     if chosen is None:
         raise MppError(f"assumption '{name}' is missing for scenario {scenario}")
     if chosen.start == OPEN_START:

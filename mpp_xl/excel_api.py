@@ -317,26 +317,21 @@ def penalties_table(scenario="medio", variant="base", assumptions=None):
     scen, var = scenario_arg(scenario), variant_arg(variant, run)
 
     def compute():
-        table = run.penalty_frame()
-        years = sorted(table["year"].unique())
+        years = [float(y) for y in np.unique(GRID.years)]
+        yearly = run.yearly_penalties
         if scen != "all" and var != "all":
-            rows = table[(table.scenario == scen) & (table.variant == var)]
-            wide = rows.pivot(index="year", columns="track", values="amount_eur")
-            total = rows[rows.track == "total"].set_index("year")
             header = ["jaar", *TRACK_LABELS.values(), "verschil_met_base_eur", *COUNT_LABELS.values()]
-            body = [[float(y), *(float(wide.loc[y, t]) for t in TRACK_LABELS), float(total.loc[y, "delta_vs_base_eur"]),
-                     *(float(total.loc[y, c]) for c in COUNTS)] for y in years]
-            return [header] + body
-        total = table[table.track == "total"]
-        combos = [(s, v) for s in (SCENARIOS if scen == "all" else (scen,))
-                  for v in (list(run.variants) if var == "all" else [var])]
-        amount = total.set_index(["scenario", "variant", "year"])["amount_eur"]
-        delta = total.set_index(["scenario", "variant", "year"])["delta_vs_base_eur"]
-        deltas = [c for c in combos if c[1] != "base"]
-        header = ["jaar"] + [f"{s} {v}" for s, v in combos] + [f"verschil {s} {v}" for s, v in deltas]
-        body = [[float(y)] + [float(amount[(s, v, y)]) for s, v in combos] + [float(delta[(s, v, y)]) for s, v in deltas]
-                for y in years]
-        return [header] + body
+            columns = [yearly[(scen, var, t)]["amount_eur"] for t in TRACK_LABELS]
+            total = yearly[(scen, var, "total")]
+            columns += [total["delta_vs_base_eur"]] + [total[c] for c in COUNTS]
+        else:
+            combos = [(s, v) for s in (SCENARIOS if scen == "all" else (scen,))
+                      for v in (list(run.variants) if var == "all" else [var])]
+            deltas = [c for c in combos if c[1] != "base"]
+            header = ["jaar"] + [f"{s} {v}" for s, v in combos] + [f"verschil {s} {v}" for s, v in deltas]
+            columns = ([yearly[(s, v, "total")]["amount_eur"] for s, v in combos]
+                       + [yearly[(s, v, "total")]["delta_vs_base_eur"] for s, v in deltas])
+        return [header] + np.column_stack([years] + [_finite(c) for c in columns]).tolist()
 
     return cached_table("penalties", (scen, var), aset, compute)
 
@@ -347,11 +342,10 @@ def summary_table(assumptions=None):
 
     def compute():
         run = model_run(aset)
-        totals = run.window_totals().set_index(["scenario", "variant"])
         others = [v for v in run.variants if v != "base"]
         header = ["scenario"] + [f"{v} {WINDOW[0]}-{WINDOW[1]}" for v in run.variants] + [f"verschil {v}" for v in others]
-        body = [[s] + [float(totals.loc[(s, v), "amount_eur"]) for v in run.variants]
-                + [float(totals.loc[(s, v), "delta_vs_base_eur"]) for v in others] for s in SCENARIOS]
+        body = [[s] + [run.window_total(s, v)[0] for v in run.variants] + [run.window_total(s, v)[1] for v in others]
+                for s in SCENARIOS]
         return [header] + body
 
     return cached_table("summary", (), aset, compute)

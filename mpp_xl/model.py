@@ -100,38 +100,41 @@ class RunResult:
         return self._penalty_frame.copy()
 
     @cached_property
-    def _penalty_frame(self) -> pd.DataFrame:
-        years = np.unique(self.grid.years)
-        starts = np.searchsorted(self.grid.years, years)
-        rows = {name: [] for name in ("scenario", "variant", "year", "track", "amount_eur", "delta_vs_base_eur",
-                                      *COUNTS)}
-        base_amount = {}
+    def yearly_penalties(self) -> dict[tuple[str, str, str], dict[str, np.ndarray]]:
+        """(scenario, variant, track incl. 'total') -> yearly arrays: amount_eur, delta_vs_base_eur and counts."""
+        starts = np.searchsorted(self.grid.years, np.unique(self.grid.years))
+        out = {}
         for (scenario, variant), run in self.penalties.items():
-            per_track = {t: (np.add.reduceat(tp.total, starts), [np.add.reduceat(tp.counts[c], starts) for c in COUNTS])
+            per_track = {t: {"amount_eur": np.add.reduceat(tp.total, starts),
+                             **{c: np.add.reduceat(tp.counts[c], starts) for c in COUNTS}}
                          for t, tp in run.tracks.items()}
-            per_track["total"] = (sum(a for a, _ in per_track.values()),
-                                  [sum(c[i] for _, c in per_track.values()) for i in range(len(COUNTS))])
-            for track, (amount, _) in per_track.items():
-                if variant == BASE:
-                    base_amount[(scenario, track)] = amount
-            for index, year in enumerate(years):
-                for track, (amount, counts) in per_track.items():
-                    rows["scenario"].append(scenario)
-                    rows["variant"].append(variant)
-                    rows["year"].append(int(year))
-                    rows["track"].append(track)
-                    rows["amount_eur"].append(float(amount[index]))
-                    rows["delta_vs_base_eur"].append(float(amount[index] - base_amount[(scenario, track)][index]))
-                    for name, values in zip(COUNTS, counts):
-                        rows[name].append(float(values[index]))
-        return pd.DataFrame(rows)
+            per_track["total"] = {k: sum(v[k] for v in per_track.values()) for k in ("amount_eur", *COUNTS)}
+            for track, values in per_track.items():
+                base = out[(scenario, BASE, track)]["amount_eur"] if variant != BASE else values["amount_eur"]
+                out[(scenario, variant, track)] = {**values, "delta_vs_base_eur": values["amount_eur"] - base}
+        return out
+
+    @cached_property
+    def _penalty_frame(self) -> pd.DataFrame:
+        years = np.unique(self.grid.years).astype(int)
+        columns = ("amount_eur", "delta_vs_base_eur", *COUNTS)
+        rows = [(s, v, int(year), t, *(float(values[c][i]) for c in columns))
+                for (s, v), run in self.penalties.items()
+                for i, year in enumerate(years)
+                for t in (*run.tracks, "total")
+                for values in [self.yearly_penalties[(s, v, t)]]]
+        return pd.DataFrame(rows, columns=["scenario", "variant", "year", "track", *columns])
+
+    def window_total(self, scenario: str, variant: str) -> tuple[float, float]:
+        """Total penalties (all tracks) in 2024-2027 and the delta against base (EUR)."""
+        values = self.yearly_penalties[(scenario, variant, "total")]
+        inside = (np.unique(self.grid.years) >= WINDOW[0]) & (np.unique(self.grid.years) <= WINDOW[1])
+        return float(values["amount_eur"][inside].sum()), float(values["delta_vs_base_eur"][inside].sum())
 
     def window_totals(self) -> pd.DataFrame:
         """Scenario x variant: total penalties (all tracks) in 2024-2027 and the delta against base (EUR)."""
-        table = self.penalty_frame()
-        inside = table[(table["track"] == "total") & table["year"].between(*WINDOW)]
-        return inside.groupby(["scenario", "variant"], sort=False)[["amount_eur", "delta_vs_base_eur"]].sum() \
-            .reset_index()
+        rows = [(s, v, *self.window_total(s, v)) for s, v in self.penalties]
+        return pd.DataFrame(rows, columns=["scenario", "variant", "amount_eur", "delta_vs_base_eur"])
 
 
 def select_variants(names, available: dict[str, Variant]) -> dict[str, Variant]:
