@@ -223,9 +223,8 @@ def assumptions_arg(value) -> AssumptionSet:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default_set()
     rows = _rows_of(value)
-    try:
-        key = tuple(map(tuple, rows))  # the content itself is the key: equal content, equal set
-        hash(key)
+    try:  # a 64-bit hash of the content: comparing the whole table on every call would cost more than the call
+        key = (len(rows), hash(tuple(map(tuple, rows))))
     except TypeError:
         key = repr([[_cell_key(c) for c in r] for r in rows])
 

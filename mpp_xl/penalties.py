@@ -13,8 +13,8 @@ The legal chain of one overdue case (times in grid months, amounts in EUR):
     Where Awb 4:17 applies (nareis), the administrative penalty runs from N + 2 weeks in tiers up to its cap.
 
 One kernel serves both estimators: the expected value enumerates lag and term branches and uses
-probabilities as weights; the case-level simulation draws them per case (``rng``). With no draws the two
-are the same computation, so the simulation's mean converges to the expected value.
+probabilities as weights; the case-level simulation decides them per case with seeded uniform draws.
+The same code runs both, so the simulation's mean converges to the expected value.
 """
 
 from __future__ import annotations
@@ -113,6 +113,14 @@ class Ledger:
         diff = self._full_months[component]
         diff += np.bincount(low[inner], rate[inner], minlength=self.size + 1)
         diff -= np.bincount(high[inner], rate[inner], minlength=self.size + 1)
+
+    def absorb(self, other: "Ledger") -> None:
+        """Add another ledger's open bookings to this one."""
+        for name in COMPONENTS:
+            self.amounts[name] += other.amounts[name]
+            self._full_months[name] += other._full_months[name]
+        for name in COUNTS:
+            self.counts[name] += other.counts[name]
 
     def close(self, track: str) -> "TrackPenalties":
         for component, diff in self._full_months.items():
@@ -352,11 +360,7 @@ def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyP
         ledgers = [one(job) for job in jobs]
     total = Ledger(size)
     for ledger in ledgers:  # in chunk order: the same sums whatever the thread count
-        for name in COMPONENTS:
-            total.amounts[name] += ledger.amounts[name]
-            total._full_months[name] += ledger._full_months[name]
-        for name in COUNTS:
-            total.counts[name] += ledger.counts[name]
+        total.absorb(ledger)
     return total.close(regime.track)
 
 
