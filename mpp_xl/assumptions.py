@@ -327,6 +327,7 @@ class AssumptionSet:
         for depth, (_, recs) in enumerate(self.layers):
             for rec in recs:
                 self._by_name.setdefault(rec.parameter, []).append((depth, rec))
+        self._by_scenario = {rec.parameter for _, recs in self.layers for rec in recs if rec.scenario != ALL}
         self._cache: dict = {}
 
     @classmethod
@@ -367,7 +368,8 @@ class AssumptionSet:
     def at(self, name: str, scenario: str, dates: np.ndarray, required: bool = True) -> np.ndarray:
         """Value in effect on each date (datetime64[D] array); NaN where none when not ``required``."""
         dates = np.asarray(dates, dtype="datetime64[D]")
-        key = (name, scenario, dates.tobytes(), dates.shape)
+        shared = name not in self._by_scenario and name in self._by_name  # the same for every scenario
+        key = (name, ALL if shared else scenario, dates.tobytes(), dates.shape)
         cached = self._cache.get(key)
         if cached is None:
             cached = self._resolve(name, scenario, dates, required)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import math
 import tempfile
 import traceback
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .assumptions import COLUMNS, SCENARIOS, Assumption, AssumptionSet, parse_table
+from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, parse_table
 from .chain import METRIC_UNITS
 from .errors import MppError, did_you_mean
 from .model import WINDOW, RunResult, run_model
@@ -35,11 +34,8 @@ LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl-udf.log"
 RANGE_NAME = "Aannames"
 ALL_WORDS = ("all", "alle")
 FREQUENCIES = {"month": "month", "maand": "month", "year": "year", "jaar": "year"}
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 CACHE_SIZE = 256
 GRID = TimeGrid.from_text("2022-01", "2030-12")  # the workbook's fixed horizon
-
-_logger = logging.getLogger("mpp_xl.excel")
 
 
 class LruCache(OrderedDict):
@@ -206,11 +202,13 @@ def _clean_cell(cell, row_no: int, column: str):
 def default_set() -> AssumptionSet:
     if "set" not in _default:
         _default["set"] = AssumptionSet.default()
+        _default["keys"] = {_identity(r) for _, r in _default["set"].records()}
     return _default["set"]
 
 
-def _same_as_default(rec: Assumption, defaults: set) -> bool:
-    return (rec.parameter, rec.scenario, rec.start, rec.end, rec.value, rec.unit) in defaults
+def _identity(rec: Assumption) -> tuple:
+    """What makes a record change the model (its source does not)."""
+    return rec.parameter, rec.scenario, rec.start, rec.end, rec.value, rec.unit
 
 
 def assumptions_arg(value) -> AssumptionSet:
@@ -234,8 +232,7 @@ def assumptions_arg(value) -> AssumptionSet:
                               for i, c in enumerate(r)] for n, r in enumerate(rows[1:], start=2)]
         base = default_set()
         records = parse_table(clean, RANGE_NAME, base.registry, default_source=f"workbook {RANGE_NAME}")
-        defaults = {(r.parameter, r.scenario, r.start, r.end, r.value, r.unit) for _, r in base.records()}
-        changed = [r for r in records if not _same_as_default(r, defaults)]
+        changed = [r for r in records if _identity(r) not in _default["keys"]]
         return base.with_layer(f"workbook {RANGE_NAME}", changed)
 
     return _sets.fetch(key, build)
