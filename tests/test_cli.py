@@ -158,3 +158,10 @@ def test_out_folder_may_not_overwrite_the_input(capsys, tmp_path):
     override.write_text("parameter,scenario,from,to,value,unit,source\n")
     assert main(["run", "--assumptions", str(override), "--out", str(tmp_path), "--quiet"]) == 2
     assert "would overwrite your input file" in capsys.readouterr().err
+
+
+def test_readme_parameter_table_is_in_step_with_the_data():
+    sys.path.insert(0, str(Path(__file__).parents[1] / "tools"))
+    from penalty_parameter_table import README, readme_with_table
+    text = README.read_text(encoding="utf-8")
+    assert readme_with_table(text) == text
