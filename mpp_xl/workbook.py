@@ -29,6 +29,7 @@ XLWINGS_VERSION = "0.37.8"
 FIXED_DATE = dt.datetime(2024, 12, 2)  # the MPP 2024-II letter; a fixed date keeps builds byte-identical
 SPARE_ROWS = 60  # empty rows in the assumptions table for the user's own records
 DEFAULT_SCENARIO, DEFAULT_VARIANT = "medio", "all_undone"
+EXCEL_CALC_ID = 191029  # the calculation engine id of Excel 2016 and later (Microsoft 365)
 XLWINGS_CONF = (("Interpreter_Win", ""), ("PYTHONPATH", ""), ("Conda Path", ""), ("Conda Env", ""),
                 ("UDF Modules", "mpp_xl.udfs"), ("Debug UDFs", False), ("Use UDF Server", False),
                 ("Show Console", False))
@@ -93,7 +94,7 @@ def _formats(wb) -> Formats:
     inp = {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000", "locked": False}
     return Formats(
         title=wb.add_format({**base, "bold": True, "font_size": 16, "font_color": "#1F3864"}),
-        h2=wb.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F3864"}),
+        h2=wb.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F3864", "valign": "top"}),
         text=wb.add_format(base), wrap=wb.add_format({**base, "text_wrap": True, "valign": "top"}),
         input=wb.add_format({**base, **inp}), input_date=wb.add_format({**base, **inp, "num_format": "yyyy-mm-dd"}),
         input_num=wb.add_format({**base, **inp, "num_format": "General"}),
@@ -210,7 +211,10 @@ def build_workbook_bytes() -> bytes:
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
     wb.set_properties({"title": "mpp-xl", "subject": "MPP-ketenprojectie en dwangsommen", "author": "mpp-xl",
                        "company": "", "created": FIXED_DATE, "comments": f"mpp-xl {__version__}"})
-    wb.set_calc_mode("auto")
+    # no recalculation on opening: the cached results stay visible until Python is attached, and a current
+    # calcId keeps Excel from recalculating a file it thinks an older Excel saved
+    wb.set_calc_mode("auto", calc_id=EXCEL_CALC_ID)
+    wb.calc_on_load = False
     fmt = _formats(wb)
     wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
     wb.set_vba_name("ThisWorkbook")

@@ -239,6 +239,15 @@ def test_committed_workbook_equals_a_fresh_build():
     assert WORKBOOK.read_bytes() == build_workbook_bytes()
 
 
+def test_opening_keeps_the_cached_results():
+    """No full calculation on load (it would replace the cached numbers by #NAME? before the UDFs exist)."""
+    import zipfile
+    with zipfile.ZipFile(WORKBOOK) as archive:
+        workbook_xml = archive.read("xl/workbook.xml").decode()
+    calc = re.search(r"<calcPr[^>]*>", workbook_xml).group(0)
+    assert "fullCalcOnLoad" not in calc and int(re.search(r'calcId="(\d+)"', calc).group(1)) >= 191029
+
+
 def test_workbook_structure():
     book = openpyxl.load_workbook(WORKBOOK, keep_vba=True)
     assert book.sheetnames == ["Start", "Aannames", "Instroom", "Keten", "Dwangsommen", "Grafieken", "xlwings.conf"]
