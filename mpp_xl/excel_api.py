@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import re
 import tempfile
 import traceback
 from collections import OrderedDict
@@ -77,6 +78,70 @@ def cache_stats() -> dict[str, tuple[int, int]]:
 
 # ---------------------------------------------------------------- the error policy
 
+# The core's messages are English; the workbook shows them in Dutch. Phrase by phrase in one pass (so Dutch
+# words are never translated again), longest phrase first; a phrase not listed stays English; names,
+# values and row numbers are kept as they are.
+DUTCH = (
+    ("metric and scenario cannot both be 'all': choose one metric or one scenario",
+     "reeks en scenario kunnen niet allebei 'all' zijn: kies één reeks of één scenario"),
+    ("including its header row, got a single cell or row", "met de kopregel, maar kreeg één cel of rij"),
+    ("assumptions: expected the Aannames table with", "aannames: verwacht de tabel Aannames met"),
+    ("assumptions: the Aannames table needs", "aannames: de tabel Aannames heeft nodig:"),
+    ("is not one of maand, jaar (month, year)", "is niet maand of jaar"),
+    ("is not a date (use YYYY-MM-DD)", "is geen datum (gebruik JJJJ-MM-DD)"),
+    ("is implausibly large (more than", "is onwaarschijnlijk groot (meer dan"),
+    ("a share must lie between 0 and 1", "een aandeel ligt tussen 0 en 1"),
+    ("a count cannot be negative", "een aantal kan niet negatief zijn"),
+    ("an amount cannot be negative", "een bedrag kan niet negatief zijn"),
+    ("a duration cannot be negative", "een duur kan niet negatief zijn"),
+    ("a ratio cannot be negative", "een verhouding kan niet negatief zijn"),
+    ("a flag must be 0 or 1", "een vlag is 0 of 1"),
+    ("the cell holds the Excel error", "de cel bevat de Excel-fout"),
+    ("expected text, got the number", "verwacht tekst, maar kreeg het getal"),
+    ("expected one cell, got a range of", "verwacht één cel, maar kreeg een bereik van"),
+    ("required value is empty", "verplichte waarde ontbreekt"),
+    ("header must contain", "de kopregel moet bevatten:"),
+    ("; missing column", "; ontbrekende kolom"),
+    ("is not allowed for", "is niet toegestaan voor"),
+    ("is not a number", "is geen getal"),
+    ("is not a date", "is geen datum"),
+    ("is measured in", "heeft als eenheid"),
+    ("not an empty unit", "niet een lege eenheid"),
+    ("before it starts", "voordat hij begint"),
+    ("period ends", "periode eindigt"),
+    ("overlaps", "overlapt met"),
+    ("unknown parameter", "onbekende parameter"),
+    ("unknown scenario", "onbekend scenario"),
+    ("unknown variant", "onbekende variant"),
+    ("unknown metric", "onbekende reeks"),
+    ("(did you mean", "(bedoelt u"),
+    ("; use one of", "; kies uit"),
+    ("; use", "; kies"),
+    (": period ", ": periode "),
+    (" of ", " van "),
+    (" for ", " voor "),
+    (" or all", " of all"),
+    ("columns", "kolommen"),
+    (", got", ", kreeg"),
+    (", row", ", rij"),
+    (" row ", " rij "),
+    (", column", ", kolom"),
+    (", not ", ", niet "),
+    (" sum to ", " tellen op tot "),
+    ("metric:", "reeks:"),
+    ("frequency:", "frequentie:"),
+)
+
+
+_DUTCH_PATTERN = re.compile("|".join(re.escape(e) for e, _ in sorted(DUTCH, key=lambda p: -len(p[0]))))
+_DUTCH_WORDS = dict(DUTCH)
+
+
+def in_dutch(message: str) -> str:
+    """The one-line message of the core, in Dutch for the workbook."""
+    return _DUTCH_PATTERN.sub(lambda match: _DUTCH_WORDS[match.group(0)], message)
+
+
 def excel_safe(func):
     """Return ``Fout: <one line>`` instead of raising; log the traceback of unexpected errors."""
 
@@ -85,7 +150,7 @@ def excel_safe(func):
         try:
             return func(*args, **kwargs)
         except MppError as exc:
-            return [[f"Fout: {exc}"]]
+            return [[f"Fout: {in_dutch(str(exc))}"]]
         except Exception as exc:  # noqa: BLE001 - a cell must never show a traceback
             try:
                 with open(LOG_FILE, "a", encoding="utf-8") as log:

@@ -98,22 +98,22 @@ def test_repeated_calls_hit_the_cache_and_an_edit_invalidates_it():
 
 @pytest.mark.parametrize("call, message", [
     (lambda rows: udfs.MPP_PROJECTION("coa.bezetting", "medio", rows),
-     "Fout: metric: unknown metric 'coa.bezetting'"),
+     "Fout: reeks: onbekende reeks 'coa.bezetting'"),
     (lambda rows: udfs.MPP_PROJECTION("coa.occupancy", "mediu", rows),
-     "Fout: scenario: unknown scenario 'mediu' (did you mean 'medio'?); use min, medio, max, all"),
+     "Fout: scenario: onbekend scenario 'mediu' (bedoelt u 'medio'?); kies min, medio, max, all"),
     (lambda rows: udfs.MPP_PENALTIES("medio", "all_undon", rows),
-     "Fout: variant: unknown variant 'all_undon' (did you mean 'all_undone'?); use base, all_undone, first_holds or all"),
+     "Fout: variant: onbekende variant 'all_undon' (bedoelt u 'all_undone'?); kies base, all_undone, first_holds of all"),
     (lambda rows: udfs.MPP_PROJECTION("all", "all", rows),
-     "Fout: metric and scenario cannot both be 'all': choose one metric or one scenario"),
+     "Fout: reeks en scenario kunnen niet allebei 'all' zijn: kies één reeks of één scenario"),
     (lambda rows: udfs.MPP_PROJECTION("coa.occupancy", "#N/A", rows),
-     "Fout: scenario: the cell holds the Excel error #N/A"),
+     "Fout: scenario: de cel bevat de Excel-fout #N/A"),
     (lambda rows: udfs.MPP_PROJECTION("coa.occupancy", 3.0, rows),
-     "Fout: scenario: expected text, got the number 3.0"),
+     "Fout: scenario: verwacht tekst, maar kreeg het getal 3.0"),
     (lambda rows: udfs.MPP_SUMMARY(rows[0]),
-     "Fout: assumptions: expected the Aannames table with 7 columns (parameter,scenario,from,to,value,unit,source) "
-     "including its header row, got a single cell or row"),
+     "Fout: aannames: verwacht de tabel Aannames met 7 kolommen (parameter,scenario,from,to,value,unit,source) "
+     "met de kopregel, maar kreeg één cel of rij"),
     (lambda rows: udfs.MPP_SUMMARY([r[:3] for r in rows]),
-     "Fout: assumptions: the Aannames table needs 7 columns (parameter,scenario,from,to,value,unit,source), got 3"),
+     "Fout: aannames: de tabel Aannames heeft nodig: 7 kolommen (parameter,scenario,from,to,value,unit,source), kreeg 3"),
 ])
 def test_bad_arguments_give_one_line(call, message):
     result = call(assumption_rows())
@@ -122,12 +122,12 @@ def test_bad_arguments_give_one_line(call, message):
 
 def test_bad_assumption_cells_name_the_row():
     rows = assumption_rows()
-    cases = [(4, "#DIV/0!", "Fout: Aannames, row 5, column 'value': the cell holds the Excel error #DIV/0!"),
-             (4, "veel", "Fout: Aannames, row 5, column 'value': 'veel' is not a number"),
-             (4, float("nan"), "Fout: Aannames, row 5, column 'value': required value is empty"),
-             (4, 1e308, "Fout: Aannames, row 5, column 'value': 1e+308 is implausibly large (more than 1e+12)"),
-             (1, "mediu", "Fout: Aannames, row 5, column 'scenario': unknown scenario 'mediu' (did you mean 'medio'?); "
-                          "use one of min, medio, max, all")]
+    cases = [(4, "#DIV/0!", "Fout: Aannames, rij 5, kolom 'value': de cel bevat de Excel-fout #DIV/0!"),
+             (4, "veel", "Fout: Aannames, rij 5, kolom 'value': 'veel' is geen getal"),
+             (4, float("nan"), "Fout: Aannames, rij 5, kolom 'value': verplichte waarde ontbreekt"),
+             (4, 1e308, "Fout: Aannames, rij 5, kolom 'value': 1e+308 is onwaarschijnlijk groot (meer dan 1e+12)"),
+             (1, "mediu", "Fout: Aannames, rij 5, kolom 'scenario': onbekend scenario 'mediu' (bedoelt u 'medio'?); "
+                          "kies uit min, medio, max, all")]
     for column, value, message in cases:
         edited = [list(r) for r in rows]
         edited[4][column] = value
@@ -227,7 +227,7 @@ def test_arguments_and_results_through_xlwings_conversion(stand_in_engine):
     error_rows = tuple(r if i != 4 else (r[0], r[1], r[2], r[3], -2146826246, r[5], r[6]) for i, r in enumerate(com_rows))
     failed = module.MPP_SUMMARY(conversion.read(None, error_rows, options["assumptions"]))
     assert conversion.write(failed, None, info["ret"]["options"]) == [
-        ["Fout: Aannames, row 5, column 'value': the cell holds the Excel error #N/A"]]
+        ["Fout: Aannames, rij 5, kolom 'value': de cel bevat de Excel-fout #N/A"]]
 
 
 # ---------------------------------------------------------------- layer 4: the file, read back with openpyxl
