@@ -341,7 +341,11 @@ def version_table(assumptions=None):
 @excel_safe
 def params_table(assumptions=None):
     aset = assumptions_arg(assumptions)
-    return cached_table("params", (), aset, lambda: [list(COLUMNS) + ["laag"]] + [list(r) for r in aset.table_rows()])
+    def compute():  # values as numbers, so Excel can calculate with them; open dates as empty cells
+        rows = [[*row[:4], float(row[4]), *row[5:]] for row in aset.table_rows()]
+        return [list(COLUMNS) + ["laag"]] + rows
+
+    return cached_table("params", (), aset, compute)
 
 
 @excel_safe

@@ -70,6 +70,15 @@ def test_unedited_sheet_gives_the_default_hash():
     assert text == f"mpp-xl 0.1.0 | MPP 2024-II (public reconstruction) | {AssumptionSet.default().digest}"
 
 
+def test_params_lists_every_record_with_numeric_values(default_set=None):
+    from mpp_xl.assumptions import AssumptionSet
+    table = udfs.MPP_PARAMS(None)
+    assert table[0] == list(COLUMNS) + ["laag"]
+    assert len(table) - 1 == len(AssumptionSet.default().records())
+    capacity = [r for r in table[1:] if r[0] == "ind.capacity.asylum" and r[2] == "2025-01-01"]
+    assert capacity[0][4] == 2200.0 and isinstance(capacity[0][4], float)
+
+
 def test_projection_shapes_and_values(tmp_path):
     _, projection = cli_tables(tmp_path)
     monthly = udfs.MPP_PROJECTION("coa.capacity_need", "all", None, "maand")

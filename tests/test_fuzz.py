@@ -73,8 +73,7 @@ def test_loader_never_raises_anything_but_one_line(body):
 
 @pytest.fixture(scope="module")
 def default_rows():
-    body = [[None if c == "" else (float(c) if i == 4 else c) for i, c in enumerate(r[:7])]
-            for r in udfs.MPP_PARAMS(None)[1:]]
+    body = [[None if c == "" else c for c in r[:7]] for r in udfs.MPP_PARAMS(None)[1:]]
     return [list(COLUMNS)] + body
 
 
