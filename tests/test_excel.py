@@ -70,7 +70,7 @@ def test_unedited_sheet_gives_the_default_hash():
     assert text == f"mpp-xl 0.1.0 | MPP 2024-II (public reconstruction) | {AssumptionSet.default().digest}"
 
 
-def test_params_lists_every_record_with_numeric_values(default_set=None):
+def test_params_lists_every_record_with_numeric_values():
     from mpp_xl.assumptions import AssumptionSet
     table = udfs.MPP_PARAMS(None)
     assert table[0] == list(COLUMNS) + ["laag"]
