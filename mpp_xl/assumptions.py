@@ -354,6 +354,18 @@ class AssumptionSet:
                 sha.update(("\n" + "|".join(rec.as_row())).encode())
         return sha.hexdigest()[:12]
 
+    def digest_of(self, prefixes: tuple[str, ...]) -> str:
+        """Like ``digest`` but over the records of parameters starting with one of ``prefixes`` only."""
+        key = ("digest_of", prefixes)
+        if key not in self._cache:
+            sha = hashlib.sha256(repr(prefixes).encode())
+            for label, recs in self.layers:
+                rows = ["|".join(r.as_row()) for r in recs if r.parameter.startswith(prefixes)]
+                if rows:  # layer order decides precedence, so it is part of the digest
+                    sha.update(("\n".join([f"[{label}]"] + rows)).encode())
+            self._cache[key] = sha.hexdigest()[:16]
+        return self._cache[key]
+
     def records(self) -> list[tuple[str, Assumption]]:
         """Every record with the label of its layer, baseline first."""
         return [(label, rec) for label, recs in self.layers for rec in recs]

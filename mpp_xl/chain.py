@@ -103,15 +103,25 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
     return account.close()
 
 
-def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> ChainResult:
-    days = grid.month_starts
-    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
-    inflow = project_inflow(aset, scenario, grid)
+FRONT_PARAMETERS = ("inflow.", "history.", "ind.")  # all that the inflow and the IND queues depend on
 
+
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> tuple[dict, dict[str, CohortMatrix]]:
+    """Inflow by category and the IND queues: the part of the chain that depends only on FRONT_PARAMETERS."""
+    inflow = project_inflow(aset, scenario, grid)
     asylum_filings = inflow["first"] + inflow["repeat"]
-    nareis_filings = inflow["nareis"] * at("ind.nareis.applications_per_arrival")
+    nareis_filings = inflow["nareis"] * aset.at("ind.nareis.applications_per_arrival", scenario, grid.month_starts)
     queues = {"asylum": run_queue(aset, "asylum", scenario, grid, asylum_filings),
               "nareis": run_queue(aset, "nareis", scenario, grid, nareis_filings)}
+    return inflow, queues
+
+
+def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) -> ChainResult:
+    """The whole chain; ``front`` may pass in ``run_front``'s result for the same inputs."""
+    days = grid.month_starts
+    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
+    inflow, queues = front if front is not None else run_front(aset, scenario, grid)
+    asylum_filings = inflow["first"] + inflow["repeat"]
     asylum, nareis = queues["asylum"], queues["nareis"]
 
     fast = asylum.fast_decided

@@ -17,7 +17,6 @@ import math
 import re
 import tempfile
 import traceback
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,8 @@ from . import __version__
 from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, parse_table
 from .chain import METRIC_UNITS
 from .errors import MppError, did_you_mean
-from .model import WINDOW, RunResult, run_model
+from .memo import LruCache
+from .model import WINDOW, ModelCaches, RunResult, run_model
 from .penalties import COUNTS
 from .timegrid import TimeGrid
 from .variants import NAMED_VARIANTS
@@ -39,36 +39,16 @@ CACHE_SIZE = 256
 GRID = TimeGrid.from_text("2022-01", "2030-12")  # the workbook's fixed horizon
 
 
-class LruCache(OrderedDict):
-    """A small least-recently-used cache with hit/miss counters (tests read them)."""
-
-    def __init__(self, size: int):
-        super().__init__()
-        self.size, self.hits, self.misses = size, 0, 0
-
-    def fetch(self, key, compute):
-        if key in self:
-            self.hits += 1
-            self.move_to_end(key)
-            return self[key]
-        self.misses += 1
-        value = compute()
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-
 _sets = LruCache(32)      # assumptions range content -> AssumptionSet
 _runs = LruCache(8)       # assumptions hash -> RunResult
 _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
+_stages = ModelCaches()   # queues and penalty tracks reused across runs whose inputs to them are unchanged
 _default = {}
 
 
 def clear_caches() -> None:
-    for cache in (_sets, _runs, _tables):
-        cache.clear()
-        cache.hits = cache.misses = 0
+    for cache in (_sets, _runs, _tables, _stages.fronts, _stages.penalties):
+        cache.reset()
 
 
 def cache_stats() -> dict[str, tuple[int, int]]:
@@ -304,7 +284,7 @@ def assumptions_arg(value) -> AssumptionSet:
 
 
 def model_run(aset: AssumptionSet) -> RunResult:
-    return _runs.fetch(aset.digest, lambda: run_model(aset, GRID, SCENARIOS, NAMED_VARIANTS))
+    return _runs.fetch(aset.digest, lambda: run_model(aset, GRID, SCENARIOS, NAMED_VARIANTS, caches=_stages))
 
 
 def cached_table(name: str, args: tuple, aset: AssumptionSet, compute):

@@ -10,8 +10,9 @@ import pandas as pd
 
 from . import __version__
 from .assumptions import SCENARIOS, AssumptionSet
-from .chain import METRIC_UNITS, ChainResult, run_chain
+from .chain import FRONT_PARAMETERS, METRIC_UNITS, ChainResult, run_chain, run_front
 from .errors import MppError, did_you_mean
+from .memo import LruCache
 from .penalties import COUNTS, PenaltyRun, run_penalties
 from .timegrid import TimeGrid
 from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
@@ -159,22 +160,39 @@ def select_scenarios(names) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass
+class ModelCaches:
+    """Stage results kept across runs: the inflow and IND queues per scenario (keyed on the assumptions they
+    depend on) and penalty results per track (keyed on the queue and the legal assumptions). A caller that
+    keeps one of these (the Excel layer does) recomputes only the stages an edit reaches."""
+
+    fronts: LruCache = field(default_factory=lambda: LruCache(12))
+    penalties: LruCache = field(default_factory=lambda: LruCache(48))
+
+
 def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None, variants=None,
-              available: dict[str, Variant] | None = None) -> RunResult:
+              available: dict[str, Variant] | None = None, caches: ModelCaches | None = None) -> RunResult:
     """Run the chain per scenario and the penalty engine per scenario and variant."""
     grid = grid or TimeGrid.from_text()
+    caches = caches or ModelCaches()
     available = available or default_variants(aset.registry)
     result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available))
-    reuse: dict = {}
+
+    def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
+        key = (scenario, str(grid.start), str(grid.end), assumptions.digest_of(FRONT_PARAMETERS))
+        front = caches.fronts.fetch(key, lambda: run_front(assumptions, scenario, grid))
+        return run_chain(assumptions, scenario, grid, front)
+
     for scenario in result.scenarios:
-        base_chain = run_chain(aset, scenario, grid)
+        base_chain = chain_of(aset, scenario)
         result.chains[(scenario, BASE)] = base_chain
         for name, variant in result.variants.items():
             variant_set = aset.with_layer(f"variant {name}", variant.records)
             chain = base_chain
             if not variant.legal_only:
-                chain = run_chain(variant_set, scenario, grid)
+                chain = chain_of(variant_set, scenario)
                 result.chains[(scenario, name)] = chain
-            result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues, reuse)
+            result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues,
+                                                               caches.penalties)
     return result
 

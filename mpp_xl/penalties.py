@@ -19,6 +19,7 @@ The same code runs both, so the simulation's mean converges to the expected valu
 
 from __future__ import annotations
 
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ import numpy as np
 from .assumptions import AssumptionSet
 from .deadlines import DeadlineRegime, build_regime
 from .errors import MppError
+from .memo import LruCache
 from .queue import CohortMatrix
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
 
@@ -385,30 +387,32 @@ class PenaltyRun:
     tracks: dict[str, TrackPenalties] = field(default_factory=dict)
 
 
-def _signature(regime: DeadlineRegime, params: PenaltyParams) -> bytes:
-    """Everything a track's penalty depends on besides its queue: equal signatures give equal results."""
-    parts = [repr((regime.track, regime.statutory_months, regime.claims_from_void_date)).encode()]
+def _signature(regime: DeadlineRegime, params: PenaltyParams, size: int) -> bytes:
+    """A digest of everything a track's penalty depends on besides its queue."""
+    digest = hashlib.blake2b(repr((regime.track, regime.statutory_months, regime.claims_from_void_date, size)).encode(),
+                             digest_size=16)
     for inst in regime.instruments:
-        parts += [repr((inst.name, inst.kind, inst.in_force, inst.void_retroactive_from, inst.withdrawn_from)).encode(),
-                  inst.months_by_filing_month.tobytes()]
-    parts += [name.encode() + values.tobytes() for name, values in sorted(params.series.items())]
-    return b"|".join(parts)
+        digest.update(repr((inst.name, inst.kind, inst.in_force, inst.void_retroactive_from,
+                            inst.withdrawn_from)).encode())
+        digest.update(inst.months_by_filing_month.tobytes())
+    for name, values in sorted(params.series.items()):
+        digest.update(name.encode() + values.tobytes())
+    return digest.digest()
 
 
 def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGrid,
-                  queues: dict[str, CohortMatrix], reuse: dict | None = None) -> PenaltyRun:
-    """Penalties of every track; ``reuse`` (a dict kept by the caller) skips tracks already computed with
-    the same queue, regime and parameters (e.g. nareis, which the WBV variants do not touch)."""
+                  queues: dict[str, CohortMatrix], reuse: LruCache | None = None) -> PenaltyRun:
+    """Penalties of every track; ``reuse`` (kept by the caller) returns a track already computed from the
+    same queue, regime and parameters (e.g. nareis, which the WBV variants do not touch)."""
     run = PenaltyRun(scenario, variant)
+    reuse = reuse if reuse is not None else LruCache(8)
     for track, matrix in queues.items():
         regime = build_regime(aset, track, scenario, grid)
         params = read_params(aset, track, scenario, grid)
-        key = (id(matrix), _signature(regime, params))
-        if reuse is not None and key in reuse:
-            run.tracks[track] = reuse[key]
-            continue
-        rows = rows_from_matrix(matrix, min_wait_months=regime.statutory_months)
-        run.tracks[track] = expected_penalties(rows, regime, params, grid.size)
-        if reuse is not None:
-            reuse[key] = run.tracks[track]
+
+        def compute(matrix=matrix, regime=regime, params=params):
+            rows = rows_from_matrix(matrix, min_wait_months=regime.statutory_months)
+            return expected_penalties(rows, regime, params, grid.size)
+
+        run.tracks[track] = reuse.fetch((matrix.fingerprint, _signature(regime, params, grid.size)), compute)
     return run

@@ -10,6 +10,7 @@ the fast lane is a separate process with its own staff and does not use that cap
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -54,6 +55,15 @@ class CohortMatrix:
     def wait_months(self) -> np.ndarray:
         """(C, T) months between filing and each decision month; negative where the cohort was not yet filed."""
         return (self.decision_months[None, :] - self.filing_months[:, None]).astype(int)
+
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """A digest of the whole matrix: equal fingerprints, equal queues (used to reuse penalty results)."""
+        digest = hashlib.blake2b(self.track.encode(), digest_size=16)
+        for array in (self.filing_months, self.decision_months, self.filed, self.decided, self.pending_end,
+                      self.fast_decided):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.digest()
 
     @property
     def n_opening(self) -> int:
