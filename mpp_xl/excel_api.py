@@ -306,9 +306,8 @@ def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
     if METRIC_UNITS[metric].endswith("/month"):
         return np.array([math.fsum(values[GRID.years == y]) for y in years])
     if METRIC_UNITS[metric] == "weeks":  # the mean over the year's decisions
-        weights = chain.metrics[metric.replace("mean_wait_weeks", "decisions")]
-        return np.array([np.average(values[GRID.years == y], weights=weights[GRID.years == y])
-                         if weights[GRID.years == y].sum() > 0 else 0.0 for y in years])
+        queue = chain.queues[metric.rsplit(".", 1)[1]]
+        return np.array([queue.mean_wait_weeks_over(GRID.years == y) for y in years])
     return np.array([values[GRID.years == y][-1] for y in years])
 
 
@@ -389,7 +388,8 @@ def summary_table(assumptions=None):
         run = model_run(aset)
         others = [v for v in run.variants if v != "base"]
         header = ["scenario"] + [f"{v} {WINDOW[0]}-{WINDOW[1]}" for v in run.variants] + [f"verschil {v}" for v in others]
-        body = [[s] + [run.window_total(s, v)[0] for v in run.variants] + [run.window_total(s, v)[1] for v in others]
+        totals = {(s, v): run.window_total(s, v) for s in SCENARIOS for v in run.variants}
+        body = [[s] + [totals[(s, v)][0] for v in run.variants] + [totals[(s, v)][1] for v in others]
                 for s in SCENARIOS]
         return [header] + body
 

@@ -17,8 +17,8 @@ from .penalties import COUNTS, PenaltyRun, run_penalties
 from .timegrid import TimeGrid
 from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
 
-WINDOW = (2024, 2027)
-WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
+WINDOW = (2024, 2027)  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
+WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing
 
 
 @dataclass

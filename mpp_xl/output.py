@@ -114,13 +114,11 @@ def summary_text(result: RunResult) -> str:
         m, asylum = chain.metrics, chain.queues["asylum"]
         for year in years:
             sel = np.flatnonzero(grid.years == year)
-            decided = asylum.decided[:, sel]
-            mean_wait = (decided * asylum.wait_months[:, sel]).sum() / max(decided.sum(), 1e-9) * 365.25 / 12 / 7
             end = sel[-1]
             rows.append({"scenario": scenario, "year": year, "pending asylum": m["ind.pending.asylum"][end],
                          "pending nareis": m["ind.pending.nareis"][end],
                          "decisions asylum": m["ind.decisions.asylum"][sel].sum(),
-                         "mean wait (weeks)": mean_wait,
+                         "mean wait (weeks)": asylum.mean_wait_weeks_over(grid.years == year),
                          "asylum >6m": m["ind.pending_over_6m.asylum"][end],
                          "asylum >15m": m["ind.pending_over_15m.asylum"][end]})
     lines += ["IND at year end (cases; mean wait of the year's asylum decisions)",

@@ -87,6 +87,12 @@ class CohortMatrix:
         weighted = (self.decided * self.wait_months).sum(axis=0)
         return np.divide(weighted, total, out=np.zeros_like(total), where=total > 0) * WEEKS_PER_MONTH
 
+    def mean_wait_weeks_over(self, months: np.ndarray) -> float:
+        """Mean time to decision of all decisions in the selected months (boolean (T,) mask), in weeks."""
+        decided = self.decided[:, months]
+        total = decided.sum()
+        return float((decided * self.wait_months[:, months]).sum() / total * WEEKS_PER_MONTH) if total > 0 else 0.0
+
     def pending_older_than(self, months: int) -> np.ndarray:
         """(T,) pending cases at month end that were filed at least ``months`` full months earlier."""
         return np.where(self.wait_months >= months, self.pending_end, 0.0).sum(axis=0)

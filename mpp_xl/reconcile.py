@@ -22,9 +22,7 @@ def _at(result: RunResult, metric: str, month: str, scenario: str = "medio") -> 
 def model_values(result: RunResult) -> dict[str, float]:
     grid = result.grid
     medio = result.chain("medio")
-    queue = medio.queues["asylum"]
-    sel = grid.years == 2024
-    wait = (queue.decided[:, sel] * queue.wait_months[:, sel]).sum() / queue.decided[:, sel].sum() * 365.25 / 12 / 7
+    wait = medio.queues["asylum"].mean_wait_weeks_over(grid.years == 2024)
     over_15 = _at(result, "ind.pending_over_15m.asylum", "2024-04")
     monthly = result.penalty_monthly_frame()
     monthly = monthly[(monthly.scenario == "medio") & (monthly.variant == "base")]
@@ -32,8 +30,7 @@ def model_values(result: RunResult) -> dict[str, float]:
         ["court_penalty_eur", "repeat_penalty_eur", "admin_penalty_eur"]].sum().sum(axis=1)
     table = result.penalty_frame()
     total = table[(table.scenario == "medio") & (table.track == "total")]
-    delta = total[(total.variant == "all_undone") & total.year.between(2024, 2027)].delta_vs_base_eur.sum() \
-        if "all_undone" in result.variants else float("nan")
+    delta = result.window_total("medio", "all_undone")[1] if "all_undone" in result.variants else float("nan")
     notices = total[total.variant == "base"].set_index("year").notices
     return {
         "coa.capacity_need medio 1 Jan 2026": _at(result, "coa.capacity_need", "2025-12"),
