@@ -37,16 +37,17 @@ def csv_text(frame: pd.DataFrame, result: RunResult) -> str:
     return provenance_line(result) + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
-def atomic_write_many(folder: Path, contents: dict[str, str]) -> None:
-    """Write every file to a temporary name first, then rename them all: no file is ever half-written."""
+def atomic_write_many(folder: Path, contents: dict[str, str | bytes]) -> None:
+    """Write every file (text as UTF-8, or bytes) to a temporary name first, then rename them all: no file
+    is ever half-written, and a failure leaves the previous files as they were."""
     folder.mkdir(parents=True, exist_ok=True)
     staged = []
     try:
-        for name, text in contents.items():
+        for name, data in contents.items():
             handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             staged.append((temp, folder / name))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(text)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data.encode("utf-8") if isinstance(data, str) else data)
         umask = os.umask(0)
         os.umask(umask)
         for temp, final in staged:

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import importlib.util
 import io
-import os
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
@@ -23,6 +22,7 @@ from . import __version__, excel_api
 from .assumptions import COLUMNS, SCENARIOS, AssumptionSet
 from .chain import METRIC_UNITS
 from .errors import MppError
+from .output import atomic_write_many
 from .variants import NAMED_VARIANTS
 
 XLWINGS_VERSION = "0.37.8"
@@ -369,14 +369,7 @@ def build_workbook_file(path: str | Path, force: bool = False) -> str:
                            f"use --force to replace it (a backup is kept)")
         backup = path.with_name(f"{path.stem}.backup-{hashlib.sha256(current).hexdigest()[:8]}{path.suffix}")
         backup.write_bytes(current)
-        _write_atomic(path, fresh)
+        atomic_write_many(path.parent, {path.name: fresh})
         return f"{path} rebuilt; the previous file is kept as {backup.name}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, fresh)
+    atomic_write_many(path.parent, {path.name: fresh})
     return f"{path} written"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
