@@ -409,10 +409,13 @@ class AssumptionSet:
         return float(self.at(name, scenario, np.array([date], dtype="datetime64[D]"))[0])
 
     def switch_date(self, name: str, scenario: str) -> np.datetime64 | None:
-        """First day on which a flag parameter is 1 (None if never): the date a dated flag takes effect."""
+        """First day on which a flag parameter is 1 (None if never): the date a dated flag takes effect.
+
+        The value can change only where a record starts or the day after one ends."""
         if name not in self._by_name:
             return None
-        starts = sorted({rec.start for _, rec in self._by_name[name]} | {OPEN_START})
+        records = [rec for _, rec in self._by_name[name]]
+        starts = sorted({r.start for r in records} | {r.end + 1 for r in records if r.end < OPEN_END} | {OPEN_START})
         candidates = np.array(starts, dtype="datetime64[D]")
         values = self.at(name, scenario, candidates, required=False)
         hits = candidates[values == 1.0]

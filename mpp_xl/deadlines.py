@@ -84,7 +84,7 @@ class DeadlineRegime:
 
 
 def _first_day_index(aset: AssumptionSet, name: str, scenario: str, grid: TimeGrid, missing: float) -> float:
-    day = aset.switch_date(name, scenario) if aset.has(name) else None
+    day = aset.switch_date(name, scenario)
     return missing if day is None else grid.index_of(day)
 
 

@@ -114,3 +114,12 @@ def test_missing_value_for_a_month_is_named(default_set):
     gap = default_set.with_layer("x", ())
     with pytest.raises(MppError, match="assumption 'no.such' is missing"):
         gap.at("no.such", "medio", np.array(["2025-01-01"], dtype="datetime64[D]"))
+
+
+def test_a_flag_switches_on_the_day_after_an_override_ends(default_set):
+    """Baseline 1 from 2024 on; an override sets 0 until 31 May 2025: the flag takes effect on 1 Jun 2025,
+    a day no record starts on."""
+    aset = override(default_set, ("deadline.asylum.wbv_2023_26.withdrawn", "all", "2024-01-01", "", 1, "flag"),
+                    label="baseline-like")
+    aset = override(aset, ("deadline.asylum.wbv_2023_26.withdrawn", "all", "", "2025-05-31", 0, "flag"))
+    assert aset.switch_date("deadline.asylum.wbv_2023_26.withdrawn", "medio") == np.datetime64("2025-06-01")
