@@ -12,7 +12,9 @@ import numpy as np
 from .assumptions import ALL, AssumptionSet, OPEN_START
 from .errors import MppError
 from .inflow import project_inflow
-from .queue import CohortMatrix, run_queue
+from .deadlines import build_regime
+from .penalties import read_params
+from .queue import OPENING_COHORTS, CohortMatrix, WorkOrder, opening_by_age, run_queue
 from .stocks import StockAccount, drain
 from .timegrid import WEEKS_PER_MONTH, TimeGrid
 
@@ -32,6 +34,8 @@ METRIC_UNITS = {
     "ind.pending.nareis": "cases",
     "ind.decisions.asylum": "cases/month",
     "ind.decisions.nareis": "cases/month",
+    "ind.legal_decisions.asylum": "cases/month",
+    "ind.legal_decisions.nareis": "cases/month",
     "ind.mean_wait_weeks.asylum": "weeks",
     "ind.mean_wait_weeks.nareis": "weeks",
     "ind.pending_over_6m.asylum": "cases",
@@ -40,12 +44,13 @@ METRIC_UNITS = {
     "ind.grants.asylum": "persons/month",
     "ind.rejections.asylum": "persons/month",
     "ind.grants.nareis": "persons/month",
-    "coa.in_procedure": "persons",
     "coa.not_registered": "persons",
+    "coa.in_procedure": "persons",
     "coa.statushouders": "persons",
     "coa.rejected": "persons",
     "coa.nareis_short_stay": "persons",
     "coa.occupancy": "persons",
+    "coa.permit_holder_share": "share",
     "coa.amv": "persons",
     "coa.housed": "persons/month",
     "coa.capacity_need": "places",
@@ -67,6 +72,8 @@ class ChainResult:
     queues: dict[str, CohortMatrix]
     stocks: dict[str, StockAccount]
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
+    coa_entries: dict[str, np.ndarray] = field(default_factory=dict)
+    coa_exits: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _anchor(aset: AssumptionSet, name: str, scenario: str):
@@ -103,68 +110,110 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
     return account.close()
 
 
-FRONT_PARAMETERS = ("inflow.", "history.", "ind.")  # all that the inflow and the IND queues depend on
+# everything the inflow, registration and the IND queues (with their legal chain) depend on
+FRONT_PARAMETERS = ("inflow.", "history.", "ind.", "deadline.", "penalty.", "coa.registration_wait_weeks")
+BEYOND_MONTHS = 72  # nareis arrivals needed after the grid to derive decisions and applications near its end
 
 
-def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> tuple[dict, dict[str, CohortMatrix]]:
-    """Inflow by category and the IND queues: the part of the chain that depends only on FRONT_PARAMETERS."""
+def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
+    """First arrivals wait in COA a few weeks before their application is registered (and filed)."""
+    waiting_target = first * aset.at("coa.registration_wait_weeks", scenario, grid.month_starts) / WEEKS_PER_MONTH
+    registered, _ = drain(waiting_target[0], first, lambda t, stock, available: available - waiting_target[t])
+    return registered, waiting_target[0]
+
+
+def _extended(series: np.ndarray, extra: int) -> np.ndarray:
+    """A monthly series followed by ``extra`` months that repeat its last twelve (model assumption: beyond the
+    horizon the last year's pattern holds, as the MPP's own figures after 2025 do)."""
+    last_year = series[-12:] if series.size >= 12 else np.full(12, series[-1])
+    return np.concatenate([series, np.resize(last_year, extra)])
+
+
+def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: np.ndarray) -> dict[str, np.ndarray]:
+    """Nareis in causal order, derived from the MPP's arrivals (persons).
+
+    A granted family member arrives ``ind.nareis.travel_months`` (whole months) after the decision, and
+    ``ind.nareis.arrivals_per_grant`` of the granted persons arrive; so the decisions of month t are the
+    arrivals of month t + travel / (grant rate x arrivals per grant). Applications precede decisions by
+    ``ind.nareis.lead_months`` (read at the filing month): first in, first out, everything filed by month s is
+    decided by s + lead. Returns decisions (the track's capacity), filings and the opening stock by cohort.
+    """
+    size, extra = grid.size, BEYOND_MONTHS
+    months = np.arange(grid.start, grid.end + 1 + extra, dtype="datetime64[M]")
+    days = months.astype("datetime64[D]")
+    reader = lambda name: _extended(aset.at(name, scenario, grid.month_starts), extra)  # noqa: E731
+    travel = np.rint(reader("ind.nareis.travel_months")).astype(int)
+    per_grant = reader("ind.nareis.arrivals_per_grant")
+    grant_rate = reader("ind.grant_rate.nareis")
+    if (per_grant * grant_rate <= 0).any():
+        raise MppError("ind.grant_rate.nareis x ind.nareis.arrivals_per_grant must be above 0: nareis arrivals "
+                       "need granted applications")
+    future = _extended(arrivals, extra + int(travel.max()) + 1)
+    decisions = future[np.arange(days.size) + travel] / (grant_rate * per_grant)
+    lead = aset.at("ind.nareis.lead_months", scenario, grid.month_starts)
+    lead = np.concatenate([np.full(OPENING_COHORTS, lead[0]), lead])  # the opening cohorts share the first lead
+    if lead.max() >= extra - 1:
+        raise MppError(f"ind.nareis.lead_months ({lead.max():g}) must be below {extra - 1} months")
+    boundaries = np.concatenate([[0.0], np.cumsum(decisions)])  # decided before the start of each month
+    ends = np.arange(-OPENING_COHORTS, size) + 1.0 + lead  # everything filed by the end of month s is decided
+    filed_by = np.maximum.accumulate(np.interp(ends, np.arange(boundaries.size), boundaries, left=0.0))
+    cohorts = np.diff(np.concatenate([[0.0], filed_by]))
+    return {"decisions": decisions[:size], "filings": cohorts[OPENING_COHORTS:],
+            "opening": cohorts[:OPENING_COHORTS], "travel": travel[:size], "per_grant": per_grant[:size]}
+
+
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict:
+    """Inflow by category, registration and the IND queues with their legal chain: the part of the chain that
+    depends only on FRONT_PARAMETERS."""
+    days = grid.month_starts
+    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     inflow = project_inflow(aset, scenario, grid)
-    asylum_filings = inflow["first"] + inflow["repeat"]
-    nareis_filings = inflow["nareis"] * aset.at("ind.nareis.applications_per_arrival", scenario, grid.month_starts)
-    queues = {"asylum": run_queue(aset, "asylum", scenario, grid, asylum_filings),
-              "nareis": run_queue(aset, "nareis", scenario, grid, nareis_filings)}
-    return inflow, queues
+    registered, not_registered_open = _registration(aset, scenario, grid, inflow["first"])
+    nareis = nareis_front(aset, scenario, grid, inflow["nareis"])
+    orders = {
+        "asylum": WorkOrder(at("ind.capacity.asylum"), at("ind.fast_lane_share.asylum"),
+                            at("ind.newest_first_share.asylum")),
+        "nareis": WorkOrder(nareis["decisions"], np.zeros(grid.size), at("ind.newest_first_share.nareis"))}
+    filings = {"asylum": registered + inflow["repeat"], "nareis": nareis["filings"]}
+    openings = {"asylum": opening_by_age(aset, "asylum", scenario, grid), "nareis": nareis["opening"]}
+    queues = {}
+    for track in TRACKS:
+        queues[track] = run_queue(track, grid, filings[track], openings[track], orders[track],
+                                  build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid))
+    return {"inflow": inflow, "registered": registered, "not_registered_open": not_registered_open,
+            "nareis": nareis, "queues": queues}
+
+
+def _housing_targets(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> np.ndarray:
+    """Monthly housing target (persons/month): the published half-year taakstelling / 6 where a record covers
+    the month, NaN where the model's own rule sets it (see ``_statushouders``)."""
+    return aset.at("housing.taakstelling", scenario, grid.month_starts, required=False) / 6.0
 
 
 def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) -> ChainResult:
     """The whole chain; ``front`` may pass in ``run_front``'s result for the same inputs."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
-    inflow, queues = front if front is not None else run_front(aset, scenario, grid)
-    asylum_filings = inflow["first"] + inflow["repeat"]
+    front = front if front is not None else run_front(aset, scenario, grid)
+    inflow, queues, nareis_in = front["inflow"], front["queues"], front["nareis"]
     asylum, nareis = queues["asylum"], queues["nareis"]
+    size = grid.size
 
     fast = asylum.fast_decided
     regular = asylum.decisions() - fast
     grants = regular * at("ind.grant_rate.asylum") + fast * at("ind.grant_rate.fast_lane")
     rejections = asylum.decisions() - grants
     nareis_grants = nareis.decisions() * at("ind.grant_rate.nareis")
+    # a granted family member arrives travel months after the decision; earlier arrivals were decided before
+    # the start, so they are the MPP's own figures
+    travel, per_grant = nareis_in["travel"], nareis_in["per_grant"]
+    nareis_arrivals = np.zeros(size)
+    nareis_arrivals[:travel[0]] = inflow["nareis"][:travel[0]]
+    landing = np.arange(size) + travel
+    inside = landing < size
+    np.add.at(nareis_arrivals, landing[inside], (nareis_grants * per_grant)[inside])
 
-    share_seekers = at("coa.share_in_coa.asylum_seekers")
-    opening_pending = asylum.filed[:asylum.n_opening].sum()
-    in_procedure = StockAccount("coa.in_procedure", "persons", share_seekers[0] * opening_pending,
-                                {"applications": share_seekers * asylum_filings},
-                                {"decisions": share_seekers * asylum.decisions()}).close()
-
-    waiting_target = inflow["first"] * at("coa.registration_wait_weeks") / WEEKS_PER_MONTH
-    not_registered_open = waiting_target[0]
-    registered, _ = drain(not_registered_open, inflow["first"],
-                          lambda t, stock, available: available - waiting_target[t])
-    not_registered = StockAccount("coa.not_registered", "persons", not_registered_open,
-                                  {"arrivals": inflow["first"]}, {"registered": registered}).close()
-
-    half_year_target = at("housing.taakstelling") / 6.0 * at("housing.realisation_rate")
-    holders_in = (grants * at("coa.share_in_coa.permit_holders") + inflow["resettlement"]
-                  + inflow["nareis"] * at("coa.share_in_coa.nareis_awaiting_housing"))
-    holders_open = at("coa.opening.statushouders")[0]
-    housed, _ = drain(holders_open, holders_in, lambda t, stock, available: half_year_target[t])
-    statushouders = StockAccount("coa.statushouders", "persons", holders_open,
-                                 {"grants_and_resettlement": holders_in}, {"housed": housed}).close()
-
-    rejected_in = rejections * at("coa.share_in_coa.rejected")
-    departure_rate = at("coa.departure_rate.rejected")
-    rejected_open = at("coa.opening.rejected")[0]
-    departed, _ = drain(rejected_open, rejected_in, lambda t, stock, available: stock * departure_rate[t])
-    rejected = StockAccount("coa.rejected", "persons", rejected_open, {"rejections": rejected_in},
-                            {"departures": departed}).close()
-
-    nareis_in = inflow["nareis"] * at("coa.share_via_coa.nareis")
-    nareis_stay = at("coa.stay_months.nareis")
-    nareis_open = at("coa.opening.nareis_short_stay")[0]
-    joined, _ = drain(nareis_open, nareis_in, lambda t, stock, available: stock / max(nareis_stay[t], 1.0))
-    nareis_short = StockAccount("coa.nareis_short_stay", "persons", nareis_open, {"arrivals": nareis_in},
-                                {"joined_sponsor": joined}).close()
-
+    coa = coa_groups(aset, scenario, grid, front, grants, rejections, nareis_arrivals)
     amv_stay = at("coa.stay_months.amv")
     amv_open = at("coa.opening.amv")[0]
     amv_out, _ = drain(amv_open, inflow["amv"], lambda t, stock, available: stock / max(amv_stay[t], 1.0))
@@ -175,34 +224,155 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
         f"ind.pending.{q.track}": StockAccount(f"ind.pending.{q.track}", "cases", q.filed[:q.n_opening].sum(),
                                                {"filings": q.filings()}, {"decisions": q.decisions()}).close()
         for q in queues.values()}
-    stocks = {s.name: s for s in (in_procedure, not_registered, statushouders, rejected, nareis_short, amv, ukraine)}
-    stocks.update(ind_accounts)
+    stocks = {**coa.accounts, "coa.amv": amv, "ukraine.stock": ukraine, **ind_accounts}
 
-    occupancy = sum(stocks[n].closing for n in ("coa.in_procedure", "coa.not_registered", "coa.statushouders",
-                                                "coa.rejected", "coa.nareis_short_stay"))
+    occupancy = sum(stocks[n].closing for n in COA_GROUPS)
     norm = at("coa.occupancy_norm")
     if (norm <= 0).any():
         raise MppError("coa.occupancy_norm must be above 0")
     capacity_need = occupancy / norm + at("coa.capacity_buffer")
+    holders = stocks["coa.statushouders"].closing
 
-    m = {f"inflow.{c}": inflow[c] for c in ("total", "first", "nareis", "repeat", "resettlement", "amv")}
+    total = inflow["first"] + nareis_arrivals + inflow["repeat"] + inflow["resettlement"]
+    m = {"inflow.total": total, "inflow.first": inflow["first"], "inflow.nareis": nareis_arrivals,
+         "inflow.repeat": inflow["repeat"], "inflow.resettlement": inflow["resettlement"], "inflow.amv": inflow["amv"]}
     m.update({
         "ind.filings.asylum": asylum.filings(), "ind.filings.nareis": nareis.filings(),
         "ind.pending.asylum": asylum.pending(), "ind.pending.nareis": nareis.pending(),
         "ind.decisions.asylum": asylum.decisions(), "ind.decisions.nareis": nareis.decisions(),
+        "ind.legal_decisions.asylum": asylum.legal_decided, "ind.legal_decisions.nareis": nareis.legal_decided,
         "ind.mean_wait_weeks.asylum": asylum.mean_wait_weeks(), "ind.mean_wait_weeks.nareis": nareis.mean_wait_weeks(),
         "ind.pending_over_6m.asylum": asylum.pending_older_than(6),
         "ind.pending_over_15m.asylum": asylum.pending_older_than(15),
         "ind.pending_over_3m.nareis": nareis.pending_older_than(3),
         "ind.grants.asylum": grants, "ind.rejections.asylum": rejections, "ind.grants.nareis": nareis_grants,
-        "coa.in_procedure": in_procedure.closing, "coa.not_registered": not_registered.closing,
-        "coa.statushouders": statushouders.closing, "coa.rejected": rejected.closing,
-        "coa.nareis_short_stay": nareis_short.closing, "coa.occupancy": occupancy, "coa.amv": amv.closing,
-        "coa.housed": housed, "coa.capacity_need": capacity_need,
+        **{name: stocks[name].closing for name in COA_GROUPS},
+        "coa.occupancy": occupancy, "coa.permit_holder_share": np.divide(
+            holders, occupancy, out=np.full(size, np.nan), where=occupancy > 0),
+        "coa.amv": amv.closing, "coa.housed": coa.housed, "coa.capacity_need": capacity_need,
         "coa.capacity_need_amv": amv.closing / norm,
         "coa.spreidingswet_capacity": at("coa.spreidingswet_capacity"),
         "coa.spreidingswet_shortfall": np.maximum(capacity_need - at("coa.spreidingswet_capacity"), 0.0),
         "ukraine.net_inflow": ukraine.inflows["net_inflow"], "ukraine.stock": ukraine.closing,
         "ukraine.municipal_places": ukraine.closing * at("ukraine.municipal_share"),
     })
-    return ChainResult(scenario, grid, queues, stocks, m)
+    return ChainResult(scenario, grid, queues, stocks, m, coa.entries, coa.exits)
+
+
+COA_GROUPS = ("coa.not_registered", "coa.in_procedure", "coa.statushouders", "coa.rejected", "coa.nareis_short_stay")
+
+
+@dataclass
+class CoaGroups:
+    """The five COA groups as stock accounts; ``entries``/``exits`` are the flows across COA's boundary
+    (persons/month), every other flow moves a person from one group to another."""
+
+    accounts: dict[str, StockAccount]
+    entries: dict[str, np.ndarray]
+    exits: dict[str, np.ndarray]
+    housed: np.ndarray
+
+
+def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, grants: np.ndarray,
+               rejections: np.ndarray, nareis_arrivals: np.ndarray) -> CoaGroups:
+    """Every person in COA is in exactly one group; a decision moves a resident from ``in_procedure`` to
+    ``statushouders`` (grant) or ``rejected``; a repeat application moves a rejected resident back."""
+    days = grid.month_starts
+    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
+    size = grid.size
+    inflow, asylum = front["inflow"], front["queues"]["asylum"]
+    registered = front["registered"]
+    seekers_share = at("coa.share_in_coa.asylum_seekers")
+    from_rejected_share = at("coa.repeat_share_from_rejected")
+    stay_rejected = at("coa.share_in_coa.rejected")
+    departure_rate = at("coa.departure_rate.rejected")
+    decisions = asylum.decisions()
+    pending_before = np.concatenate([[asylum.filed[:asylum.n_opening].sum()], asylum.pending()[:-1]])
+    decided_share = np.divide(decisions, pending_before + asylum.filings(), out=np.zeros(size),
+                              where=pending_before + asylum.filings() > 0)
+    grant_share = np.divide(grants, decisions, out=np.zeros(size), where=decisions > 0)
+
+    # arrivals wait unregistered in COA; at registration those who stay in COA move to in_procedure
+    not_registered = StockAccount("coa.not_registered", "persons", front["not_registered_open"],
+                                  {"arrivals": inflow["first"]},
+                                  {"registered_in_coa": registered * seekers_share,
+                                   "registered_elsewhere": registered * (1.0 - seekers_share)}).close()
+
+    repeat_in_coa = inflow["repeat"] * seekers_share
+    from_rejected, from_outside = np.zeros(size), np.zeros(size)
+    decided_in_coa = np.zeros(size)
+    left_at_once, departed = np.zeros(size), np.zeros(size)
+    in_procedure = seekers_share[0] * pending_before[0]
+    rejected = at("coa.opening.rejected")[0]
+    in_procedure_open, rejected_open = in_procedure, rejected
+    for t in range(size):
+        from_rejected[t] = min(repeat_in_coa[t] * from_rejected_share[t], rejected)
+        from_outside[t] = repeat_in_coa[t] - from_rejected[t]
+        available = in_procedure + registered[t] * seekers_share[t] + repeat_in_coa[t]
+        decided_in_coa[t] = available * decided_share[t]
+        in_procedure = available - decided_in_coa[t]
+        coa_rejections = decided_in_coa[t] * (1.0 - grant_share[t])
+        left_at_once[t] = coa_rejections * (1.0 - stay_rejected[t])
+        staying = rejected - from_rejected[t] + coa_rejections - left_at_once[t]
+        departed[t] = staying * departure_rate[t]
+        rejected = staying - departed[t]
+    coa_grants = decided_in_coa * grant_share
+    in_procedure_acc = StockAccount(
+        "coa.in_procedure", "persons", in_procedure_open,
+        {"registered": registered * seekers_share, "repeat_from_rejected": from_rejected,
+         "repeat_from_outside": from_outside},
+        {"granted": coa_grants, "rejected": decided_in_coa - coa_grants}).close()
+    rejected_acc = StockAccount("coa.rejected", "persons", rejected_open,
+                                {"rejections": decided_in_coa - coa_grants},
+                                {"repeat_application": from_rejected, "left_at_once": left_at_once,
+                                 "departures": departed}).close()
+
+    with_sponsor = nareis_arrivals * at("coa.nareis.share_with_sponsor_in_coa")
+    short_stay_in = nareis_arrivals * at("coa.nareis.share_short_stay")
+    if (at("coa.nareis.share_with_sponsor_in_coa") + at("coa.nareis.share_short_stay") > 1 + 1e-9).any():
+        raise MppError("coa.nareis.share_with_sponsor_in_coa + coa.nareis.share_short_stay exceed 1: an arriving "
+                       "nareiziger can be in one COA group only")
+    holders_in = coa_grants + inflow["resettlement"] + with_sponsor
+    housed = _statushouders_housed(aset, scenario, grid, at("coa.opening.statushouders")[0], holders_in)
+    statushouders = StockAccount("coa.statushouders", "persons", at("coa.opening.statushouders")[0],
+                                 {"granted": coa_grants, "resettled": inflow["resettlement"],
+                                  "nareis_with_sponsor": with_sponsor}, {"housed": housed}).close()
+
+    nareis_stay = at("coa.stay_months.nareis")
+    nareis_open = at("coa.opening.nareis_short_stay")[0]
+    joined, _ = drain(nareis_open, short_stay_in, lambda t, stock, available: stock / max(nareis_stay[t], 1.0))
+    nareis_short = StockAccount("coa.nareis_short_stay", "persons", nareis_open, {"arrivals": short_stay_in},
+                                {"joined_sponsor": joined}).close()
+
+    entries = {"first_arrivals": inflow["first"], "repeat_from_outside": from_outside,
+               "resettled": inflow["resettlement"], "nareis_with_sponsor": with_sponsor,
+               "nareis_short_stay": short_stay_in}
+    exits = {"registered_elsewhere": registered * (1.0 - seekers_share), "housed": housed,
+             "rejected_left_at_once": left_at_once, "rejected_departed": departed, "nareis_joined_sponsor": joined}
+    accounts = {a.name: a for a in (not_registered, in_procedure_acc, statushouders, rejected_acc, nareis_short)}
+    return CoaGroups(accounts, entries, exits, housed)
+
+
+def _statushouders_housed(aset: AssumptionSet, scenario: str, grid: TimeGrid, opening: float,
+                          holders_in: np.ndarray) -> np.ndarray:
+    """Permit holders leaving COA for a home (persons/month): realisation rate x the half-year target / 6.
+
+    Where no published taakstelling covers a half-year, the target follows the permit holders to house (the
+    rule the government uses to set it): the permit holders expected to enter COA in that half-year plus
+    ``housing.target_backlog_share`` of those waiting at its start."""
+    published = _housing_targets(aset, scenario, grid)
+    realisation = aset.at("housing.realisation_rate", scenario, grid.month_starts)
+    backlog_share = aset.at("housing.target_backlog_share", scenario, grid.month_starts)
+    size = grid.size
+    housed = np.zeros(size)
+    stock, target = float(opening), 0.0
+    for t in range(size):
+        if np.isnan(published[t]) and (t == 0 or grid.calendar_month[t] in (1, 7)):
+            half = slice(t, min(t + 6, size))
+            expected = holders_in[half].mean() * 6.0
+            target = (expected + backlog_share[t] * stock) / 6.0
+        wanted = published[t] if not np.isnan(published[t]) else target
+        available = stock + holders_in[t]
+        housed[t] = min(max(realisation[t] * wanted, 0.0), available)
+        stock = available - housed[t]
+    return housed

@@ -89,7 +89,8 @@ class RunResult:
         size = dates.size
         columns = {"scenario": np.repeat([k[0] for k in keys], size), "variant": np.repeat([k[1] for k in keys], size),
                    "track": np.repeat([k[2] for k in keys], size), "date": np.tile(dates, len(keys)),
-                   "amount_eur": np.concatenate([tp.total for tp in tracks])}
+                   "amount_eur": np.concatenate([tp.total for tp in tracks]),
+                   "amount_paid_eur": np.concatenate([tp.total_paid for tp in tracks])}
         for name in tracks[0].amounts:
             columns[f"{name}_eur"] = np.concatenate([tp.amounts[name] for tp in tracks])
         for name in COUNTS:
@@ -107,9 +108,11 @@ class RunResult:
         out = {}
         for (scenario, variant), run in self.penalties.items():
             per_track = {t: {"amount_eur": np.add.reduceat(tp.total, starts),
+                             "amount_paid_eur": np.add.reduceat(tp.total_paid, starts),
                              **{c: np.add.reduceat(tp.counts[c], starts) for c in COUNTS}}
                          for t, tp in run.tracks.items()}
-            per_track["total"] = {k: sum(v[k] for v in per_track.values()) for k in ("amount_eur", *COUNTS)}
+            per_track["total"] = {k: sum(v[k] for v in per_track.values())
+                                  for k in ("amount_eur", "amount_paid_eur", *COUNTS)}
             for track, values in per_track.items():
                 base = out[(scenario, BASE, track)]["amount_eur"] if variant != BASE else values["amount_eur"]
                 out[(scenario, variant, track)] = {**values, "delta_vs_base_eur": values["amount_eur"] - base}
@@ -118,7 +121,7 @@ class RunResult:
     @cached_property
     def _penalty_frame(self) -> pd.DataFrame:
         years = np.unique(self.grid.years).astype(int)
-        columns = ("amount_eur", "delta_vs_base_eur", *COUNTS)
+        columns = ("amount_eur", "amount_paid_eur", "delta_vs_base_eur", *COUNTS)
         rows = [(s, v, int(year), t, *(float(values[c][i]) for c in columns))
                 for (s, v), run in self.penalties.items()
                 for i, year in enumerate(years)
@@ -184,15 +187,11 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
         return run_chain(assumptions, scenario, grid, front)
 
     for scenario in result.scenarios:
-        base_chain = chain_of(aset, scenario)
-        result.chains[(scenario, BASE)] = base_chain
         for name, variant in result.variants.items():
+            # a variant's legal events use IND capacity, so every variant has its own queues and chain
             variant_set = aset.with_layer(f"variant {name}", variant.records)
-            chain = base_chain
-            if not variant.legal_only:
-                chain = chain_of(variant_set, scenario)
-                result.chains[(scenario, name)] = chain
+            chain = chain_of(variant_set, scenario)
+            result.chains[(scenario, name)] = chain
             result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues,
                                                                caches.penalties)
     return result
-

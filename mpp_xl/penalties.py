@@ -1,20 +1,20 @@
-"""Penalty payments (dwangsommen) for late decisions, booked in the month they accrue.
+"""Penalty payments (dwangsommen) for late decisions: booked in the month they accrue, and paid after a lag.
 
-The legal chain of one overdue case (times in grid months, amounts in EUR):
+The queue (``mpp_xl.queue``) decides who sends a notice of default and when each noticed case is decided,
+including the cases the IND answers after a notice or within a court term (those decisions use its
+capacity). This module books what follows for a noticed case (times in grid months, amounts in EUR):
 
-    deadline D (or the later claim start K) -> notice of default N = K + lag, if the case is still pending
-    and the applicant claims (take-up, dated by N) -> the IND decides a share of noticed cases within the
-    two weeks -> for the rest, appeal A = N + 2 weeks, if still pending -> judgment
-    J = A + judgment time; legal costs and court fee are awarded at J (or at the decision, if earlier)
-    -> court term (16 weeks not heard / 8 weeks heard); the IND decides a share of judged cases within the
-    term (it gives court-ordered cases priority) -> for the rest, penalty P = J + term: EUR per day until the
-    decision, capped per judgment (standard or high cap, dated by J) -> if the term is missed, a repeat
-    appeal (probability) with escalated amount and cap, plus costs again.
-    Where Awb 4:17 applies (nareis), the administrative penalty runs from N + 2 weeks in tiers up to its cap.
+    notice N -> appeal A = N + 2 weeks, if still pending (the administrative penalty of Awb 4:17 runs from
+    A in tiers up to its cap where it applies, i.e. nareis) -> judgment J = A + judgment time; legal costs
+    and court fee at J (or at the decision, if earlier) -> court term (16 weeks not heard / 8 weeks heard)
+    -> if still pending at the end of the term, penalty P = J + term: EUR per day until the decision,
+    capped per judgment (standard or high cap, dated by J) -> then a repeat appeal (probability) with an
+    escalated amount and cap, plus costs again.
 
-One kernel serves both estimators: the expected value enumerates lag and term branches and uses
-probabilities as weights; the case-level simulation decides them per case with seeded uniform draws.
-The same code runs both, so the simulation's mean converges to the expected value.
+One kernel serves both estimators: the expected value uses the cap and repeat probabilities as weights;
+the case-level simulation decides them per case with seeded uniform draws, so its mean converges to the
+expected value. Cash: every amount is paid ``penalty.payment_lag_months`` (read at the month it accrues)
+after it accrues.
 """
 
 from __future__ import annotations
@@ -27,14 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .assumptions import AssumptionSet
-from .deadlines import DeadlineRegime, build_regime
 from .errors import MppError
 from .memo import LruCache
-from .queue import CohortMatrix
+from .queue import PENDING_BEYOND, CohortMatrix, LegalRows
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
 
-LAG_POINTS = (1 / 3, 1.0, 5 / 3)  # the notice lag is uniform on [0, 2 x mean]; three equal-weight midpoints
-PENDING_BEYOND = 1e4  # decision time (grid months) used for cases still pending at the end of the grid
 COMPONENTS = ("court_penalty", "repeat_penalty", "costs", "admin_penalty")
 COUNTS = ("cases_overdue", "notices", "appeals")
 
@@ -49,7 +46,7 @@ class PenaltyParams:
         # most assumptions do not change over the horizon: then a scalar broadcasts and no lookup is needed
         self._constant = {k: float(v[0]) for k, v in self.series.items() if (v == v[0]).all()}
 
-    def at(self, name: str, times: np.ndarray):
+    def at(self, name: str, times):
         """Value in effect in the month of each time (a scalar when the assumption is constant)."""
         if name in self._constant:
             return self._constant[name]
@@ -60,9 +57,9 @@ class PenaltyParams:
 _PENALTY_NAMES = ("notice_lag_months", "appeal_wait_weeks", "judgment_months", "term_weeks.not_heard",
                   "term_weeks.heard", "share_heard", "per_day", "cap.standard", "cap.high", "share_high_cap",
                   "repeat.probability", "repeat.lag_months", "repeat.term_weeks", "repeat.per_day", "repeat.cap",
-                  "legal_costs", "court_fee", "share_decided_within_term",
-                  "share_decided_after_notice", "admin.tier_days", "admin.tier1_per_day", "admin.tier2_per_day",
-                  "admin.tier3_per_day", "admin.cap")
+                  "legal_costs", "court_fee", "share_decided_within_term", "share_decided_after_notice",
+                  "admin.tier_days", "admin.tier1_per_day", "admin.tier2_per_day", "admin.tier3_per_day",
+                  "admin.cap", "payment_lag_months")
 
 
 def read_params(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> PenaltyParams:
@@ -124,13 +121,28 @@ class Ledger:
         for name in COUNTS:
             self.counts[name] += other.counts[name]
 
-    def close(self, track: str) -> "TrackPenalties":
+    def close(self, track: str, params: PenaltyParams) -> "TrackPenalties":
         for component, diff in self._full_months.items():
             self.amounts[component] += np.cumsum(diff)[:self.size]
-        return TrackPenalties(track, self.amounts, self.counts)
+        paid = {c: pay_after_lag(v, params) for c, v in self.amounts.items()}
+        return TrackPenalties(track, self.amounts, self.counts, paid)
 
 
-DRAWS = ("lag", "heard", "take_up", "after_notice", "high_cap", "within_term", "repeat")
+def pay_after_lag(accrued: np.ndarray, params: PenaltyParams) -> np.ndarray:
+    """Cash series: what accrues in month s is paid ``payment_lag_months`` (read at s) later, split over the two
+    months around a fractional lag; payments beyond the grid are dropped (EUR per month)."""
+    size = accrued.size
+    when = np.arange(size) + np.broadcast_to(params.at("payment_lag_months", np.arange(size) + 0.5), (size,))
+    low = np.floor(when)
+    high_part = when - low
+    paid = np.zeros(size)
+    for month, part in ((low, 1.0 - high_part), (low + 1, high_part)):
+        inside = month < size
+        paid += np.bincount(month[inside].astype(int), weights=(accrued * part)[inside], minlength=size)
+    return paid
+
+
+DRAWS = ("high_cap", "repeat")
 
 
 def draw_uniforms(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -147,24 +159,17 @@ def _branch(probability, draws: dict | None, step: str, rows: np.ndarray | None 
     return (uniform < probability).astype(float)
 
 
-def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: np.ndarray, weight: np.ndarray,
-            lag_factor: np.ndarray, heard: np.ndarray, draws: dict | None) -> None:
-    """Book the legal chain for rows of cases (``weight`` = cases in the row; one branch of lag and hearing).
+def _kernel(ledger: Ledger, p: PenaltyParams, rows: LegalRows, draws: dict | None) -> None:
+    """Book the legal chain of noticed cases from the notice on (``rows.cases`` = cases in each row).
 
     After each step only the rows that go on are kept, so later steps cost less."""
-    notice = claim_from + p.at("notice_lag_months", claim_from) * lag_factor
-    claims = weight * (decided > notice) * _branch(p.at("take_up", notice), draws, "take_up")
-    rows = np.flatnonzero(claims > 0)  # positions in the draws of the cases that go on
-    claims, notice, decided = claims[rows], notice[rows], decided[rows]
-    heard = np.broadcast_to(heard, weight.shape)[rows]
-    ledger.point(ledger.counts["notices"], notice, claims)
-
-    pursued = claims * _branch(1.0 - p.at("share_decided_after_notice", notice), draws, "after_notice", rows)
+    notice, decided, claims, heard = rows.notice, rows.decided, rows.cases, rows.heard
+    index = np.arange(notice.size)  # positions in the draws of the cases that go on
     appeal = notice + p.at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
-    _admin_penalty(ledger, p, decided, appeal, pursued * p.at("admin_applies", notice))
-    appeals = pursued * (decided > appeal)
+    _admin_penalty(ledger, p, decided, appeal, claims * p.at("admin_applies", notice))
+    appeals = claims * (decided > appeal)
     keep = appeals > 0
-    appeals, appeal, decided, heard, rows = appeals[keep], appeal[keep], decided[keep], heard[keep], rows[keep]
+    appeals, appeal, decided, heard, index = appeals[keep], appeal[keep], decided[keep], heard[keep], index[keep]
     ledger.point(ledger.counts["appeals"], appeal, appeals)
     judgment = appeal + p.at("judgment_months", appeal)
     costs = p.at("legal_costs", judgment) + p.at("court_fee", judgment)
@@ -172,18 +177,16 @@ def _kernel(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, claim_from: n
 
     term = np.where(heard > 0, p.at("term_weeks.heard", judgment), p.at("term_weeks.not_heard", judgment))
     start = judgment + term / WEEKS_PER_MONTH
-    high = np.broadcast_to(_branch(p.at("share_high_cap", judgment), draws, "high_cap", rows), judgment.shape)
-    late = appeals * (decided > judgment) * _branch(1.0 - p.at("share_decided_within_term", judgment), draws,
-                                                    "within_term", rows)
+    late = appeals * (decided > start)
     keep = late > 0
-    late, start, judgment, decided, high, rows = (late[keep], start[keep], judgment[keep], decided[keep], high[keep],
-                                                  rows[keep])
+    late, start, judgment, decided, index = late[keep], start[keep], judgment[keep], decided[keep], index[keep]
+    high = np.broadcast_to(_branch(p.at("share_high_cap", judgment), draws, "high_cap", index), judgment.shape)
     per_month = p.at("per_day", start) * DAYS_PER_MONTH
     for cap_weight, cap in ((1.0 - high, p.at("cap.standard", judgment)), (high, p.at("cap.high", judgment))):
         end = np.minimum(decided, start + cap / per_month)
         ledger.linear("court_penalty", start, end, per_month * late * cap_weight)
 
-    repeats = late * (decided > start) * _branch(p.at("repeat.probability", start), draws, "repeat", rows)
+    repeats = late * _branch(p.at("repeat.probability", start), draws, "repeat", index)
     keep = repeats > 0
     repeats, start, decided = repeats[keep], start[keep], decided[keep]
     repeat_judgment = start + p.at("repeat.lag_months", start)
@@ -218,125 +221,82 @@ def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start:
 
 
 @dataclass
-class CaseRows:
-    """Cases grouped by filing and decision time (grid months); ``cases`` may be fractional (expected).
-
-    ``deadline`` and ``claim_from`` may be given (computed once per cohort cell before expanding to cases);
-    otherwise the regime computes them."""
-
-    filed: np.ndarray
-    decided: np.ndarray
-    cases: np.ndarray
-    deadline: np.ndarray | None = None
-    claim_from: np.ndarray | None = None
-
-    def take(self, index) -> "CaseRows":
-        pick = (lambda a: None if a is None else a[index])
-        return CaseRows(self.filed[index], self.decided[index], self.cases[index], pick(self.deadline),
-                        pick(self.claim_from))
-
-    def with_deadlines(self, regime: DeadlineRegime) -> "CaseRows":
-        deadline, claim_from = regime.deadlines(self.filed, self.decided)
-        return CaseRows(self.filed, self.decided, self.cases, deadline, claim_from)
-
-
-def rows_from_matrix(matrix: CohortMatrix, min_wait_months: float) -> CaseRows:
-    """Every (cohort, decision month) cell and every cohort still pending at the end that waits long enough."""
-    filed_months = (matrix.filing_months - matrix.decision_months[0]).astype(float) + 0.5
-    cohort, month = np.nonzero(matrix.decided)
-    filed = np.concatenate([filed_months[cohort], filed_months])
-    decided = np.concatenate([month + 0.5, np.full(filed_months.size, PENDING_BEYOND)])
-    cases = np.concatenate([matrix.decided[cohort, month], matrix.pending_end[:, -1]])
-    keep = (decided - filed > min_wait_months) & (cases > 0)
-    return CaseRows(filed[keep], decided[keep], cases[keep])
-
-
-@dataclass
 class TrackPenalties:
-    """Monthly amounts (EUR) per component and counts for one track."""
+    """Monthly amounts (EUR) per component as they accrue and as they are paid, and counts, for one track."""
 
     track: str
     amounts: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
+    paid: dict[str, np.ndarray]
 
     @property
     def total(self) -> np.ndarray:
         return sum(self.amounts.values())
 
-
-def _book_overdue(ledger: Ledger, decided: np.ndarray, deadline: np.ndarray, cases: np.ndarray) -> None:
-    ledger.point(ledger.counts["cases_overdue"], deadline, cases * (decided > deadline))
+    @property
+    def total_paid(self) -> np.ndarray:
+        return sum(self.paid.values())
 
 
 def chain_span(params: PenaltyParams) -> float:
-    """Months from the claim start after which nothing more can be booked for a case, whatever its decision
-    date (the longest lag, terms and accruals to the caps, the repeat round and the administrative tiers)."""
+    """Months from the notice after which nothing more can be booked for a case, whatever its decision date
+    (terms and accruals to the caps, the repeat round and the administrative tiers)."""
     top = {name: float(values.max()) for name, values in params.series.items()}
     low = {name: float(values.min()) for name, values in params.series.items()}
-    court = (top["notice_lag_months"] * max(LAG_POINTS) + top["appeal_wait_weeks"] / WEEKS_PER_MONTH
-             + top["judgment_months"] + max(top["term_weeks.heard"], top["term_weeks.not_heard"]) / WEEKS_PER_MONTH
+    court = (top["appeal_wait_weeks"] / WEEKS_PER_MONTH + top["judgment_months"]
+             + max(top["term_weeks.heard"], top["term_weeks.not_heard"]) / WEEKS_PER_MONTH
              + max(top["cap.standard"], top["cap.high"]) / (low["per_day"] * DAYS_PER_MONTH))
     repeat = top["repeat.lag_months"] + top["repeat.term_weeks"] / WEEKS_PER_MONTH + top["repeat.cap"] / (
         low["repeat.per_day"] * DAYS_PER_MONTH)
-    admin = top["notice_lag_months"] * max(LAG_POINTS) + top["appeal_wait_weeks"] / WEEKS_PER_MONTH + (
+    admin = top["appeal_wait_weeks"] / WEEKS_PER_MONTH + (
         2 * top["admin.tier_days"] / DAYS_PER_MONTH + top["admin.cap"] / (low["admin.tier1_per_day"] * DAYS_PER_MONTH))
     return max(court + repeat, admin) + 1.0
 
 
-def merge_settled(rows: CaseRows, span: float) -> CaseRows:
-    """Rows decided more than ``span`` months after their claim start book exactly the same whatever the
-    decision date: merge them per (filing, deadline, claim start) into one row, so the work grows with the
-    number of cohorts rather than with cohorts x months."""
-    settled = rows.decided > rows.claim_from + span
+def merge_settled(rows: LegalRows, span: float) -> LegalRows:
+    """Rows decided more than ``span`` months after their notice book exactly the same whatever the decision
+    date: merge them per (notice, branch) into one row."""
+    settled = rows.decided > rows.notice + span
     if settled.sum() < 2:
         return rows
-    columns = (rows.filed[settled], rows.deadline[settled], rows.claim_from[settled])
-    key = np.zeros(columns[0].size, dtype=np.int64)
-    for column in columns:  # one integer code per distinct (filing, deadline, claim start)
-        _, code = np.unique(column, return_inverse=True)
-        key = key * (int(code.max()) + 1) + code
-    _, first, group = np.unique(key, return_index=True, return_inverse=True)
-    merged_cases = np.bincount(group, weights=rows.cases[settled], minlength=first.size)
+    key = rows.notice[settled] * 2 + rows.heard[settled]
+    unique, first, group = np.unique(key, return_index=True, return_inverse=True)
+    merged = np.bincount(group, weights=rows.cases[settled], minlength=unique.size)
     keep = ~settled
-    return CaseRows(np.concatenate([rows.filed[keep], columns[0][first]]),
-                    np.concatenate([rows.decided[keep], np.full(first.size, PENDING_BEYOND)]),
-                    np.concatenate([rows.cases[keep], merged_cases]),
-                    np.concatenate([rows.deadline[keep], columns[1][first]]),
-                    np.concatenate([rows.claim_from[keep], columns[2][first]]))
+    settled_rows = rows.take(np.flatnonzero(settled)[first])
+    return LegalRows(np.concatenate([rows.notice[keep], settled_rows.notice]),
+                     np.concatenate([rows.heard[keep], settled_rows.heard]),
+                     np.concatenate([rows.decided[keep], np.full(unique.size, PENDING_BEYOND)]),
+                     np.concatenate([rows.cases[keep], merged]))
 
 
-def expected_penalties(rows: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int) -> TrackPenalties:
-    """Expected-value estimate: every lag and term branch, stacked into one kernel call, weighted by probability."""
+def book_queue_counts(ledger: Ledger, matrix: CohortMatrix) -> None:
+    """The counts the queue itself records: notices of default and cases that became overdue."""
+    ledger.counts["notices"] += matrix.notices
+    ledger.counts["cases_overdue"] += matrix.cases_overdue
+
+
+def expected_penalties(rows: LegalRows, params: PenaltyParams, size: int) -> Ledger:
+    """Expected-value booking of noticed cases (cap and repeat probabilities as weights); an open ledger."""
     ledger = Ledger(size)
-    rows = rows.with_deadlines(regime)
-    overdue = rows.decided > rows.deadline
-    rows = merge_settled(rows.take(overdue), chain_span(params))
-    decided, claim_from, cases = rows.decided, rows.claim_from, rows.cases
-    _book_overdue(ledger, decided, rows.deadline, cases)
-    n, lags = decided.size, len(LAG_POINTS)
-    share_heard = np.broadcast_to(params.at("share_heard", claim_from), claim_from.shape)
-    branch_weight = np.concatenate([share_heard, 1.0 - share_heard]) / lags
-    weight = np.tile(np.tile(cases, 2) * branch_weight, lags)
-    lag = np.repeat(np.asarray(LAG_POINTS), 2 * n)
-    heard = np.tile(np.repeat([1.0, 0.0], n), lags)
-    _kernel(ledger, params, np.tile(decided, 2 * lags), np.tile(claim_from, 2 * lags), weight, lag, heard, None)
-    return ledger.close(regime.track)
+    live = rows.take(np.flatnonzero(rows.cases > 0))
+    _kernel(ledger, params, merge_settled(live, chain_span(params)), None)
+    return ledger
 
 
-def expand_cases(rows: CaseRows, rng: np.random.Generator) -> CaseRows:
+def expand_cases(rows: LegalRows, rng: np.random.Generator) -> LegalRows:
     """One row per case: each row's expected count is rounded stochastically (unbiased)."""
     whole = np.floor(rows.cases)
     counts = (whole + (rng.random(rows.cases.size) < rows.cases - whole)).astype(np.int64)
     index = np.repeat(np.arange(rows.cases.size), counts)
     expanded = rows.take(index)
-    expanded.cases = np.ones(index.size)
-    return expanded
+    return LegalRows(expanded.notice, expanded.heard, expanded.decided, np.ones(index.size))
 
 
-def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyParams, size: int,
+def simulate_penalties(cases: LegalRows, params: PenaltyParams, size: int,
                        random_state: int | np.random.Generator = 0, chunk: int = 100_000,
-                       threads: int | None = None) -> TrackPenalties:
-    """Case-level simulation: one row per case, seeded draws for lag, hearing, take-up, cap and repeat.
+                       threads: int | None = None) -> Ledger:
+    """Case-level simulation: one row per case, seeded draws for the cap and the repeat appeal.
 
     Cases go in chunks (bounded memory), each with its own child seed, so the result does not depend on
     ``threads`` (numpy releases the GIL in its loops, so threads run chunks side by side)."""
@@ -350,7 +310,7 @@ def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyP
         first, rng = job
         ledger = Ledger(size)
         part = cases.take(slice(first, first + chunk))
-        simulate_chunk(ledger, part, regime, params, draw_uniforms(rng, part.decided.size))
+        simulate_chunk(ledger, part, params, draw_uniforms(rng, part.decided.size))
         return ledger
 
     jobs = list(zip(starts, generators))
@@ -363,19 +323,12 @@ def simulate_penalties(cases: CaseRows, regime: DeadlineRegime, params: PenaltyP
     total = Ledger(size)
     for ledger in ledgers:  # in chunk order: the same sums whatever the thread count
         total.absorb(ledger)
-    return total.close(regime.track)
+    return total
 
 
-def simulate_chunk(ledger: Ledger, cases: CaseRows, regime: DeadlineRegime, params: PenaltyParams,
-                   draws: dict[str, np.ndarray]) -> None:
+def simulate_chunk(ledger: Ledger, cases: LegalRows, params: PenaltyParams, draws: dict[str, np.ndarray]) -> None:
     """Book the cases with the given uniform draws (see ``draw_uniforms``)."""
-    if cases.deadline is None:
-        cases = cases.with_deadlines(regime)
-    deadline, claim_from = cases.deadline, cases.claim_from
-    _book_overdue(ledger, cases.decided, deadline, cases.cases)
-    lag = np.asarray(LAG_POINTS)[np.minimum((draws["lag"] * len(LAG_POINTS)).astype(int), len(LAG_POINTS) - 1)]
-    heard = _branch(params.at("share_heard", claim_from), draws, "heard")
-    _kernel(ledger, params, cases.decided, claim_from, cases.cases * (cases.decided > deadline), lag, heard, draws)
+    _kernel(ledger, params, cases, draws)
 
 
 @dataclass
@@ -387,14 +340,9 @@ class PenaltyRun:
     tracks: dict[str, TrackPenalties] = field(default_factory=dict)
 
 
-def _signature(regime: DeadlineRegime, params: PenaltyParams, size: int) -> bytes:
-    """A digest of everything a track's penalty depends on besides its queue."""
-    digest = hashlib.blake2b(repr((regime.track, regime.statutory_months, regime.claims_from_void_date, size)).encode(),
-                             digest_size=16)
-    for inst in regime.instruments:
-        digest.update(repr((inst.name, inst.kind, inst.in_force, inst.void_retroactive_from,
-                            inst.withdrawn_from)).encode())
-        digest.update(inst.months_by_filing_month.tobytes())
+def _signature(params: PenaltyParams, size: int) -> bytes:
+    """A digest of every penalty assumption besides the queue."""
+    digest = hashlib.blake2b(repr(size).encode(), digest_size=16)
     for name, values in sorted(params.series.items()):
         digest.update(name.encode() + values.tobytes())
     return digest.digest()
@@ -402,17 +350,17 @@ def _signature(regime: DeadlineRegime, params: PenaltyParams, size: int) -> byte
 
 def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGrid,
                   queues: dict[str, CohortMatrix], reuse: LruCache | None = None) -> PenaltyRun:
-    """Penalties of every track; ``reuse`` (kept by the caller) returns a track already computed from the
-    same queue, regime and parameters (e.g. nareis, which the WBV variants do not touch)."""
+    """Penalties of every track from its queue's legal record; ``reuse`` (kept by the caller) returns a track
+    already computed from the same queue and parameters."""
     run = PenaltyRun(scenario, variant)
     reuse = reuse if reuse is not None else LruCache(8)
     for track, matrix in queues.items():
-        regime = build_regime(aset, track, scenario, grid)
         params = read_params(aset, track, scenario, grid)
 
-        def compute(matrix=matrix, regime=regime, params=params):
-            rows = rows_from_matrix(matrix, min_wait_months=regime.statutory_months)
-            return expected_penalties(rows, regime, params, grid.size)
+        def compute(matrix=matrix, params=params):
+            ledger = expected_penalties(matrix.legal, params, grid.size)
+            book_queue_counts(ledger, matrix)
+            return ledger.close(track, params)
 
-        run.tracks[track] = reuse.fetch((matrix.fingerprint, _signature(regime, params, grid.size)), compute)
+        run.tracks[track] = reuse.fetch((matrix.fingerprint, _signature(params, grid.size)), compute)
     return run

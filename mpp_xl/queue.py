@@ -1,11 +1,25 @@
-"""The IND queue of pending applications as a cohort structure (filing month × decision month).
+"""The IND queue of pending applications as a cohort structure (filing month x decision month), with the legal
+chain of late decisions inside it.
 
-Each filing month is a cohort. A cohort splits on arrival into
-- a fast lane (asylum only: Dublin / safe country of origin), decided in the month after filing;
-- a long tail (complex cases, missing documents) decided at a low monthly rate, whatever its age;
-- the regular part, decided first-in first-out by filing month.
-Regular and long-tail decisions together are bounded by the track's capacity and by what is pending;
-the fast lane is a separate process with its own staff and does not use that capacity.
+One decision capacity per track serves, each month, in this order (the IND's order of work as the letter of
+2 Dec 2024 describes it):
+
+1. the priority tracks of new filings (asylum: spoor 1 Dublin, spoor 2 safe country, little-chance spoor 4):
+   a share of each month's filings, decided from the month after filing;
+2. cases answered after a notice of default (a share of the month's notices, within the two weeks before an
+   appeal is possible) and court-ordered cases whose term runs out (a share of judged cases, within the
+   term): such work displaces other cases;
+3. new cases "scheduled and handled as soon as possible": a share of what is left, newest filing month first;
+4. the rest of the stock, oldest filing month first.
+Within a filing month a regular decision falls on pending cases in proportion to their legal state (the
+queue does not know who sent a notice), so a noticed case is decided in the queue exactly once: the cohort
+matrix is the one record of who is decided when, and the legal chain reads its decision times from it.
+
+Legal state of a pending regular case: *open* (its claim has not started, or the applicant has not yet
+decided whether to claim), *declined* (overdue, no notice sent) or *noticed* in month n (heard or not heard,
+which sets the court term). A claim starts at the deadline known at that moment
+(:meth:`DeadlineRegime.known_at`); the notice follows after a lag (uniform on [0, 2 x mean], three equal
+points) if the applicant claims (take-up read at the notice month).
 """
 
 from __future__ import annotations
@@ -17,26 +31,49 @@ from functools import cached_property
 import numpy as np
 
 from .assumptions import AssumptionSet
+from .deadlines import DeadlineRegime
 from .errors import MppError
 from .timegrid import WEEKS_PER_MONTH, TimeGrid
 
 OPENING_AGE_BANDS = {"00_02m": (0, 3), "03_05m": (3, 6), "06_11m": (6, 12), "12_23m": (12, 24)}
 OPENING_COHORTS = 24  # the opening stock is spread over the 24 filing months before the start
+LAG_POINTS = (1 / 3, 1.0, 5 / 3)  # the notice lag is uniform on [0, 2 x mean]; three equal-weight midpoints
+HEARD, NOT_HEARD = 0, 1  # the two court-term branches of a noticed case
+PENDING_BEYOND = 1e4  # decision time (grid months) used for cases still pending at the end of the grid
+
+
+@dataclass(frozen=True)
+class LegalRows:
+    """Noticed cases by notice time, term branch and decision time (grid months; ``cases`` may be fractional).
+
+    ``decided`` is ``PENDING_BEYOND`` for cases still pending at the end of the grid."""
+
+    notice: np.ndarray
+    heard: np.ndarray  # 1.0 = heard (short term), 0.0 = not heard
+    decided: np.ndarray
+    cases: np.ndarray
+
+    def take(self, index) -> "LegalRows":
+        return LegalRows(self.notice[index], self.heard[index], self.decided[index], self.cases[index])
 
 
 @dataclass(frozen=True)
 class CohortMatrix:
     """Decisions and pending cases of one IND track by filing month (rows) and calendar month (columns).
 
-    Attributes (all in cases):
+    Attributes (cases; persons for nareis):
         track: ``asylum`` or ``nareis``.
         filing_months: (C,) ``datetime64[M]``, oldest first; the first cohorts precede the grid and hold
             the opening stock.
         decision_months: (T,) ``datetime64[M]``, the model grid.
         filed: (C,) cases filed per cohort (for opening cohorts: their pending cases at the start).
-        decided: (C, T) decisions on cohort c during month t.
+        decided: (C, T) decisions on cohort c during month t (every kind of work).
         pending_end: (C, T) cases of cohort c still pending at the end of month t.
-        fast_decided: (T,) the part of ``decided`` (summed over cohorts) that came through the fast lane.
+        fast_decided: (T,) decisions through the priority tracks of new filings.
+        legal_decided: (T,) decisions answering a notice or a court order (step 2 of the order of work).
+        notices: (T,) notices of default sent per month.
+        cases_overdue: (T,) pending cases whose deadline passed in the month (or became known to have passed).
+        legal: the noticed cases with their decision times.
 
     A case filed in month c and decided in month t waited ``t - c`` months (both mid-month on average).
     Invariant: for every cohort, ``filed = decided.sum(axis=1) + pending_end[:, -1]`` (for cohorts
@@ -50,6 +87,10 @@ class CohortMatrix:
     decided: np.ndarray
     pending_end: np.ndarray
     fast_decided: np.ndarray
+    legal_decided: np.ndarray
+    notices: np.ndarray
+    cases_overdue: np.ndarray
+    legal: LegalRows
 
     @cached_property
     def wait_months(self) -> np.ndarray:
@@ -58,10 +99,11 @@ class CohortMatrix:
 
     @cached_property
     def fingerprint(self) -> bytes:
-        """A digest of the whole matrix: equal fingerprints, equal queues (used to reuse penalty results)."""
+        """A digest of the whole queue and its legal record (used to reuse penalty results)."""
         digest = hashlib.blake2b(self.track.encode(), digest_size=16)
         for array in (self.filing_months, self.decision_months, self.filed, self.decided, self.pending_end,
-                      self.fast_decided):
+                      self.notices, self.cases_overdue, self.legal.notice, self.legal.heard, self.legal.decided,
+                      self.legal.cases):
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.digest()
 
@@ -82,16 +124,23 @@ class CohortMatrix:
         return self.filed[self.n_opening:]
 
     def mean_wait_weeks(self) -> np.ndarray:
-        """(T,) mean time to decision of the month's decisions, in weeks (0 in a month without decisions)."""
+        """(T,) mean time to decision of the month's decisions, in weeks (NaN in a month without decisions)."""
         total = self.decided.sum(axis=0)
         weighted = (self.decided * self.wait_months).sum(axis=0)
-        return np.divide(weighted, total, out=np.zeros_like(total), where=total > 0) * WEEKS_PER_MONTH
+        return np.divide(weighted, total, out=np.full_like(total, np.nan), where=total > 0) * WEEKS_PER_MONTH
 
     def mean_wait_weeks_over(self, months: np.ndarray) -> float:
-        """Mean time to decision of all decisions in the selected months (boolean (T,) mask), in weeks."""
+        """Mean time to decision of all decisions in the selected months (boolean (T,) mask), in weeks
+        (NaN when nothing is decided)."""
         decided = self.decided[:, months]
         total = decided.sum()
-        return float((decided * self.wait_months[:, months]).sum() / total * WEEKS_PER_MONTH) if total > 0 else 0.0
+        return float((decided * self.wait_months[:, months]).sum() / total * WEEKS_PER_MONTH) if total > 0 else np.nan
+
+    def share_decided_within(self, months_limit: int, months: np.ndarray) -> float:
+        """Share of the decisions in the selected months taken fewer than ``months_limit`` months after filing."""
+        decided = self.decided[:, months]
+        total = decided.sum()
+        return float(decided[self.wait_months[:, months] < months_limit].sum() / total) if total > 0 else np.nan
 
     def pending_older_than(self, months: int) -> np.ndarray:
         """(T,) pending cases at month end that were filed at least ``months`` full months earlier."""
@@ -106,7 +155,17 @@ class CohortMatrix:
         return out
 
 
-def _opening_cohorts(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> np.ndarray:
+@dataclass(frozen=True)
+class WorkOrder:
+    """Monthly series (T,) that set a track's order of work: total decisions, the priority-track share of
+    new filings and the share of the remaining capacity given to the newest cases."""
+
+    capacity: np.ndarray
+    fast_share: np.ndarray
+    newest_first_share: np.ndarray
+
+
+def opening_by_age(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> np.ndarray:
     """Opening stock spread over the 24 filing months before the start, oldest first (cases)."""
     start_day = grid.month_starts[:1]
     stock = aset.at(f"ind.opening_stock.{track}", scenario, start_day)[0]
@@ -120,53 +179,166 @@ def _opening_cohorts(aset: AssumptionSet, track: str, scenario: str, grid: TimeG
     return by_age[::-1]
 
 
-def run_queue(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid, filings: np.ndarray) -> CohortMatrix:
-    """Run one track's queue over the grid; ``filings`` are new applications per month (cases)."""
-    days = grid.month_starts
-    capacity = aset.at(f"ind.capacity.{track}", scenario, days)
-    tail_share = aset.at(f"ind.long_tail_share.{track}", scenario, days)
-    tail_rate = aset.at(f"ind.long_tail_rate.{track}", scenario, days)
-    fast_share = aset.at(f"ind.fast_lane_share.{track}", scenario, days) if aset.has(
-        f"ind.fast_lane_share.{track}") else np.zeros(grid.size)
+def _take_in_order(available: np.ndarray, amount: float) -> np.ndarray:
+    """Take ``amount`` from ``available`` in index order (first index first); returns what is taken per index."""
+    before = np.cumsum(available) - available
+    return np.clip(amount - before, 0.0, available)
 
-    opening = _opening_cohorts(aset, track, scenario, grid)
-    n_open, size = opening.size, grid.size
+
+def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
+              regime: DeadlineRegime, params) -> CohortMatrix:
+    """Run one track's queue with its legal chain over the grid.
+
+    ``filings``: new applications per month; ``opening``: pending cases at the start per filing month before
+    it (oldest first); ``params``: the penalty assumptions (``PenaltyParams``), read at each event's month.
+    """
+    size, n_open = grid.size, opening.size
     cohorts = n_open + size
     filing_months = np.arange(grid.start - n_open, grid.end + 1, dtype="datetime64[M]")
+    filed_time = np.arange(-n_open, size) + 0.5  # mid-month filing, grid months
     filed = np.concatenate([opening, filings])
 
-    regular = np.zeros(cohorts)
-    tail = np.zeros(cohorts)
-    regular[:n_open] = opening * (1 - tail_share[0])
-    tail[:n_open] = opening * tail_share[0]
-    fast_waiting = 0.0  # fast-lane cases filed last month, decided this month
+    # the timeline of a notice sent in month n: appeal, judgment and the end of the court term per branch
+    notice_time = np.arange(size) + 0.5
+    appeal_time = notice_time + params.at("appeal_wait_weeks", notice_time) / WEEKS_PER_MONTH
+    judgment_time = appeal_time + params.at("judgment_months", appeal_time)
+    term_end = np.empty((size, 2))
+    term_end[:, HEARD] = judgment_time + params.at("term_weeks.heard", judgment_time) / WEEKS_PER_MONTH
+    term_end[:, NOT_HEARD] = judgment_time + params.at("term_weeks.not_heard", judgment_time) / WEEKS_PER_MONTH
+    term_month = np.floor(term_end).astype(int)
+    within_term_share = np.broadcast_to(params.at("share_decided_within_term", judgment_time), (size,))
+    after_notice_share = np.broadcast_to(params.at("share_decided_after_notice", notice_time), (size,))
+    take_up = np.broadcast_to(params.at("take_up", notice_time), (size,))
+    share_heard = np.broadcast_to(params.at("share_heard", notice_time), (size,))
+
+    fast_pool = np.zeros(cohorts)
+    open_cases = np.zeros(cohorts)
+    declined = np.zeros(cohorts)
+    legal = np.zeros((cohorts, size, 2))  # pending noticed cases by filing cohort, notice month, branch
+    lag_used = np.zeros(cohorts)  # share of the notice-lag distribution already passed
+    overdue_counted = np.zeros(cohorts, dtype=bool)
+
     decided = np.zeros((cohorts, size))
     pending_end = np.zeros((cohorts, size))
-    fast_decided = np.zeros(size)
+    fast_decided, legal_decided = np.zeros(size), np.zeros(size)
+    notices, cases_overdue = np.zeros(size), np.zeros(size)
+    legal_regular = np.zeros((size, 2, size))  # noticed cases decided by regular work: notice, branch, month
+    after_notice = np.zeros((size, 2))
+    within_term = np.zeros((size, 2))
+    within_term_time = np.zeros((size, 2))
 
+    # the opening stock starts unclaimed: claims made before the start lie outside the model, so a case whose
+    # whole notice lag ran out before the start counts as not claiming (README: opening stock)
+    known = regime.known_at(filed_time, 0.0)
+    lag_mean = params.at("notice_lag_months", np.maximum(known.claim_from, 0.0))
+    before_start = np.maximum(known.claim_from + np.multiply(lag_mean, max(LAG_POINTS)), known.event_floor) < 0
+    open_cases[:n_open] = np.where(before_start[:n_open], 0.0, opening)
+    declined[:n_open] = np.where(before_start[:n_open], opening, 0.0)
+    lag_used[:n_open] = np.where(before_start[:n_open], 1.0, 0.0)
+    overdue_counted[:n_open] = known.deadline[:n_open] < 0
+
+    events = regime.event_dates
+    known_cache: dict[int, tuple] = {}
     for t in range(size):
-        c = n_open + t
-        new_fast = filings[t] * fast_share[t]
-        rest = filings[t] - new_fast
-        tail[c] = rest * tail_share[t]
-        regular[c] = rest - tail[c]
-        if t > 0:
-            decided[c - 1, t] += fast_waiting
-            fast_decided[t] = fast_waiting
-        fast_waiting = new_fast
+        c_new = n_open + t
+        fast_pool[c_new] = filings[t] * order.fast_share[t]
+        open_cases[c_new] = filings[t] - fast_pool[c_new]
 
-        tail_take = tail * tail_rate[t]
-        tail_total = tail_take.sum()
-        if tail_total > capacity[t]:  # capacity binds even the long tail
-            tail_take *= capacity[t] / tail_total
-            tail_total = capacity[t]
-        left = capacity[t] - tail_total
-        queued_before = np.cumsum(regular) - regular
-        regular_take = np.clip(left - queued_before, 0.0, regular)
+        # 1. what is known about deadlines this month (changes only at a void or withdrawal)
+        state = sum(1 for e in events if e < t + 1)
+        if state not in known_cache:
+            kd = regime.known_at(filed_time, t + 1 - 1e-9)
+            lag = params.at("notice_lag_months", np.clip(kd.claim_from, 0, size - 1))
+            times = np.stack([np.maximum(kd.claim_from + np.multiply(lag, p), kd.event_floor) for p in LAG_POINTS])
+            known_cache[state] = (kd.deadline, times)
+        deadline, notice_times = known_cache[state]
 
-        decided[:, t] += tail_take + regular_take
-        tail -= tail_take
-        regular -= regular_take
-        pending_end[:, t] = regular + tail
-        pending_end[c, t] += fast_waiting
-    return CohortMatrix(track, filing_months, grid.months.copy(), filed, decided, pending_end, fast_decided)
+        # 2. notices: the share of the lag distribution that passes this month resolves open cases
+        live = slice(0, c_new + 1)
+        passed = (notice_times[:, live] < t + 1).sum(axis=0) / len(LAG_POINTS)
+        fresh = np.maximum(passed - lag_used[live], 0.0)
+        resolving = open_cases[live] * np.divide(fresh, 1.0 - lag_used[live], out=np.zeros_like(fresh),
+                                                 where=lag_used[live] < 1.0)
+        lag_used[live] = np.maximum(lag_used[live], passed)
+        open_cases[live] -= resolving
+        noticed = resolving * take_up[t]
+        declined[live] += resolving - noticed
+        legal[live, t, HEARD] += noticed * share_heard[t]
+        legal[live, t, NOT_HEARD] += noticed * (1.0 - share_heard[t])
+        notices[t] = noticed.sum()
+
+        regular_start = open_cases + declined + legal[:, :t + 1].sum(axis=(1, 2))
+        capacity = order.capacity[t]
+
+        # 3. the priority tracks of new filings, oldest first, from the month after filing
+        fast_take = _take_in_order(fast_pool[:c_new], capacity)
+        fast_pool[:c_new] -= fast_take
+        capacity -= fast_take.sum()
+        decided[:c_new, t] += fast_take
+        fast_decided[t] = fast_take.sum()
+
+        # 4. answers to notices and court orders whose term runs out, from the same capacity
+        answer = legal[:, t, :] * after_notice_share[t]
+        due = np.flatnonzero((term_month == t).any(axis=1) & (np.arange(size) < t))
+        order_due = np.zeros((cohorts, due.size, 2))
+        if due.size:
+            mask = (term_month[due] == t).astype(float)  # (due, 2)
+            order_due = legal[:, due, :] * (within_term_share[due, None] * mask)[None]
+        demand = answer.sum() + order_due.sum()
+        scale = min(1.0, capacity / demand) if demand > 0 else 0.0
+        if scale > 0:
+            answer *= scale
+            order_due *= scale
+            legal[:, t, :] -= answer
+            after_notice[t] = answer.sum(axis=0)
+            if due.size:
+                legal[:, due, :] -= order_due
+                within_term[due] += order_due.sum(axis=0)
+                start = np.maximum(judgment_time[due, None], t)
+                now_due = mask > 0  # only the branch whose term runs out this month gets its decision time
+                within_term_time[due] = np.where(now_due, (start + np.minimum(term_end[due], t + 1)) / 2,
+                                                 within_term_time[due])
+            by_cohort = answer.sum(axis=1) + order_due.sum(axis=(1, 2))
+            decided[:, t] += by_cohort
+            legal_decided[t] = by_cohort.sum()
+            capacity -= legal_decided[t]
+
+        # 5. newest first for a share of what is left, then oldest first; only cases filed before this month
+        pool = open_cases[:c_new] + declined[:c_new] + legal[:c_new, :t + 1].sum(axis=(1, 2))
+        newest = _take_in_order(pool[::-1], capacity * order.newest_first_share[t])[::-1]
+        take = newest + _take_in_order(pool - newest, max(capacity - newest.sum(), 0.0))
+        share = np.divide(take, pool, out=np.zeros_like(take), where=pool > 0)
+        open_cases[:c_new] -= open_cases[:c_new] * share
+        declined[:c_new] -= declined[:c_new] * share
+        gone = legal[:c_new, :t + 1] * share[:, None, None]
+        legal[:c_new, :t + 1] -= gone
+        legal_regular[:t + 1, :, t] = gone.sum(axis=0)
+        decided[:c_new, t] += take
+
+        # 6. cases whose deadline passes this month (or is learnt to have passed), counted once
+        regular_now = open_cases + declined + legal[:, :t + 1].sum(axis=(1, 2))
+        due_now = ~overdue_counted & (deadline < t + 1)
+        due_now[c_new + 1:] = False
+        if due_now.any():
+            into_month = np.clip(deadline[due_now] - t, 0.0, 1.0)
+            cases_overdue[t] = (regular_start[due_now] - (regular_start[due_now] - regular_now[due_now])
+                                * into_month).sum()
+            overdue_counted |= due_now
+        pending_end[:, t] = fast_pool + regular_now
+
+    pending_legal = legal.sum(axis=0)  # (notice month, branch)
+    rows = []
+    for branch, heard in ((HEARD, 1.0), (NOT_HEARD, 0.0)):
+        n, m = np.nonzero(legal_regular[:, branch, :])
+        rows.append((notice_time[n], np.full(n.size, heard), m + 0.5, legal_regular[n, branch, m]))
+        n = np.flatnonzero(after_notice[:, branch])
+        rows.append((notice_time[n], np.full(n.size, heard), (notice_time[n] + appeal_time[n]) / 2,
+                     after_notice[n, branch]))
+        n = np.flatnonzero(within_term[:, branch])
+        rows.append((notice_time[n], np.full(n.size, heard), within_term_time[n, branch], within_term[n, branch]))
+        n = np.flatnonzero(pending_legal[:, branch] > 0)
+        rows.append((notice_time[n], np.full(n.size, heard), np.full(n.size, PENDING_BEYOND),
+                     pending_legal[n, branch]))
+    legal_rows = LegalRows(*(np.concatenate([r[i] for r in rows]) for i in range(4)))
+    return CohortMatrix(track, filing_months, grid.months.copy(), filed, decided, pending_end, fast_decided,
+                        legal_decided, notices, cases_overdue, legal_rows)

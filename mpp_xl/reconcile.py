@@ -1,6 +1,8 @@
 """Published figures next to the model's: ``mpp-xl reconcile``.
 
-Bounds are the tolerances the tests hold (blank where the README explains why a figure is not reconciled).
+The figures, their sources, their role (``target``: a tuned assumption serves it; ``check``: nothing was
+tuned to it) and their tolerance are data (``data/published_figures.csv``); this module only knows how to
+read each figure off a run.
 """
 
 from __future__ import annotations
@@ -11,58 +13,74 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from .errors import MppError
 from .model import RunResult
 
-
-def _at(result: RunResult, metric: str, month: str, scenario: str = "medio") -> float:
-    grid = result.grid
-    return float(result.chain(scenario).metrics[metric][np.flatnonzero(grid.months == np.datetime64(month))[0]])
+COLUMNS = ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
 
 
-def model_values(result: RunResult) -> dict[str, float]:
-    grid = result.grid
-    medio = result.chain("medio")
-    wait = medio.queues["asylum"].mean_wait_weeks_over(grid.years == 2024)
-    over_15 = _at(result, "ind.pending_over_15m.asylum", "2024-04")
-    monthly = result.penalty_monthly_frame()
-    monthly = monthly[(monthly.scenario == "medio") & (monthly.variant == "base")]
-    paid = monthly.assign(year=monthly.date.str[:4].astype(int)).groupby("year")[
-        ["court_penalty_eur", "repeat_penalty_eur", "admin_penalty_eur"]].sum().sum(axis=1)
-    table = result.penalty_frame()
-    total = table[(table.scenario == "medio") & (table.track == "total")]
-    delta = result.window_total("medio", "all_undone")[1] if "all_undone" in result.variants else float("nan")
-    notices = total[total.variant == "base"].set_index("year").notices
-    return {
-        "coa.capacity_need medio 1 Jan 2026": _at(result, "coa.capacity_need", "2025-12"),
-        "coa.capacity_need_amv medio 1 Jan 2026": _at(result, "coa.capacity_need_amv", "2025-12"),
-        "ind.pending.asylum end 2022": _at(result, "ind.pending.asylum", "2022-12"),
-        "ind.pending.asylum end 2023": _at(result, "ind.pending.asylum", "2023-12"),
-        "ind.pending.asylum end 2024 (medio)": _at(result, "ind.pending.asylum", "2024-12"),
-        "ind.pending.nareis end 2022": _at(result, "ind.pending.nareis", "2022-12"),
-        "ind.pending.nareis end 2023": _at(result, "ind.pending.nareis", "2023-12"),
-        "ind.pending.nareis end 2024 (persons)": _at(result, "ind.pending.nareis", "2024-12"),
-        "ind.mean_wait_weeks.asylum 2024": wait,
-        "ind asylum waiting 6-15 months Apr 2024": _at(result, "ind.pending_over_6m.asylum", "2024-04") - over_15,
-        "ind asylum waiting over 15 months Apr 2024": over_15,
-        "coa.occupancy end 2022": _at(result, "coa.occupancy", "2022-12"),
-        "coa.occupancy Dec 2023": _at(result, "coa.occupancy", "2023-12"),
-        "ukraine.stock 1 Jul 2025": _at(result, "ukraine.stock", "2025-06"),
-        "ukraine.municipal_places 1 Jul 2025": _at(result, "ukraine.municipal_places", "2025-06"),
-        "penalty delta all_undone 2024-2027 medio (EUR)": delta,
-        "penalties paid 2022 excl. costs (EUR)": float(paid.get(2022, np.nan)),
-        "penalties paid 2023 excl. costs (EUR)": float(paid.get(2023, np.nan)),
-        "penalties paid 2024 excl. costs (EUR)": float(paid.get(2024, np.nan)),
-        "notices of default 2022": float(notices.get(2022, np.nan)),
-        "notices of default 2023": float(notices.get(2023, np.nan)),
-    }
+def published_figures() -> pd.DataFrame:
+    text = resources.files("mpp_xl").joinpath("data/published_figures.csv").read_text(encoding="utf-8")
+    return pd.read_csv(io.StringIO(text), dtype={"note": str}, keep_default_na=True)
+
+
+def bounds(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Lower and upper bound of each figure from its tolerance (NaN where none is given)."""
+    value, tol, kind = table["value"], table["tolerance"], table["tolerance_kind"]
+    lower = np.select([kind == "relative", kind == "absolute", kind == "factor"],
+                      [value * (1 - tol), value - tol, value / tol], np.nan)
+    upper = np.select([kind == "relative", kind == "absolute", kind == "factor"],
+                      [value * (1 + tol), value + tol, value * tol], np.nan)
+    return pd.Series(lower, index=table.index), pd.Series(upper, index=table.index)
+
+
+def _month(result: RunResult, date: str) -> int:
+    hits = np.flatnonzero(result.grid.months == np.datetime64(date[:7]))
+    if not hits.size:
+        raise MppError(f"reconcile needs {date[:7]} on the horizon {result.grid.start}..{result.grid.end}")
+    return int(hits[0])
+
+
+def model_value(result: RunResult, figure: str, date: str) -> float:
+    """The model's value of one published figure (medio, base)."""
+    chain = result.chain("medio")
+    metrics, asylum = chain.metrics, chain.queues["asylum"]
+    year = int(date[:4])
+    in_year = result.grid.years == year
+    kind = figure.rsplit(".", 1)[0]
+    if kind in ("ind.pending.asylum", "ind.pending.nareis", "coa.capacity_need", "coa.permit_holder_share",
+                "coa.capacity_need_amv", "coa.occupancy", "ukraine.stock", "ukraine.municipal_places",
+                "ind.decisions.asylum"):
+        return float(metrics[kind][_month(result, date)])
+    if kind == "coa.housed":
+        return float(metrics[kind][in_year].sum())
+    if kind in ("ind.waiting_6_15m.asylum", "ind.waiting_over_15m.asylum"):
+        t = _month(result, date)
+        over_15 = float(metrics["ind.pending_over_15m.asylum"][t])
+        return over_15 if "over_15m" in kind else float(metrics["ind.pending_over_6m.asylum"][t]) - over_15
+    if kind == "ind.mean_wait_weeks.asylum":
+        return asylum.mean_wait_weeks_over(in_year)
+    if kind == "ind.share_within_15m.asylum":
+        return asylum.share_decided_within(15, in_year)
+    yearly = result.yearly_penalties[("medio", "base", "total")]
+    index = int(np.flatnonzero(np.unique(result.grid.years) == year)[0])
+    if kind == "penalty.notices":
+        return float(yearly["notices"][index])
+    if kind == "penalty.paid":
+        return float(yearly["amount_paid_eur"][index])
+    if kind == "penalty.delta_all_undone":
+        return result.window_total("medio", "all_undone")[1] if "all_undone" in result.variants else np.nan
+    raise MppError(f"published_figures.csv: no rule to read figure '{figure}' off a run")
 
 
 def reconciliation(result: RunResult) -> pd.DataFrame:
-    text = resources.files("mpp_xl").joinpath("data/published_figures.csv").read_text(encoding="utf-8")
-    published = pd.read_csv(io.StringIO(text))
-    values = model_values(result)
-    published["model"] = published["check"].map(values)
-    inside = (published["model"] >= published["low"]) & (published["model"] <= published["high"])
-    published["status"] = np.where(published["low"].isna(), "not reconciled (see README)",
-                                   np.where(inside, "within bounds", "OUTSIDE bounds"))
-    return published[["check", "published", "model", "low", "high", "status", "source"]]
+    """figure, source, role, published, model, lower, upper, holds (+ description, unit, note)."""
+    table = published_figures()
+    lower, upper = bounds(table)
+    model = [model_value(result, f, d) for f, d in zip(table["figure"], table["date"])]
+    out = pd.DataFrame({"figure": table["figure"], "source": table["source"], "role": table["role"],
+                        "published": table["value"], "model": model, "lower": lower, "upper": upper})
+    reconciled = out["lower"].notna()
+    out["holds"] = np.where(reconciled, (out["model"] >= out["lower"]) & (out["model"] <= out["upper"]), pd.NA)
+    out["description"], out["unit"], out["note"] = table["description"], table["unit"], table["note"].fillna("")
+    return out
