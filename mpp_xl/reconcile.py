@@ -66,8 +66,10 @@ def model_value(result: RunResult, figure: str, date: str) -> float:
     index = int(np.flatnonzero(np.unique(result.grid.years) == year)[0])
     if kind == "penalty.notices":
         return float(yearly["notices"][index])
-    if kind == "penalty.paid":
-        return float(yearly["amount_paid_eur"][index])
+    if kind == "penalty.paid":  # penalty payments on the cash basis; legal costs are not in the IND's figure
+        months = result.grid.years == year
+        return float(sum(tp.paid[c][months].sum() for tp in result.penalties[("medio", "base")].tracks.values()
+                         for c in ("court_penalty", "repeat_penalty", "admin_penalty")))
     if kind == "penalty.delta_all_undone":
         return result.window_total("medio", "all_undone")[1] if "all_undone" in result.variants else np.nan
     raise MppError(f"published_figures.csv: no rule to read figure '{figure}' off a run")
