@@ -285,7 +285,7 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
             mask = (term_month[due] == t).astype(float)  # (due, 2)
             order_due = legal[:, due, :] * (within_term_share[due, None] * mask)[None]
         demand = answer.sum() + order_due.sum()
-        scale = min(1.0, capacity / demand) if demand > 0 else 0.0
+        scale = 0.0 if demand <= 0 else 1.0 if demand <= capacity else max(capacity, 0.0) / demand
         if scale > 0:
             answer *= scale
             order_due *= scale
