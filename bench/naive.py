@@ -1,6 +1,6 @@
 """The case-level penalty simulation written as a plain per-case Python loop (the benchmark's reference).
 
-It follows ``mpp_xl.penalties._kernel`` step by step for one case at a time, with the same uniform draws,
+It follows ``mpp_xl.penalties._kernel`` (from the notice on) step by step for one case at a time, with the same uniform draws,
 so its result equals the vectorised simulation (tests/test_bench_reference.py checks that).
 """
 
@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 
-from mpp_xl.penalties import COMPONENTS, COUNTS, LAG_POINTS
+from mpp_xl.penalties import COMPONENTS, COUNTS
 from mpp_xl.timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH
 
 
 def simulate_loop(cases, params, size: int, draws: dict) -> dict:
-    """cases: CaseRows with deadline and claim_from; returns {'amounts': {...}, 'counts': {...}} per month."""
+    """cases: LegalRows of noticed cases; returns {'amounts': {...}, 'counts': {...}} per month."""
     series = {name: values.tolist() for name, values in params.series.items()}
     last = size - 1
     amounts = {c: [0.0] * size for c in COMPONENTS}
@@ -39,22 +39,10 @@ def simulate_loop(cases, params, size: int, draws: dict) -> dict:
             month += 1
 
     u = {k: v.tolist() for k, v in draws.items()}
-    filed_decided = zip(cases.decided.tolist(), cases.deadline.tolist(), cases.claim_from.tolist(),
-                        cases.cases.tolist())
-    for i, (decided, deadline, claim_from, weight) in enumerate(filed_decided):
-        if decided > deadline:
-            point(counts["cases_overdue"], deadline, weight)
-        else:
-            continue
-        lag = LAG_POINTS[min(int(u["lag"][i] * len(LAG_POINTS)), len(LAG_POINTS) - 1)]
-        heard = u["heard"][i] < at("share_heard", claim_from)
-        notice = claim_from + at("notice_lag_months", claim_from) * lag
-        if not (decided > notice and u["take_up"][i] < at("take_up", notice)):
-            continue
-        point(counts["notices"], notice, weight)
-        pursued = u["after_notice"][i] < 1.0 - at("share_decided_after_notice", notice)
+    rows = zip(cases.notice.tolist(), cases.heard.tolist(), cases.decided.tolist(), cases.cases.tolist())
+    for i, (notice, heard, decided, weight) in enumerate(rows):
         appeal = notice + at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
-        if pursued and at("admin_applies", notice):
+        if at("admin_applies", notice):
             tier, cap, paid = at("admin.tier_days", appeal) / DAYS_PER_MONTH, at("admin.cap", appeal), 0.0
             for index, name in enumerate(("admin.tier1_per_day", "admin.tier2_per_day", "admin.tier3_per_day")):
                 rate = at(name, appeal) * DAYS_PER_MONTH
@@ -63,20 +51,20 @@ def simulate_loop(cases, params, size: int, draws: dict) -> dict:
                 length = room / rate if index == 2 else min(tier, room / rate)
                 linear(amounts["admin_penalty"], tier_start, min(decided, tier_start + length), rate * weight)
                 paid += rate * length
-        if not (pursued and decided > appeal):
+        if not decided > appeal:
             continue
         point(counts["appeals"], appeal, weight)
         judgment = appeal + at("judgment_months", appeal)
         point(amounts["costs"], min(judgment, decided), weight * (at("legal_costs", judgment) + at("court_fee", judgment)))
-        term = at("term_weeks.heard", judgment) if heard else at("term_weeks.not_heard", judgment)
+        term = at("term_weeks.heard", judgment) if heard > 0 else at("term_weeks.not_heard", judgment)
         start = judgment + term / WEEKS_PER_MONTH
-        high = u["high_cap"][i] < at("share_high_cap", judgment)
-        if not (decided > judgment and u["within_term"][i] < 1.0 - at("share_decided_within_term", judgment)):
+        if not decided > start:
             continue
+        high = u["high_cap"][i] < at("share_high_cap", judgment)
         rate = at("per_day", start) * DAYS_PER_MONTH
         cap = at("cap.high", judgment) if high else at("cap.standard", judgment)
         linear(amounts["court_penalty"], start, min(decided, start + cap / rate), rate * weight)
-        if not (decided > start and u["repeat"][i] < at("repeat.probability", start)):
+        if not u["repeat"][i] < at("repeat.probability", start):
             continue
         repeat_judgment = start + at("repeat.lag_months", start)
         point(amounts["costs"], min(repeat_judgment, decided),

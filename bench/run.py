@@ -26,10 +26,8 @@ sys.path.insert(0, str(ROOT))
 from bench.naive import simulate_loop  # noqa: E402
 from mpp_xl import excel_api, udfs  # noqa: E402
 from mpp_xl.assumptions import AssumptionSet  # noqa: E402
-from mpp_xl.deadlines import build_regime  # noqa: E402
 from mpp_xl.model import run_model  # noqa: E402
-from mpp_xl.penalties import (Ledger, draw_uniforms, read_params, rows_from_matrix, simulate_chunk,  # noqa: E402
-                              simulate_penalties)
+from mpp_xl.penalties import Ledger, draw_uniforms, expand_cases, read_params, simulate_chunk, simulate_penalties  # noqa: E402,E501
 from mpp_xl.timegrid import TimeGrid  # noqa: E402
 
 WORKBOOK = ROOT / "workbooks" / "mpp_model.xlsm"
@@ -75,8 +73,8 @@ def recalc(calls, names, rows) -> None:
 
 
 EDITS = {  # one value of the Aannames sheet per kind of edit: (parameter, its default value, step)
-    "ind": ("ind.capacity.asylum", 2200, 1),          # reaches everything: queues, COA, penalties
-    "penalty": ("penalty.take_up.asylum", 0.57, -0.001),  # penalties only
+    "ind": ("ind.capacity.asylum", 3200, 1),          # reaches everything: queues, COA, penalties
+    "penalty": ("penalty.take_up.asylum", 0.57, -0.001),  # the queue's legal chain (notices), then COA and penalties
     "coa": ("coa.capacity_buffer", 0, 1),             # COA only
 }
 
@@ -107,29 +105,29 @@ def bench_workbook(repeat: int) -> dict:
 # ---------------------------------------------------------------- (3)(4)(6) case-level simulation
 
 def case_input(n: int, seed: int = 1):
+    """``n`` noticed asylum cases drawn from the default medio run's legal record (one row per case)."""
     aset = AssumptionSet.default()
     result = run_model(aset, scenarios=["medio"], variants=["base"])
     grid = result.grid
-    regime = build_regime(aset, "asylum", "medio", grid)
     params = read_params(aset, "asylum", "medio", grid)
-    rows = rows_from_matrix(result.chain("medio").queues["asylum"], regime.statutory_months).with_deadlines(regime)
+    rows = result.chain("medio").queues["asylum"].legal
     rng = np.random.default_rng(seed)
     cases = rows.take(rng.choice(rows.cases.size, size=n, p=rows.cases / rows.cases.sum()))
-    cases.cases = np.ones(n)
-    return cases, regime, params, grid
+    cases = type(cases)(cases.notice, cases.heard, cases.decided, np.ones(n))
+    return cases, None, params, grid  # no regime: deadlines are the queue's business
 
 
 def bench_cases(sizes, repeat: int, naive_cases: int) -> dict:
     cores = os.cpu_count() or 1
     largest = max(sizes)
-    cases, regime, params, grid = case_input(largest)
+    cases, _, params, grid = case_input(largest)
     scaling = {}
     for n in sizes:
         part = cases.take(slice(0, n))
-        times = timed(lambda: simulate_penalties(part, regime, params, grid.size, 0, threads=cores), repeat)
+        times = timed(lambda: simulate_penalties(part, params, grid.size, 0, threads=cores), repeat)
         scaling[n] = statistics.median(times)
     tracemalloc.start()
-    simulate_penalties(cases, regime, params, grid.size, 0, threads=cores)
+    simulate_penalties(cases, params, grid.size, 0, threads=cores)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
 
@@ -138,8 +136,8 @@ def bench_cases(sizes, repeat: int, naive_cases: int) -> dict:
 
     def vectorised():
         ledger = Ledger(grid.size)
-        simulate_chunk(ledger, sample, regime, params, draws)
-        return ledger.close("asylum")
+        simulate_chunk(ledger, sample, params, draws)
+        return ledger.close("asylum", params)
 
     loop_time = statistics.median(timed(lambda: simulate_loop(sample, params, grid.size, draws), 3))
     vector_time = statistics.median(timed(vectorised, repeat * 3))

@@ -1,4 +1,5 @@
-"""Command line: ``mpp-xl run``, ``mpp-xl params``, ``mpp-xl variants``, ``mpp-xl build-workbook``.
+"""Command line: ``mpp-xl run``, ``mpp-xl params``, ``mpp-xl variants``, ``mpp-xl reconcile``,
+``mpp-xl build-workbook``.
 
 Every failure ends in one line on stderr; an unexpected one also leaves its traceback in a log file.
 """
@@ -18,6 +19,7 @@ from .assumptions import AssumptionSet, load_csv
 from .errors import MppError
 
 LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl.log"
+RECONCILE_COLUMNS = ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     params.add_argument("--assumptions", metavar="FILE.csv", help="show the effect of an override file")
 
     sub.add_parser("variants", help="list the available legal variants")
-    sub.add_parser("reconcile", help="published figures next to the model's (default assumptions)")
+    reconcile = sub.add_parser("reconcile", help="published figures next to the model's (default assumptions)")
+    reconcile.add_argument("--csv", action="store_true", help="print as CSV (" + ",".join(RECONCILE_COLUMNS) + ")")
 
     build = sub.add_parser("build-workbook", help="generate the Excel workbook from the default run")
     build.add_argument("--out", default="workbooks/mpp_model.xlsm", metavar="PATH")
@@ -107,11 +110,28 @@ def _variants(args) -> int:
     return 0
 
 
+def _figure(value: float) -> str:
+    """A published or model figure for the screen: thousands separated; small values (shares, weeks) with
+    their decimals."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _reconcile(args) -> int:
+    import pandas as pd
+
     from .model import run_model
     from .reconcile import reconciliation
-    table = reconciliation(run_model(AssumptionSet.default()))
-    print(table.drop(columns="source").to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    table = reconciliation(run_model(AssumptionSet.default()))[RECONCILE_COLUMNS]
+    if args.csv:
+        sys.stdout.write(table.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
+        return 0
+    shown = table.drop(columns="source")
+    shown["holds"] = ["-" if pd.isna(v) else "yes" if v else "no" for v in shown["holds"]]
+    print(shown.to_string(index=False, na_rep="",
+                          formatters={c: _figure for c in ("published", "model", "lower", "upper")}))
+    print("\nrole target: a tuned assumption serves the figure; check: nothing was tuned to it.\n"
+          "holds: the model lies within [lower, upper]; -: no tolerance, not reconciled "
+          "(see data/published_figures.csv)")
     return 0
 
 

@@ -298,7 +298,15 @@ def excel_serial(day) -> float:
 
 
 def _finite(values):
-    return [float(v) if np.isfinite(v) else 0.0 for v in values]
+    """Numbers for the cells; an undefined value (NaN, e.g. the mean wait in a month without decisions) becomes an
+    empty cell, as in the CLI's CSV files, never a made-up 0."""
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+def _rows(keys, columns) -> list[list]:
+    """Body rows: the key (date or year) and one value per column."""
+    cells = [_finite(c) for c in columns]
+    return [[key, *(c[i] for c in cells)] for i, key in enumerate(keys)]
 
 
 def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
@@ -344,13 +352,13 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
         else:
             keys = [excel_serial(d) for d in GRID.month_ends]
             data = [run.chain(s).metrics[m] for m, s in columns]
-        body = np.column_stack([keys] + [_finite(d) for d in data]).tolist()
-        return [header] + body
+        return [header] + _rows(keys, data)
 
     return cached_table("projection", (tuple(metrics), scen, freq), aset, compute)
 
 
 TRACK_LABELS = {"asylum": "asiel_eur", "nareis": "nareis_eur", "total": "totaal_eur"}
+PAID_LABEL = "betaald (kasbasis)"  # all tracks, in the year of payment; the other amounts are in the year they accrue
 COUNT_LABELS = {"cases_overdue": "zaken_over_termijn", "notices": "ingebrekestellingen", "appeals": "beroepen"}
 
 
@@ -364,10 +372,10 @@ def penalties_table(scenario="medio", variant="base", assumptions=None):
         years = [float(y) for y in np.unique(GRID.years)]
         yearly = run.yearly_penalties
         if scen != "all" and var != "all":
-            header = ["jaar", *TRACK_LABELS.values(), "verschil_met_base_eur", *COUNT_LABELS.values()]
+            header = ["jaar", *TRACK_LABELS.values(), PAID_LABEL, "verschil_met_base_eur", *COUNT_LABELS.values()]
             columns = [yearly[(scen, var, t)]["amount_eur"] for t in TRACK_LABELS]
             total = yearly[(scen, var, "total")]
-            columns += [total["delta_vs_base_eur"]] + [total[c] for c in COUNTS]
+            columns += [total["amount_paid_eur"], total["delta_vs_base_eur"]] + [total[c] for c in COUNTS]
         else:
             combos = [(s, v) for s in (SCENARIOS if scen == "all" else (scen,))
                       for v in (list(run.variants) if var == "all" else [var])]
@@ -375,7 +383,7 @@ def penalties_table(scenario="medio", variant="base", assumptions=None):
             header = ["jaar"] + [f"{s} {v}" for s, v in combos] + [f"verschil {s} {v}" for s, v in deltas]
             columns = ([yearly[(s, v, "total")]["amount_eur"] for s, v in combos]
                        + [yearly[(s, v, "total")]["delta_vs_base_eur"] for s, v in deltas])
-        return [header] + np.column_stack([years] + [_finite(c) for c in columns]).tolist()
+        return [header] + _rows(years, columns)
 
     return cached_table("penalties", (scen, var), aset, compute)
 

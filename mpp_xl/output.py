@@ -13,6 +13,7 @@ import pandas as pd
 
 from .errors import MppError
 from .model import WINDOW, RunResult
+from .variants import BASE
 
 FLOAT_FORMAT = "%.4f"
 OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "cohorts.csv", "wait_times.csv",
@@ -138,19 +139,24 @@ def summary_text(result: RunResult) -> str:
     lines += ["COA and Ukraine on 1 January (persons / places)",
               _fmt(pd.DataFrame(rows).set_index(["scenario", "1 January"])), ""]
 
-    totals = result.window_totals()
-    totals["amount_eur"] /= 1e6
-    totals["delta_vs_base_eur"] /= 1e6
-    table = totals.pivot(index="scenario", columns="variant", values=["amount_eur", "delta_vs_base_eur"])
-    table = table.reindex(index=list(result.scenarios))
-    table.columns = [f"{'total' if k == 'amount_eur' else 'delta'} {v}" for k, v in table.columns]
-    lines += [f"Penalty payments and costs {WINDOW[0]}-{WINDOW[1]} in total (EUR million; delta = variant - base)",
+    frame = result.penalty_frame()
+    window = frame[(frame["track"] == "total") & frame["year"].between(*WINDOW)]
+    totals = window.groupby(["scenario", "variant"], sort=False)[["amount_eur", "amount_paid_eur",
+                                                                  "delta_vs_base_eur"]].sum() / 1e6
+    columns = {}
+    for variant in result.variants:
+        columns[f"total {variant}"] = totals["amount_eur"].xs(variant, level="variant")
+        columns[f"paid {variant}"] = totals["amount_paid_eur"].xs(variant, level="variant")
+    for variant in (v for v in result.variants if v != BASE):
+        columns[f"delta {variant}"] = totals["delta_vs_base_eur"].xs(variant, level="variant")
+    table = pd.DataFrame(columns).reindex(index=list(result.scenarios))
+    lines += [f"Penalty payments and costs {WINDOW[0]}-{WINDOW[1]} in total (EUR million; total = accrued, "
+              f"paid = cash basis; delta = variant - base)",
               table.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
 
-    frame = result.penalty_frame()
     per_year = frame[frame["track"] == "total"].pivot_table(index="year", columns=["scenario", "variant"],
                                                             values="amount_eur", sort=False) / 1e6
-    lines += ["Penalty payments and costs per year, all tracks (EUR million)",
+    lines += ["Penalty payments and costs per year, all tracks (EUR million, as accrued)",
               per_year.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
     return "\n".join(lines)
 

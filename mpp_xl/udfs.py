@@ -45,7 +45,7 @@ def MPP_PROJECTION(metric="all", scenario="medio", assumptions=None, frequency="
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
 @ret(index=False, header=False)
 def MPP_PENALTIES(scenario="medio", variant="base", assumptions=None):
-    """Dwangsommen en kosten per jaar (euro): per spoor en verschil met base, of per scenario en variant."""
+    """Dwangsommen en kosten per jaar (euro): per spoor, betaald (kasbasis) en verschil, of per scenario en variant."""
     return excel_api.penalties_table(scenario, variant, assumptions)
 
 

@@ -40,13 +40,16 @@ METRIC_LABELS_NL = {
     "ind.filings.asylum": "IND aanvragen asiel", "ind.filings.nareis": "IND aanvragen nareis",
     "ind.pending.asylum": "IND voorraad asiel", "ind.pending.nareis": "IND voorraad nareis",
     "ind.decisions.asylum": "IND beslissingen asiel", "ind.decisions.nareis": "IND beslissingen nareis",
+    "ind.legal_decisions.asylum": "IND beslissingen na ingebrekestelling of uitspraak asiel",
+    "ind.legal_decisions.nareis": "IND beslissingen na ingebrekestelling of uitspraak nareis",
     "ind.mean_wait_weeks.asylum": "doorlooptijd asiel (weken)", "ind.mean_wait_weeks.nareis": "doorlooptijd nareis (weken)",
     "ind.pending_over_6m.asylum": "asiel > 6 mnd", "ind.pending_over_15m.asylum": "asiel > 15 mnd",
     "ind.pending_over_3m.nareis": "nareis > 3 mnd", "ind.grants.asylum": "inwilligingen asiel",
     "ind.rejections.asylum": "afwijzingen asiel", "ind.grants.nareis": "inwilligingen nareis",
     "coa.in_procedure": "COA in procedure", "coa.not_registered": "COA nog niet geregistreerd",
     "coa.statushouders": "COA statushouders", "coa.rejected": "COA afgewezen", "coa.nareis_short_stay": "COA nareis kort",
-    "coa.occupancy": "COA bezetting", "coa.amv": "COA amv", "coa.housed": "gehuisveste statushouders",
+    "coa.occupancy": "COA bezetting", "coa.permit_holder_share": "aandeel statushouders in COA", "coa.amv": "COA amv",
+    "coa.housed": "gehuisveste statushouders",
     "coa.capacity_need": "capaciteitsbehoefte", "coa.capacity_need_amv": "capaciteitsbehoefte amv",
     "coa.spreidingswet_capacity": "capaciteit Spreidingswet", "coa.spreidingswet_shortfall": "tekort t.o.v. Spreidingswet",
     "ukraine.net_inflow": "Oekraïne netto instroom", "ukraine.stock": "Oekraïners", "ukraine.municipal_places": "gemeentelijke plekken Oekraïne",
@@ -82,6 +85,7 @@ class Formats:
     header: object
     number: object
     euro: object
+    percent: object
     year: object
     date: object
     note: object
@@ -101,6 +105,7 @@ def _formats(wb) -> Formats:
         header=wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}),
         number=wb.add_format({**base, **out, "num_format": "#,##0"}),
         euro=wb.add_format({**base, **out, "num_format": "€ #,##0"}),
+        percent=wb.add_format({**base, **out, "num_format": "0.0%"}),
         year=wb.add_format({**base, **out, "num_format": "0"}),
         date=wb.add_format({**base, **out, "num_format": "mmm yyyy"}),
         note=wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
@@ -108,8 +113,10 @@ def _formats(wb) -> Formats:
     )
 
 
-def _spill(ws, row: int, col: int, formula: str, table: list[list], fmt: Formats, body_format, first_format=None):
-    """Write a dynamic-array formula at (row, col) whose cached result is ``table`` (header row first)."""
+def _spill(ws, row: int, col: int, formula: str, table: list[list], fmt: Formats, body_format, first_format=None,
+           column_formats=None):
+    """Write a dynamic-array formula at (row, col) whose cached result is ``table`` (header row first); None is an
+    empty cell (an undefined value); ``column_formats`` maps a column of the table to its own body format."""
     if len(table) == 1 and len(table[0]) == 1 and str(table[0][0]).startswith("Fout:"):
         raise MppError(f"the default run gives an error for {formula}: {table[0][0]}")
     last_row, last_col = row + len(table) - 1, col + len(table[0]) - 1
@@ -122,10 +129,19 @@ def _spill(ws, row: int, col: int, formula: str, table: list[list], fmt: Formats
                 continue
             if isinstance(value, str):
                 ws.write_string(row + r, col + c, value, fmt.header if r == 0 else fmt.out_text)
+                continue
+            cell_format = first_format if (c == 0 and first_format is not None) else body_format
+            cell_format = (column_formats or {}).get(c, cell_format)
+            if value is None:
+                ws.write_blank(row + r, col + c, None, cell_format)
             else:
-                cell_format = first_format if (c == 0 and first_format is not None) else body_format
                 ws.write_number(row + r, col + c, value, cell_format)
     return last_row, last_col
+
+
+def _share_columns(table: list[list], fmt: Formats) -> dict:
+    """Columns of a projection table that hold a share (shown as a percentage)."""
+    return {c: fmt.percent for c, name in enumerate(table[0]) if METRIC_UNITS.get(name) == "share"}
 
 
 def _start_sheet(ws, fmt: Formats, version_text: str):
@@ -257,7 +273,8 @@ def build_workbook_bytes() -> bytes:
 
     # Keten: the chosen scenario's chain per year, and COA per month for the chart
     ws = sheets["Keten"]
-    ws.write(0, 0, "Ketenprojectie per jaar (stromen: jaartotaal; voorraden: stand op 31 december)", fmt.title)
+    ws.write(0, 0, "Ketenprojectie per jaar, variant base (stromen: jaartotaal; voorraden en aandelen: stand op "
+                   "31 december)", fmt.title)
     ws.write(2, 0, "Scenario:", fmt.h2)
     ws.data_validation(2, 1, 2, 1, {"validate": "list", "source": list(SCENARIOS)})
     ws.write_string(2, 1, DEFAULT_SCENARIO, fmt.input)
@@ -267,14 +284,15 @@ def build_workbook_bytes() -> bytes:
     ws.write(4, 0, "omschrijving", fmt.h2)
     for col, metric in enumerate(METRIC_UNITS, start=1):
         ws.write_string(4, col, f"{METRIC_LABELS_NL[metric]} ({METRIC_UNITS[metric]})", fmt.wrap)
-    ws.set_row(4, 45)
+    ws.set_row(4, 75)
     chain = excel_api.projection_table("all", DEFAULT_SCENARIO, None, "jaar")
-    end_row, _ = _spill(ws, 5, 0, f'=MPP_PROJECTION("all",KeuzeScenario,{A},"jaar")', chain, fmt, fmt.number, fmt.year)
+    end_row, _ = _spill(ws, 5, 0, f'=MPP_PROJECTION("all",KeuzeScenario,{A},"jaar")', chain, fmt, fmt.number, fmt.year,
+                        _share_columns(chain, fmt))
     coa_row = end_row + 3
     ws.write(coa_row - 1, 0, "COA per maand voor het gekozen scenario (voor de grafiek)", fmt.h2)
     coa = excel_api.projection_table("coa.*", DEFAULT_SCENARIO, None, "maand")
     coa_end, _ = _spill(ws, coa_row, 0, f'=MPP_PROJECTION("coa.*",KeuzeScenario,{A},"maand")', coa, fmt, fmt.number,
-                        fmt.date)
+                        fmt.date, _share_columns(coa, fmt))
     coa_cols = coa[0]
 
     # Dwangsommen: headline, all scenarios x variants per year, the chosen scenario, the chosen detail
@@ -282,6 +300,8 @@ def build_workbook_bytes() -> bytes:
     ws.set_column(0, 0, 14)
     ws.set_column(1, 16, 18)
     ws.write(0, 0, "Dwangsommen en proceskosten (euro; verschil = variant min base)", fmt.title)
+    ws.write(1, 0, f"Bedragen staan in het jaar waarin ze ontstaan; '{excel_api.PAID_LABEL}' staat in het jaar van "
+                   "betaling (penalty.payment_lag_months later).", fmt.text)
     ws.write(2, 0, "Totaal 2024-2027 per scenario en variant", fmt.h2)
     summary = excel_api.summary_table(None)
     end_row, _ = _spill(ws, 3, 0, f"=MPP_SUMMARY({A})", summary, fmt, fmt.euro)
@@ -306,7 +326,9 @@ def build_workbook_bytes() -> bytes:
     row = chosen_end + 3
     ws.write(row - 1, 0, "Per jaar en spoor voor het gekozen scenario en de gekozen variant", fmt.h2)
     detail = excel_api.penalties_table(DEFAULT_SCENARIO, DEFAULT_VARIANT, None)
-    _spill(ws, row, 0, f"=MPP_PENALTIES(KeuzeScenarioDwangsom,KeuzeVariant,{A})", detail, fmt, fmt.euro, fmt.year)
+    counts = {c: fmt.number for c, name in enumerate(detail[0]) if name in excel_api.COUNT_LABELS.values()}
+    _spill(ws, row, 0, f"=MPP_PENALTIES(KeuzeScenarioDwangsom,KeuzeVariant,{A})", detail, fmt, fmt.euro, fmt.year,
+           counts)
 
     # Grafieken
     ws = sheets["Grafieken"]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,6 +15,8 @@ from mpp_xl.chain import METRIC_UNITS
 from mpp_xl.cli import main
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
+PUBLISHED = Path(__file__).parents[1] / "mpp_xl" / "data" / "published_figures.csv"
+VARIANTS = ("base", "all_undone", "first_holds")
 CONTRACT_METRICS = ["inflow.total", "inflow.first", "inflow.nareis", "inflow.repeat", "inflow.resettlement",
                     "ind.pending.asylum", "ind.pending.nareis", "ind.decisions.asylum", "ind.mean_wait_weeks.asylum",
                     "ind.pending_over_6m.asylum", "ind.pending_over_15m.asylum", "coa.occupancy", "coa.statushouders",
@@ -33,18 +36,26 @@ def test_projection_contract(run_dir):
     table = pd.read_csv(run_dir / "projection.csv", comment="#")
     assert list(table.columns) == ["scenario", "variant", "metric", "date", "value", "unit"]
     assert set(CONTRACT_METRICS) <= set(table.metric)
-    assert set(table.scenario) == {"min", "medio", "max"} and set(table.variant) == {"base"}
-    assert len(table) == 3 * len(METRIC_UNITS) * 108
+    # every variant has its own chain (its legal events use IND capacity), so every variant has its own rows
+    assert set(table.scenario) == {"min", "medio", "max"} and set(table.variant) == set(VARIANTS)
+    assert len(table) == 3 * len(VARIANTS) * len(METRIC_UNITS) * 108
+    assert not table.duplicated(["scenario", "variant", "metric", "date"]).any()
     assert table.date.str.match(r"\d{4}-\d{2}-\d{2}$").all() and table.value.notna().all()
 
 
 def test_penalties_contract(run_dir):
     table = pd.read_csv(run_dir / "penalties.csv", comment="#")
-    assert list(table.columns) == ["scenario", "variant", "year", "track", "amount_eur", "delta_vs_base_eur",
-                                   "cases_overdue", "notices", "appeals"]
+    assert list(table.columns) == ["scenario", "variant", "year", "track", "amount_eur", "amount_paid_eur",
+                                   "delta_vs_base_eur", "cases_overdue", "notices", "appeals"]
     assert len(table) == 3 * 3 * 9 * 3
-    tracks = table.pivot_table(index=["scenario", "variant", "year"], columns="track", values="amount_eur")
-    assert ((tracks["asylum"] + tracks["nareis"] - tracks["total"]).abs() < 1e-3).all()
+    for column in ("amount_eur", "amount_paid_eur"):
+        tracks = table.pivot_table(index=["scenario", "variant", "year"], columns="track", values=column)
+        assert ((tracks["asylum"] + tracks["nareis"] - tracks["total"]).abs() < 1e-3).all()
+    # cash follows accrual: by the end of every year no more has been paid than has accrued
+    cumulative = table.sort_values("year").groupby(["scenario", "variant", "track"])[["amount_eur",
+                                                                                      "amount_paid_eur"]].cumsum()
+    assert (cumulative.amount_paid_eur <= cumulative.amount_eur + 1e-3).all()
+    assert (table.amount_paid_eur >= 0).all()
     assert (table[table.variant == "base"].delta_vs_base_eur == 0).all()
     base = table[table.variant == "base"].set_index(["scenario", "year", "track"]).amount_eur
     undone = table[table.variant == "all_undone"].set_index(["scenario", "year", "track"])
@@ -55,15 +66,19 @@ def test_cohort_and_wait_time_files_agree_with_the_projection(run_dir):
     projection = pd.read_csv(run_dir / "projection.csv", comment="#")
     cohorts = pd.read_csv(run_dir / "cohorts.csv", comment="#")
     waits = pd.read_csv(run_dir / "wait_times.csv", comment="#")
-    medio = cohorts[(cohorts.scenario == "medio") & (cohorts.track == "asylum")]
-    decided_2024 = medio[medio.month.str.startswith("2024")].decided.sum()
-    metric = projection[(projection.scenario == "medio") & (projection.metric == "ind.decisions.asylum")]
-    assert decided_2024 == pytest.approx(metric[metric.date.str.startswith("2024")].value.sum(), rel=1e-6)  # files carry 4 decimals
-    pending = medio[medio.month == "2024-12"].pending_end.sum()
-    assert pending == pytest.approx(projection[(projection.scenario == "medio") & (projection.metric ==
-                                    "ind.pending.asylum") & (projection.date == "2024-12-31")].value.iloc[0], rel=1e-6)  # files carry 4 decimals
-    in_bands = waits[(waits.scenario == "medio") & (waits.track == "asylum") & (waits.year == 2024)].decisions.sum()
-    assert in_bands == pytest.approx(decided_2024, rel=1e-6)  # files carry 4 decimals
+    assert set(cohorts.variant) == set(waits.variant) == set(VARIANTS)
+    for variant in VARIANTS:  # files carry 4 decimals
+        medio = cohorts[(cohorts.scenario == "medio") & (cohorts.variant == variant) & (cohorts.track == "asylum")]
+        chain = projection[(projection.scenario == "medio") & (projection.variant == variant)]
+        decided_2024 = medio[medio.month.str.startswith("2024")].decided.sum()
+        metric = chain[chain.metric == "ind.decisions.asylum"]
+        assert decided_2024 == pytest.approx(metric[metric.date.str.startswith("2024")].value.sum(), rel=1e-6)
+        pending = medio[medio.month == "2024-12"].pending_end.sum()
+        assert pending == pytest.approx(chain[(chain.metric == "ind.pending.asylum")
+                                              & (chain.date == "2024-12-31")].value.iloc[0], rel=1e-6)
+        in_bands = waits[(waits.scenario == "medio") & (waits.variant == variant) & (waits.track == "asylum")
+                         & (waits.year == 2024)].decisions.sum()
+        assert in_bands == pytest.approx(decided_2024, rel=1e-6)
 
 
 def test_provenance_sidecar(run_dir):
@@ -87,8 +102,21 @@ def test_summary_shows_the_headline_tables(capsys, tmp_path):
     assert main(["run", "--out", str(tmp_path), "--scenario", "medio"]) == 0
     out = capsys.readouterr().out
     for heading in ("Inflow per year and category", "IND at year end", "COA and Ukraine on 1 January",
-                    "Penalty payments and costs 2024-2027 in total", "delta all_undone"):
+                    "Penalty payments and costs 2024-2027 in total", "total base", "paid base",
+                    "delta all_undone"):
         assert heading in out
+
+
+def test_summary_shows_paid_next_to_accrued_for_the_window(capsys, tmp_path):
+    assert main(["run", "--out", str(tmp_path), "--scenario", "medio", "--variant", "base"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Penalty payments and costs 2024-2027"))
+    header, row = lines[at + 1].split(), next(line for line in lines[at + 2:] if line.startswith("medio"))
+    shown = dict(zip([" ".join(header[i:i + 2]) for i in range(0, len(header), 2)], row.split()[1:]))
+    table = pd.read_csv(tmp_path / "penalties.csv", comment="#")
+    window = table[(table.track == "total") & table.year.between(2024, 2027)]
+    assert float(shown["total base"].replace(",", "")) == pytest.approx(window.amount_eur.sum() / 1e6, abs=0.051)
+    assert float(shown["paid base"].replace(",", "")) == pytest.approx(window.amount_paid_eur.sum() / 1e6, abs=0.051)
 
 
 def test_custom_variant_file_runs(tmp_path):
@@ -107,9 +135,17 @@ def test_override_changes_the_result(tmp_path):
     assert main(["run", "--quiet", "--scenario", "medio", "--out", str(base_out)]) == 0
     assert main(["run", "--quiet", "--scenario", "medio", "--out", str(over_out),
                  "--assumptions", str(EXAMPLES / "override_ind_capacity.csv")]) == 0
-    a = pd.read_csv(base_out / "projection.csv", comment="#").set_index(["metric", "date"]).value
-    b = pd.read_csv(over_out / "projection.csv", comment="#").set_index(["metric", "date"]).value
-    assert b[("ind.pending.asylum", "2025-12-31")] < a[("ind.pending.asylum", "2025-12-31")]
+    a, b = (pd.read_csv(out / "projection.csv", comment="#").query("variant == 'base'").set_index(["metric", "date"])
+            .value for out in (base_out, over_out))
+    # the example sets the IND capacity for 2025: the stock at the end of 2025 moves against the capacity change
+    from mpp_xl.assumptions import AssumptionSet
+    example = pd.read_csv(EXAMPLES / "override_ind_capacity.csv")
+    assert list(example.parameter) == ["ind.capacity.asylum"]
+    default = AssumptionSet.default().at("ind.capacity.asylum", "medio", np.array(["2025-06-01"]))[0]
+    change = example.value.iloc[0] - default
+    assert change != 0
+    moved = b[("ind.pending.asylum", "2025-12-31")] - a[("ind.pending.asylum", "2025-12-31")]
+    assert moved * change < 0
     assert (over_out / "projection.csv").read_text().splitlines()[0] != (base_out / "projection.csv").read_text().splitlines()[0]
 
 
@@ -119,6 +155,59 @@ def test_params_csv_lists_every_record(capsys):
     assert rows[0] == ["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"]
     from mpp_xl.assumptions import AssumptionSet
     assert len(rows) - 1 == len(AssumptionSet.default().records())
+
+
+def test_penalties_monthly_pays_what_accrued_after_the_lag(run_dir):
+    """Cash basis: an amount accrued in month s is paid penalty.payment_lag_months later (a fractional lag
+    splits it over the two months around it); checked where the lag is one value over the whole horizon."""
+    used = pd.read_csv(run_dir / "assumptions_used.csv", comment="#")
+    lag = used[used.parameter == "penalty.payment_lag_months"]
+    if len(lag) != 1 or lag["from"].notna().any() or lag["to"].notna().any():
+        pytest.skip("the payment lag varies over the horizon")
+    lag = float(lag.value.iloc[0])
+    whole, part = int(lag), lag - int(lag)
+    monthly = pd.read_csv(run_dir / "penalties_monthly.csv", comment="#")
+    assert {"amount_eur", "amount_paid_eur"} <= set(monthly.columns)
+    for _, series in monthly.groupby(["scenario", "variant", "track"]):
+        accrued = series.amount_eur.to_numpy()
+        expected = (1 - part) * pd.Series(accrued).shift(whole, fill_value=0.0) \
+            + part * pd.Series(accrued).shift(whole + 1, fill_value=0.0)
+        assert series.amount_paid_eur.to_numpy() == pytest.approx(expected.to_numpy(), abs=1e-3)
+
+
+def _published_rows() -> list[dict]:
+    with open(PUBLISHED, newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_reconcile_csv_has_one_row_per_published_figure(capsys):
+    assert main(["reconcile", "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
+    published = _published_rows()
+    assert [r[0] for r in rows[1:]] == [p["figure"] for p in published]
+    for (figure, source, role, value, model, lower, upper, holds), p in zip(rows[1:], published):
+        assert (source, role) == (p["source"], p["role"]) and role in ("target", "check")
+        assert float(value) == float(p["value"]) and model != ""
+        if not p["tolerance"]:  # no tolerance: shown, not reconciled
+            assert (lower, upper, holds) == ("", "", ""), figure
+            continue
+        v, tol = float(p["value"]), float(p["tolerance"])
+        low, high = {"relative": (v * (1 - tol), v * (1 + tol)), "absolute": (v - tol, v + tol),
+                     "factor": (v / tol, v * tol)}[p["tolerance_kind"]]
+        assert (float(lower), float(upper)) == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
+        assert holds == str(float(lower) <= float(model) <= float(upper)), figure
+
+
+def test_reconcile_prints_the_table(capsys):
+    assert main(["reconcile"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["figure", "role", "published", "model", "lower", "upper", "holds"]
+    for p in _published_rows():
+        row = [line.split() for line in lines[1:] if line.split()[:1] == [p["figure"]]]
+        assert len(row) == 1, p["figure"]
+        assert row[0][1] == p["role"] and row[0][-1] in (("yes", "no") if p["tolerance"] else ("-",))
+        assert float(row[0][2].replace(",", "")) == pytest.approx(float(p["value"]))
 
 
 @pytest.mark.parametrize("args, message", [

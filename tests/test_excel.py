@@ -46,6 +46,13 @@ def assumption_rows():
     return rows
 
 
+def capacity_2025() -> float:
+    """The embedded IND asylum capacity for 2025 (the value the cell-edit tests change)."""
+    from mpp_xl.assumptions import AssumptionSet
+    return next(r.value for _, r in AssumptionSet.default().records()
+                if r.parameter == "ind.capacity.asylum" and str(r.start) == "2025-01-01")
+
+
 def cli_tables(tmp_path, *extra):
     out = tmp_path / "cli"
     assert main(["run", "--quiet", "--out", str(out), *extra]) == 0
@@ -76,18 +83,63 @@ def test_params_lists_every_record_with_numeric_values():
     assert table[0] == list(COLUMNS) + ["laag"]
     assert len(table) - 1 == len(AssumptionSet.default().records())
     capacity = [r for r in table[1:] if r[0] == "ind.capacity.asylum" and r[2] == "2025-01-01"]
-    assert capacity[0][4] == 2200.0 and isinstance(capacity[0][4], float)
+    assert capacity[0][4] == capacity_2025() == 3200.0 and isinstance(capacity[0][4], float)
 
 
 def test_projection_shapes_and_values(tmp_path):
     _, projection = cli_tables(tmp_path)
     monthly = udfs.MPP_PROJECTION("coa.capacity_need", "all", None, "maand")
     assert monthly[0] == ["datum", "min", "medio", "max"] and len(monthly) == 1 + 108
-    cli = projection[(projection.metric == "coa.capacity_need") & (projection.scenario == "medio")].value.to_numpy()
+    cli = projection[(projection.metric == "coa.capacity_need") & (projection.scenario == "medio")
+                     & (projection.variant == "base")].value.to_numpy()  # the workbook's chain is the base variant's
     assert np.array([r[2] for r in monthly[1:]]) == pytest.approx(cli, abs=1e-3)
     assert monthly[1][0] == 44592.0  # Excel serial of 31 Jan 2022
     yearly = udfs.MPP_PROJECTION("inflow.total", "all", None, "jaar")
     assert yearly[3] == [2024.0, 37600.0, 57600.0, 66700.0]  # Kamerbrief MPP 2024-II, exact
+
+
+def test_penalties_by_track_with_the_cash_column_and_the_new_metrics_equal_the_cli(tmp_path):
+    penalties, projection = cli_tables(tmp_path)
+    table = udfs.MPP_PENALTIES("medio", "all_undone", None)
+    assert table[0] == ["jaar", "asiel_eur", "nareis_eur", "totaal_eur", "betaald (kasbasis)", "verschil_met_base_eur",
+                        "zaken_over_termijn", "ingebrekestellingen", "beroepen"]
+    cli = penalties[(penalties.scenario == "medio") & (penalties.variant == "all_undone")]
+    by_track = {t: cli[cli.track == t].set_index("year") for t in ("asylum", "nareis", "total")}
+    assert [r[0] for r in table[1:]] == [float(y) for y in by_track["total"].index]
+    columns = [by_track["asylum"].amount_eur, by_track["nareis"].amount_eur, by_track["total"].amount_eur,
+               by_track["total"].amount_paid_eur, by_track["total"].delta_vs_base_eur, by_track["total"].cases_overdue,
+               by_track["total"].notices, by_track["total"].appeals]
+    for col, expected in enumerate(columns, start=1):
+        assert [r[col] for r in table[1:]] == pytest.approx(expected.to_numpy(), abs=0.01), table[0][col]
+    assert sum(r[4] for r in table[1:]) > 0
+    monthly = udfs.MPP_PROJECTION("all", "medio", None, "maand")
+    for metric in ("ind.legal_decisions.asylum", "ind.legal_decisions.nareis", "coa.permit_holder_share"):
+        expected = projection[(projection.metric == metric) & (projection.scenario == "medio")
+                              & (projection.variant == "base")].value.to_numpy()
+        column = monthly[0].index(metric)
+        assert [r[column] for r in monthly[1:]] == pytest.approx(expected, abs=1e-4), metric  # CSV: 4 decimals
+
+
+def test_a_month_without_decisions_has_no_mean_wait_an_empty_cell_not_zero():
+    rows = assumption_rows()
+    edited = [list(r) for r in rows if r[0] is not None]
+    index = next(i for i, r in enumerate(edited) if r[0] == "ind.capacity.asylum" and r[2] == dt.datetime(2026, 1, 1))
+    edited[index][2] = dt.datetime(2026, 4, 1)
+    edited.append(["ind.capacity.asylum", "all", dt.datetime(2026, 1, 1), dt.datetime(2026, 3, 31), 0, "cases/month",
+                   "test: no asylum decisions in the first quarter of 2026"])
+    table = udfs.MPP_PROJECTION("ind.*", "medio", edited, "maand")
+    decisions, wait = table[0].index("ind.decisions.asylum"), table[0].index("ind.mean_wait_weeks.asylum")
+    quarter = [r for r in table[1:] if 46053 <= r[0] <= 46112]  # Excel serials of 31 Jan .. 31 Mar 2026
+    assert len(quarter) == 3 and all(r[decisions] == 0 and r[wait] is None for r in quarter)
+    assert all(isinstance(r[wait], float) and r[wait] > 0 for r in table[1:] if r[decisions] > 0)
+    yearly = udfs.MPP_PROJECTION("ind.mean_wait_weeks.asylum", "medio", edited, "jaar")
+    assert all(isinstance(r[1], float) and r[1] > 0 for r in yearly[1:])  # the year 2026 still has decisions
+
+
+def test_every_metric_has_a_dutch_label():
+    from mpp_xl.chain import METRIC_UNITS
+    from mpp_xl.workbook import METRIC_LABELS_NL
+    assert set(METRIC_LABELS_NL) == set(METRIC_UNITS)
 
 
 def test_repeated_calls_hit_the_cache_and_an_edit_invalidates_it():
@@ -96,7 +148,7 @@ def test_repeated_calls_hit_the_cache_and_an_edit_invalidates_it():
     again = udfs.MPP_SUMMARY([list(r) for r in rows])
     assert again == first and excel_api.cache_stats()["tables"][0] >= 1
     runs_before = excel_api.cache_stats()["runs"][1]
-    index = next(i for i, r in enumerate(rows) if r[0] == "ind.capacity.asylum" and r[4] == 2200)
+    index = next(i for i, r in enumerate(rows) if r[0] == "ind.capacity.asylum" and r[4] == capacity_2025())
     edited = [list(r) for r in rows]
     edited[index][4] = 3000
     changed = udfs.MPP_SUMMARY(edited)
@@ -341,12 +393,16 @@ def test_recalculated_workbook_equals_the_cli(recalculated, tmp_path):
 
 
 def test_changing_an_input_cell_changes_outputs_as_the_cli_override(recalculated, tmp_path):
-    """Aannames: IND capacity 2025 from 2200 to 3000, the same as examples/override_ind_capacity.csv."""
+    """Aannames: IND capacity 2025 from its default to the value of examples/override_ind_capacity.csv, the same
+    as that override on the command line."""
     from formulas_engine import cell_ref
     model, _ = recalculated
-    cell = cell_ref("mpp_model.xlsm", "Aannames", _value_cell_of("ind.capacity.asylum", 2200))
-    solution = model.calculate(inputs={cell: 3000})
-    penalties, projection = cli_tables(tmp_path, "--assumptions", str(EXAMPLES / "override_ind_capacity.csv"))
+    example = EXAMPLES / "override_ind_capacity.csv"
+    override = pd.read_csv(example).set_index(["parameter", "from"]).value[("ind.capacity.asylum", "2025-01-01")]
+    assert override != capacity_2025()
+    cell = cell_ref("mpp_model.xlsm", "Aannames", _value_cell_of("ind.capacity.asylum", capacity_2025()))
+    solution = model.calculate(inputs={cell: float(override)})
+    penalties, projection = cli_tables(tmp_path, "--assumptions", str(example))
     summary = np.asarray(solution[cell_ref("mpp_model.xlsm", "Dwangsommen", _spill_ref("Dwangsommen", "MPP_SUMMARY"))].value)
     window = penalties[(penalties.track == "total") & penalties.year.between(2024, 2027)]
     medio = window[window.scenario == "medio"].groupby("variant").amount_eur.sum()
@@ -356,5 +412,5 @@ def test_changing_an_input_cell_changes_outputs_as_the_cli_override(recalculated
     header = chain[0].tolist()
     year_2025 = [r for r in chain.tolist() if r[0] == 2025][0]
     cli_pending = projection[(projection.metric == "ind.pending.asylum") & (projection.scenario == "medio")
-                             & (projection.date == "2025-12-31")].value.iloc[0]
+                             & (projection.variant == "base") & (projection.date == "2025-12-31")].value.item()
     assert year_2025[header.index("ind.pending.asylum")] == pytest.approx(cli_pending, abs=1e-3)

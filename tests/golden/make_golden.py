@@ -30,6 +30,8 @@ def golden_frame() -> pd.DataFrame:
     table = result.penalty_frame()
     for row in table[table.track == "total"].itertuples():
         rows.append((row.year, f"penalties {row.variant} (EUR)", row.amount_eur))
+    for row in table[table.track == "total"].itertuples():
+        rows.append((row.year, f"penalties paid {row.variant} (EUR)", row.amount_paid_eur))
     return pd.DataFrame(rows, columns=["year", "quantity", "value"])
 
 
