@@ -112,6 +112,9 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
 
 # everything the inflow, registration and the IND queues (with their legal chain) depend on
 FRONT_PARAMETERS = ("inflow.", "history.", "ind.", "deadline.", "penalty.", "coa.registration_wait_weeks")
+# what each track's queue reads (besides the inflow and registration, which both read)
+TRACK_PARAMETERS = {"asylum": FRONT_PARAMETERS,
+                    "nareis": ("inflow.", "history.", "ind.", "deadline.nareis.", "penalty.", "coa.registration_wait_weeks")}
 BEYOND_MONTHS = 72  # nareis arrivals needed after the grid to derive decisions and applications near its end
 
 
@@ -162,9 +165,10 @@ def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: n
             "opening": cohorts[:OPENING_COHORTS], "travel": travel[:size], "per_grant": per_grant[:size]}
 
 
-def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict:
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None) -> dict:
     """Inflow by category, registration and the IND queues with their legal chain: the part of the chain that
-    depends only on FRONT_PARAMETERS."""
+    depends only on FRONT_PARAMETERS. ``queue_cache`` (an LruCache kept by the caller) reuses a track's queue
+    computed from the same assumptions of that track (the WBV variants leave the nareis queue unchanged)."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     inflow = project_inflow(aset, scenario, grid)
@@ -178,8 +182,11 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict:
     openings = {"asylum": opening_by_age(aset, "asylum", scenario, grid), "nareis": nareis["opening"]}
     queues = {}
     for track in TRACKS:
-        queues[track] = run_queue(track, grid, filings[track], openings[track], orders[track],
-                                  build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid))
+        def compute(track=track):
+            return run_queue(track, grid, filings[track], openings[track], orders[track],
+                             build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid))
+        key = (track, scenario, str(grid.start), str(grid.end), aset.digest_of(TRACK_PARAMETERS[track]))
+        queues[track] = queue_cache.fetch(key, compute) if queue_cache is not None else compute()
     return {"inflow": inflow, "registered": registered, "not_registered_open": not_registered_open,
             "nareis": nareis, "queues": queues}
 

@@ -47,7 +47,7 @@ _default = {}
 
 
 def clear_caches() -> None:
-    for cache in (_sets, _runs, _tables, _stages.fronts, _stages.penalties):
+    for cache in (_sets, _runs, _tables, _stages.fronts, _stages.queues, _stages.penalties):
         cache.reset()
 
 

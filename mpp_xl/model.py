@@ -170,6 +170,7 @@ class ModelCaches:
     keeps one of these (the Excel layer does) recomputes only the stages an edit reaches."""
 
     fronts: LruCache = field(default_factory=lambda: LruCache(12))
+    queues: LruCache = field(default_factory=lambda: LruCache(24))
     penalties: LruCache = field(default_factory=lambda: LruCache(48))
 
 
@@ -183,7 +184,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
 
     def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
         key = (scenario, str(grid.start), str(grid.end), assumptions.digest_of(FRONT_PARAMETERS))
-        front = caches.fronts.fetch(key, lambda: run_front(assumptions, scenario, grid))
+        front = caches.fronts.fetch(key, lambda: run_front(assumptions, scenario, grid, caches.queues))
         return run_chain(assumptions, scenario, grid, front)
 
     for scenario in result.scenarios:

@@ -215,6 +215,7 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
     open_cases = np.zeros(cohorts)
     declined = np.zeros(cohorts)
     legal = np.zeros((cohorts, size, 2))  # pending noticed cases by filing cohort, notice month, branch
+    legal_by_cohort = np.zeros(cohorts)  # legal summed over notice months and branches, kept in step
     lag_used = np.zeros(cohorts)  # share of the notice-lag distribution already passed
     overdue_counted = np.zeros(cohorts, dtype=bool)
 
@@ -265,9 +266,10 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
         declined[live] += resolving - noticed
         legal[live, t, HEARD] += noticed * share_heard[t]
         legal[live, t, NOT_HEARD] += noticed * (1.0 - share_heard[t])
+        legal_by_cohort[live] += noticed
         notices[t] = noticed.sum()
 
-        regular_start = open_cases + declined + legal[:, :t + 1].sum(axis=(1, 2))
+        regular_start = open_cases + declined + legal_by_cohort
         capacity = order.capacity[t]
 
         # 3. the priority tracks of new filings, oldest first, from the month after filing
@@ -290,9 +292,11 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
             answer *= scale
             order_due *= scale
             legal[:, t, :] -= answer
+            legal_by_cohort -= answer.sum(axis=1)
             after_notice[t] = answer.sum(axis=0)
             if due.size:
                 legal[:, due, :] -= order_due
+                legal_by_cohort -= order_due.sum(axis=(1, 2))
                 within_term[due] += order_due.sum(axis=0)
                 start = np.maximum(judgment_time[due, None], t)
                 now_due = mask > 0  # only the branch whose term runs out this month gets its decision time
@@ -304,19 +308,21 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
             capacity -= legal_decided[t]
 
         # 5. newest first for a share of what is left, then oldest first; only cases filed before this month
-        pool = open_cases[:c_new] + declined[:c_new] + legal[:c_new, :t + 1].sum(axis=(1, 2))
+        pool = np.maximum(open_cases[:c_new] + declined[:c_new] + legal_by_cohort[:c_new], 0.0)
         newest = _take_in_order(pool[::-1], capacity * order.newest_first_share[t])[::-1]
         take = newest + _take_in_order(pool - newest, max(capacity - newest.sum(), 0.0))
         share = np.divide(take, pool, out=np.zeros_like(take), where=pool > 0)
         open_cases[:c_new] -= open_cases[:c_new] * share
         declined[:c_new] -= declined[:c_new] * share
-        gone = legal[:c_new, :t + 1] * share[:, None, None]
-        legal[:c_new, :t + 1] -= gone
+        reached = np.flatnonzero(share > 0)  # regular work reaches few cohorts: touch only those
+        gone = legal[reached, :t + 1] * share[reached, None, None]
+        legal[reached, :t + 1] -= gone
+        legal_by_cohort[reached] -= gone.sum(axis=(1, 2))
         legal_regular[:t + 1, :, t] = gone.sum(axis=0)
         decided[:c_new, t] += take
 
         # 6. cases whose deadline passes this month (or is learnt to have passed), counted once
-        regular_now = open_cases + declined + legal[:, :t + 1].sum(axis=(1, 2))
+        regular_now = open_cases + declined + legal_by_cohort
         due_now = ~overdue_counted & (deadline < t + 1)
         due_now[c_new + 1:] = False
         if due_now.any():

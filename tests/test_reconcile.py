@@ -17,12 +17,7 @@ FIGURES = published_figures()
 KNOWN_MISSES = {
     "ind.waiting_over_15m.asylum.2024-04": "the order of work that keeps the 2023 stock and waits also ages it",
     "ind.share_within_15m.asylum.2024": "2023 cohorts reach 15 months in 2024 while the oldest-first work is on them",
-    "coa.permit_holder_share.2026-01-01": "grants and nareis in COA do not outpace housing enough by 1 Jan 2026",
     "penalty.notices.2023": "2023 filings have 15-month deadlines, so few asylum notices fall in 2023",
-    "ind.pending.nareis.2022": "the nareis stock follows from the MPP's arrivals and the lead",
-    "ind.pending.nareis.2023": "the nareis stock follows from the MPP's arrivals and the lead",
-    "coa.occupancy.2023": "in procedure is 90% of a pending stock that grows fast in 2023",
-    "penalty.delta_all_undone.2024-2027": "capacity feedback: the void's claims displace other work",
 }
 
 
