@@ -72,10 +72,10 @@ def recalc(calls, names, rows) -> None:
             raise RuntimeError(f"{function}{tuple(args)}: {result[0][0]}")
 
 
-EDITS = {  # one value of the Aannames sheet per kind of edit: (parameter, its default value, step)
-    "ind": ("ind.capacity.asylum", 3200, 1),          # reaches everything: queues, COA, penalties
-    "penalty": ("penalty.take_up.asylum", 0.57, -0.001),  # the queue's legal chain (notices), then COA and penalties
-    "coa": ("coa.capacity_buffer", 0, 1),             # COA only
+EDITS = {  # one record of the Aannames sheet per kind of edit: (parameter, its from-date, step)
+    "ind": ("ind.capacity.asylum", "2025-01-01", 1),        # reaches everything: queues, COA, penalties
+    "penalty": ("penalty.take_up.asylum", "2024-01-01", -0.001),  # the queue's legal chain, then COA and penalties
+    "coa": ("coa.capacity_buffer", "2022-01-01", 1),        # COA only
 }
 
 
@@ -85,8 +85,9 @@ def bench_workbook(repeat: int) -> dict:
     excel_api.clear_caches()
     recalc(calls, names, rows)  # imports and first-use costs out of the way
     out = {"udf_calls": len(calls)}
-    for kind, (parameter, default, step) in EDITS.items():
-        index = next(i for i, r in enumerate(rows) if r[0] == parameter and r[4] == default)
+    for kind, (parameter, start, step) in EDITS.items():
+        index = next(i for i, r in enumerate(rows) if r[0] == parameter and str(r[2])[:10] == start)
+        default = rows[index][4]
         counter = [0]
 
         def edit_and_recalculate():

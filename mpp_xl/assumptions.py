@@ -381,7 +381,7 @@ class AssumptionSet:
         """Value in effect on each date (datetime64[D] array); NaN where none when not ``required``."""
         dates = np.asarray(dates, dtype="datetime64[D]")
         shared = name not in self._by_scenario and name in self._by_name  # the same for every scenario
-        key = (name, ALL if shared else scenario, dates.tobytes(), dates.shape)
+        key = (name, ALL if shared else scenario, dates.tobytes(), dates.shape, required)
         cached = self._cache.get(key)
         if cached is None:
             cached = self._resolve(name, scenario, dates, required)
