@@ -344,6 +344,10 @@ class AssumptionSet:
             return self
         return AssumptionSet(self.name, self.layers + ((label, tuple(records)),), self.registry)
 
+    def renamed(self, name: str) -> "AssumptionSet":
+        """The same records under another name (the name labels every output)."""
+        return AssumptionSet(name, self.layers, self.registry)
+
     @cached_property
     def digest(self) -> str:
         """Short SHA-256 of every record in every layer, in order: identifies the effective inputs."""

@@ -14,7 +14,7 @@ from .errors import MppError
 from .inflow import project_inflow
 from .deadlines import build_regime
 from .penalties import read_params
-from .queue import OPENING_COHORTS, CohortMatrix, WorkOrder, opening_by_age, run_queue
+from .queue import OPENING_COHORTS, CohortMatrix, WorkOrder, opening_by_age, require_opening, run_queue
 from .stocks import StockAccount, drain
 from .timegrid import WEEKS_PER_MONTH, TimeGrid
 
@@ -132,18 +132,24 @@ def _extended(series: np.ndarray, extra: int) -> np.ndarray:
     return np.concatenate([series, np.resize(last_year, extra)])
 
 
-def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: np.ndarray) -> dict[str, np.ndarray]:
+def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: np.ndarray,
+                 is_history: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Nareis in causal order, derived from the MPP's arrivals (persons).
 
-    A granted family member arrives ``ind.nareis.travel_months`` (whole months) after the decision, and
-    ``ind.nareis.arrivals_per_grant`` of the granted persons arrive; so the decisions of month t are the
-    arrivals of month t + travel / (grant rate x arrivals per grant). Applications precede decisions by
-    ``ind.nareis.lead_months`` (read at the filing month): first in, first out, everything filed by month s is
-    decided by s + lead. Returns decisions (the track's capacity), filings and the opening stock by cohort.
+    A family member who arrives in month u was granted ``ind.nareis.travel_months`` (whole months, read at the
+    arrival month) earlier, and ``ind.nareis.arrivals_per_grant`` of the granted persons arrive; so the
+    decisions of month t are the arrivals that month leads to / (grant rate x arrivals per grant), and every
+    arrival is accounted for exactly once. Applications precede decisions: first in, first out, everything
+    filed by month s is decided by s + lead, with ``ind.nareis.lead_months`` averaged over the twelve filing
+    months up to s (a step in the lead then spreads over a year instead of making a surge or a gap).
+    Time runs one way: decisions up to the last month of realised history (``is_history``) and the
+    applications filed by then follow from what was known then (the realised arrivals, their last year
+    repeated), so a forecast changes nothing dated before its data.
+    Returns decisions (the track's capacity), filings, the opening stock by cohort and, per grid month, the
+    decision month its arrivals came from and their share of that month's grants.
     """
     size, extra = grid.size, BEYOND_MONTHS
-    months = np.arange(grid.start, grid.end + 1 + extra, dtype="datetime64[M]")
-    days = months.astype("datetime64[D]")
+    span = size + extra
     reader = lambda name: _extended(aset.at(name, scenario, grid.month_starts), extra)  # noqa: E731
     travel = np.rint(reader("ind.nareis.travel_months")).astype(int)
     per_grant = reader("ind.nareis.arrivals_per_grant")
@@ -151,18 +157,46 @@ def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: n
     if (per_grant * grant_rate <= 0).any():
         raise MppError("ind.grant_rate.nareis x ind.nareis.arrivals_per_grant must be above 0: nareis arrivals "
                        "need granted applications")
-    future = _extended(arrivals, extra + int(travel.max()) + 1)
-    decisions = future[np.arange(days.size) + travel] / (grant_rate * per_grant)
-    lead = aset.at("ind.nareis.lead_months", scenario, grid.month_starts)
-    lead = np.concatenate([np.full(OPENING_COHORTS, lead[0]), lead])  # the opening cohorts share the first lead
+    raw_lead = aset.at("ind.nareis.lead_months", scenario, grid.month_starts)
+    raw_lead = np.concatenate([np.full(OPENING_COHORTS + 11, raw_lead[0]), raw_lead])
+    lead = np.convolve(raw_lead, np.full(12, 1 / 12), mode="valid")  # mean over the 12 filing months up to s
     if lead.max() >= extra - 1:
         raise MppError(f"ind.nareis.lead_months ({lead.max():g}) must be below {extra - 1} months")
-    boundaries = np.concatenate([[0.0], np.cumsum(decisions)])  # decided before the start of each month
+    known = -1 if is_history is None or not is_history.any() else int(np.flatnonzero(is_history)[-1])
+    months = np.arange(span)
+    decided_in = months - travel  # the decision month of each arrival month
+    forecast = _extended(arrivals, extra)
+    realised = _extended(arrivals[:known + 1], span - known - 1) if known >= 0 else forecast
+    target = np.where(decided_in <= known, realised, forecast)  # what each arrival month is derived from
+
+    def decisions_from(series: np.ndarray) -> np.ndarray:
+        valid = decided_in >= 0
+        persons = np.bincount(decided_in[valid], weights=series[valid], minlength=span)[:span]
+        return persons / (grant_rate * per_grant)
+
     ends = np.arange(-OPENING_COHORTS, size) + 1.0 + lead  # everything filed by the end of month s is decided
-    filed_by = np.maximum.accumulate(np.interp(ends, np.arange(boundaries.size), boundaries, left=0.0))
-    cohorts = np.diff(np.concatenate([[0.0], filed_by]))
+
+    def filed_by(decisions: np.ndarray) -> np.ndarray:
+        decided_before = np.concatenate([[0.0], np.cumsum(decisions)])
+        return np.interp(ends, np.arange(decided_before.size), decided_before, left=0.0)
+
+    decisions = decisions_from(target)
+    filed = filed_by(decisions)
+    if known >= 0:
+        settled = np.arange(-OPENING_COHORTS, size) <= known
+        filed = np.where(settled, filed_by(decisions_from(realised)), filed)
+    filed = np.maximum.accumulate(filed)
+    cohorts = np.diff(np.concatenate([[0.0], filed]))
+    valid = decided_in >= 0  # arrivals decided before the start are the MPP's own figures
+    same_month = np.bincount(decided_in[valid], weights=target[valid], minlength=span)[:span]
+    of_month = np.where(valid, same_month[np.maximum(decided_in, 0)], 0.0)
+    share = np.divide(target, of_month, out=np.zeros(span), where=valid & (of_month > 0))
+    lead_at_decision = np.interp(np.clip(decided_in[:size], -OPENING_COHORTS, size - 1) + OPENING_COHORTS,
+                                 np.arange(lead.size), lead)
     return {"decisions": decisions[:size], "filings": cohorts[OPENING_COHORTS:],
-            "opening": cohorts[:OPENING_COHORTS], "travel": travel[:size], "per_grant": per_grant[:size]}
+            "opening": cohorts[:OPENING_COHORTS], "decided_in": decided_in[:size], "share": share[:size],
+            "target": target[:size], "per_grant": per_grant[:size], "travel_at_arrival": travel[:size],
+            "lead_at_arrival": lead_at_decision}
 
 
 def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None) -> dict:
@@ -173,7 +207,7 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     inflow = project_inflow(aset, scenario, grid)
     registered, not_registered_open = _registration(aset, scenario, grid, inflow["first"])
-    nareis = nareis_front(aset, scenario, grid, inflow["nareis"])
+    nareis = nareis_front(aset, scenario, grid, inflow["nareis"], inflow["is_history"])
     orders = {
         "asylum": WorkOrder(at("ind.capacity.asylum"), at("ind.fast_lane_share.asylum"),
                             at("ind.newest_first_share.asylum")),
@@ -191,12 +225,6 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
             "nareis": nareis, "queues": queues}
 
 
-def _housing_targets(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> np.ndarray:
-    """Monthly housing target (persons/month): the published half-year taakstelling / 6 where a record covers
-    the month, NaN where the model's own rule sets it (see ``_statushouders``)."""
-    return aset.at("housing.taakstelling", scenario, grid.month_starts, required=False) / 6.0
-
-
 def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) -> ChainResult:
     """The whole chain; ``front`` may pass in ``run_front``'s result for the same inputs."""
     days = grid.month_starts
@@ -211,18 +239,22 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
     grants = regular * at("ind.grant_rate.asylum") + fast * at("ind.grant_rate.fast_lane")
     rejections = asylum.decisions() - grants
     nareis_grants = nareis.decisions() * at("ind.grant_rate.nareis")
-    # a granted family member arrives travel months after the decision; earlier arrivals were decided before
-    # the start, so they are the MPP's own figures
-    travel, per_grant = nareis_in["travel"], nareis_in["per_grant"]
-    nareis_arrivals = np.zeros(size)
-    nareis_arrivals[:travel[0]] = inflow["nareis"][:travel[0]]
-    landing = np.arange(size) + travel
-    inside = landing < size
-    np.add.at(nareis_arrivals, landing[inside], (nareis_grants * per_grant)[inside])
+    # every arrival month takes its share of the grants of the month it was decided in (persons who travel);
+    # arrivals decided before the start are the MPP's own figures; a restriction (a measure) delays a share
+    decided_in, share = nareis_in["decided_in"], nareis_in["share"]
+    from_grid = decided_in >= 0
+    landing = np.where(from_grid, (nareis_grants * nareis_in["per_grant"])[np.maximum(decided_in, 0)] * share,
+                       nareis_in["target"])
+    delayed = at("ind.nareis.delayed_share")[np.clip(decided_in, 0, size - 1)] * from_grid
+    delay = np.rint(at("ind.nareis.delay_months")).astype(int)[np.clip(decided_in, 0, size - 1)]
+    nareis_arrivals = landing * (1.0 - delayed)
+    later = np.arange(size) + delay
+    inside = later < size
+    np.add.at(nareis_arrivals, later[inside], (landing * delayed)[inside])
 
     coa = coa_groups(aset, scenario, grid, front, grants, rejections, nareis_arrivals)
     amv_stay = at("coa.stay_months.amv")
-    amv_open = at("coa.opening.amv")[0]
+    amv_open = _opening(aset, "coa.opening.amv", scenario, grid)
     amv_out, _ = drain(amv_open, inflow["amv"], lambda t, stock, available: stock / max(amv_stay[t], 1.0))
     amv = StockAccount("coa.amv", "persons", amv_open, {"arrivals": inflow["amv"]}, {"left": amv_out}).close()
 
@@ -266,6 +298,12 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
     return ChainResult(scenario, grid, queues, stocks, m, coa.entries, coa.exits)
 
 
+def _opening(aset: AssumptionSet, name: str, scenario: str, grid: TimeGrid) -> float:
+    """A stock at the start of the run (persons), read on the first day only."""
+    require_opening(aset, name, scenario, grid)
+    return float(aset.at(name, scenario, grid.month_starts[:1])[0])
+
+
 COA_GROUPS = ("coa.not_registered", "coa.in_procedure", "coa.statushouders", "coa.rejected", "coa.nareis_short_stay")
 
 
@@ -295,8 +333,8 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     departure_rate = at("coa.departure_rate.rejected")
     decisions = asylum.decisions()
     pending_before = np.concatenate([[asylum.filed[:asylum.n_opening].sum()], asylum.pending()[:-1]])
-    decided_share = np.divide(decisions, pending_before + asylum.filings(), out=np.zeros(size),
-                              where=pending_before + asylum.filings() > 0)
+    pool = pending_before + asylum.filings()
+    decided_share = np.clip(np.divide(decisions, pool, out=np.zeros(size), where=pool > 1e-9), 0.0, 1.0)
     grant_share = np.divide(grants, decisions, out=np.zeros(size), where=decisions > 0)
 
     # arrivals wait unregistered in COA; at registration those who stay in COA move to in_procedure
@@ -310,7 +348,7 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     decided_in_coa = np.zeros(size)
     left_at_once, departed = np.zeros(size), np.zeros(size)
     in_procedure = seekers_share[0] * pending_before[0]
-    rejected = at("coa.opening.rejected")[0]
+    rejected = _opening(aset, "coa.opening.rejected", scenario, grid)
     in_procedure_open, rejected_open = in_procedure, rejected
     for t in range(size):
         from_rejected[t] = min(repeat_in_coa[t] * from_rejected_share[t], rejected)
@@ -334,19 +372,15 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
                                 {"repeat_application": from_rejected, "left_at_once": left_at_once,
                                  "departures": departed}).close()
 
-    with_sponsor = nareis_arrivals * at("coa.nareis.share_with_sponsor_in_coa")
-    short_stay_in = nareis_arrivals * at("coa.nareis.share_short_stay")
-    if (at("coa.nareis.share_with_sponsor_in_coa") + at("coa.nareis.share_short_stay") > 1 + 1e-9).any():
-        raise MppError("coa.nareis.share_with_sponsor_in_coa + coa.nareis.share_short_stay exceed 1: an arriving "
-                       "nareiziger can be in one COA group only")
-    holders_in = coa_grants + inflow["resettlement"] + with_sponsor
-    housed = _statushouders_housed(aset, scenario, grid, at("coa.opening.statushouders")[0], holders_in)
-    statushouders = StockAccount("coa.statushouders", "persons", at("coa.opening.statushouders")[0],
+    holders = _statushouders(aset, scenario, grid, front, coa_grants, grants, nareis_arrivals,
+                             inflow["resettlement"])
+    with_sponsor, short_stay_in, housed = holders["with_sponsor"], holders["short_stay"], holders["housed"]
+    statushouders = StockAccount("coa.statushouders", "persons", _opening(aset, "coa.opening.statushouders", scenario, grid),
                                  {"granted": coa_grants, "resettled": inflow["resettlement"],
                                   "nareis_with_sponsor": with_sponsor}, {"housed": housed}).close()
 
     nareis_stay = at("coa.stay_months.nareis")
-    nareis_open = at("coa.opening.nareis_short_stay")[0]
+    nareis_open = _opening(aset, "coa.opening.nareis_short_stay", scenario, grid)
     joined, _ = drain(nareis_open, short_stay_in, lambda t, stock, available: stock / max(nareis_stay[t], 1.0))
     nareis_short = StockAccount("coa.nareis_short_stay", "persons", nareis_open, {"arrivals": short_stay_in},
                                 {"joined_sponsor": joined}).close()
@@ -360,26 +394,45 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     return CoaGroups(accounts, entries, exits, housed)
 
 
-def _statushouders_housed(aset: AssumptionSet, scenario: str, grid: TimeGrid, opening: float,
-                          holders_in: np.ndarray) -> np.ndarray:
-    """Permit holders leaving COA for a home (persons/month): realisation rate x the half-year target / 6.
+def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, coa_grants: np.ndarray,
+                   grants: np.ndarray, nareis_arrivals: np.ndarray, resettled: np.ndarray) -> dict[str, np.ndarray]:
+    """Permit holders waiting in COA, month by month (persons/month flows).
 
-    Where no published taakstelling covers a half-year, the target follows the permit holders to house (the
-    rule the government uses to set it): the permit holders expected to enter COA in that half-year plus
-    ``housing.target_backlog_share`` of those waiting at its start."""
-    published = _housing_targets(aset, scenario, grid)
-    realisation = aset.at("housing.realisation_rate", scenario, grid.month_starts)
-    backlog_share = aset.at("housing.target_backlog_share", scenario, grid.month_starts)
+    Housing: realisation rate x the half-year target / 6. Where a taakstelling is published the target is that
+    figure; otherwise it follows the permit holders to house, as the government sets it: the permit holders
+    who entered COA in the previous half-year plus ``housing.target_backlog_share`` of those waiting at its
+    start (known on that date: no foresight).
+    Nareis: an arriving family member joins a sponsor still in COA with the chance that the sponsor still
+    waits for a home, exp(-gap / mean housing wait), where the gap is the time from the sponsor's grant to
+    the family's arrival (``coa.nareis.months_from_grant_to_arrival``) and the mean wait is the permit-holder
+    stock over the housing outflow (Little's law); only sponsors who lived in COA count (the COA share of
+    grants). Faster housing thus sends fewer families to COA. Of the other arrivals, ``coa.nareis.share_short_stay`` pass through COA.
+    """
+    at = lambda name: aset.at(name, scenario, grid.month_starts)  # noqa: E731
+    published = aset.at("housing.taakstelling", scenario, grid.month_starts, required=False) / 6.0
+    realisation, backlog_share = at("housing.realisation_rate"), at("housing.target_backlog_share")
+    gap, short_share = at("coa.nareis.months_from_grant_to_arrival"), at("coa.nareis.share_short_stay")
+    coa_share = np.divide(coa_grants, grants, out=np.zeros_like(grants), where=grants > 0)
     size = grid.size
-    housed = np.zeros(size)
-    stock, target = float(opening), 0.0
+    housed, with_sponsor, short_stay = np.zeros(size), np.zeros(size), np.zeros(size)
+    entered = np.zeros(size)
+    stock = float(_opening(aset, "coa.opening.statushouders", scenario, grid))
+    target = np.nan
     for t in range(size):
-        if np.isnan(published[t]) and (t == 0 or grid.calendar_month[t] in (1, 7)):
-            half = slice(t, min(t + 6, size))
-            expected = holders_in[half].mean() * 6.0
+        if np.isnan(published[t]) and (np.isnan(target) or grid.calendar_month[t] in (1, 7)):
+            past = entered[max(0, t - 6):t]
+            expected = past.mean() * 6.0 if past.size else (coa_grants[t] + resettled[t]) * 6.0
             target = (expected + backlog_share[t] * stock) / 6.0
         wanted = published[t] if not np.isnan(published[t]) else target
-        available = stock + holders_in[t]
-        housed[t] = min(max(realisation[t] * wanted, 0.0), available)
+        planned = max(realisation[t] * wanted, 0.0)
+        recent = housed[max(0, t - 12):t]
+        outflow = recent.mean() if recent.size and recent.mean() > 0 else planned
+        mean_wait = stock / outflow if outflow > 0 else np.inf
+        still_waiting = np.exp(-gap[t] / mean_wait) if mean_wait > 0 else 0.0
+        with_sponsor[t] = nareis_arrivals[t] * still_waiting * coa_share[t]
+        short_stay[t] = (nareis_arrivals[t] - with_sponsor[t]) * short_share[t]
+        entered[t] = coa_grants[t] + resettled[t] + with_sponsor[t]
+        available = stock + entered[t]
+        housed[t] = min(planned, available)
         stock = available - housed[t]
-    return housed
+    return {"housed": housed, "with_sponsor": with_sponsor, "short_stay": short_stay}

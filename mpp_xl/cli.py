@@ -1,5 +1,5 @@
-"""Command line: ``mpp-xl run``, ``mpp-xl params``, ``mpp-xl variants``, ``mpp-xl reconcile``,
-``mpp-xl build-workbook``.
+"""Command line: ``mpp-xl run``, ``compare``, ``editions``, ``measures``, ``params``, ``variants``,
+``reconcile``, ``build-workbook``.
 
 Every failure ends in one line on stderr; an unexpected one also leaves its traceback in a log file.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import sys
 import tempfile
@@ -34,19 +35,24 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run every scenario and variant, print a summary, write the results")
-    run.add_argument("--assumptions", metavar="FILE.csv", help="overrides: parameter,scenario,from,to,value,unit,source")
-    run.add_argument("--variants", metavar="FILE.csv", help="extra variants: variant,parameter,scenario,from,to,...")
-    run.add_argument("--variant", action="append", metavar="NAME", help="variant to run (repeatable; default all "
-                     "named variants: base, all_undone, first_holds)")
-    run.add_argument("--scenario", action="append", metavar="NAME", help="min, medio or max (repeatable; default all)")
+    _inputs_options(run)
     run.add_argument("--out", default="mpp-output", metavar="DIR", help="output folder (default: mpp-output)")
-    run.add_argument("--start", default="2022-01", metavar="YYYY-MM", help="first month (default 2022-01)")
-    run.add_argument("--end", default="2030-12", metavar="YYYY-MM", help="last month (default 2030-12)")
     run.add_argument("--quiet", action="store_true", help="print only where the results were written")
+
+    compare = sub.add_parser("compare", help="two editions or override files side by side: the budget mutation "
+                             "table (comparison.csv)")
+    compare.add_argument("a", metavar="A", help="an edition name (mpp-xl editions) or an override file (CSV)")
+    compare.add_argument("b", metavar="B", help="an edition name or an override file; delta = B - A")
+    _inputs_options(compare, with_sources=False)
+    compare.add_argument("--out", default="mpp-compare", metavar="DIR", help="output folder (default: mpp-compare)")
+
+    sub.add_parser("editions", help="list the MPP editions and which inflow figures each publishes")
+    sub.add_parser("measures", help="list the policy measures (apply with run --measure NAME)")
 
     params = sub.add_parser("params", help="print every assumption (name, scenario, from, to, value, unit, source)")
     params.add_argument("--csv", action="store_true", help="print as CSV")
-    params.add_argument("--assumptions", metavar="FILE.csv", help="show the effect of an override file")
+    params.add_argument("--assumptions", action="append", metavar="FILE.csv",
+                        help="show the effect of override files (repeatable; later files win)")
 
     sub.add_parser("variants", help="list the available legal variants")
     reconcile = sub.add_parser("reconcile", help="published figures next to the model's (default assumptions)")
@@ -58,27 +64,86 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def effective_assumptions(path: str | None) -> tuple[AssumptionSet, tuple[Path, ...]]:
-    aset = AssumptionSet.default()
-    if not path:
-        return aset, ()
-    records = load_csv(path, aset.registry, default_source=f"user override {Path(path).name}")
-    return aset.with_layer(f"override {Path(path).name}", records), (Path(path),)
+def _inputs_options(parser, with_sources: bool = True) -> None:
+    """The options that choose what a run computes (shared by run and compare)."""
+    if with_sources:
+        parser.add_argument("--edition", metavar="NAME", help="MPP edition to run (default mpp-2024-II; see "
+                            "mpp-xl editions)")
+        parser.add_argument("--assumptions", action="append", metavar="FILE.csv",
+                            help="overrides: parameter,scenario,from,to,value,unit,source (repeatable; later files win)")
+    parser.add_argument("--measure", action="append", metavar="NAME", help="policy measure to apply (repeatable, in "
+                        "the order given; see mpp-xl measures)")
+    parser.add_argument("--variants", metavar="FILE.csv", help="extra variants: variant,parameter,scenario,from,to,...")
+    parser.add_argument("--variant", action="append", metavar="NAME", help="variant to run (repeatable; default all "
+                        "named variants: base, all_undone, first_holds)")
+    parser.add_argument("--scenario", action="append", metavar="NAME", help="min, medio or max (repeatable; default "
+                        "all)")
+    parser.add_argument("--start", default="2022-01", metavar="YYYY-MM", help="first month (default 2022-01)")
+    parser.add_argument("--end", default="2030-12", metavar="YYYY-MM", help="last month (default 2030-12)")
+    parser.add_argument("--window", metavar="YYYY-YYYY", help="years of every total and delta (default 2024-2027, "
+                        "the letter's)")
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError as exc:
+        raise MppError(f"{path}: cannot read the file ({exc.strerror})") from None
+
+
+def effective_assumptions(paths=None, edition: str | None = None, measures=None, scenarios=None,
+                          grid=None) -> tuple[AssumptionSet, tuple[Path, ...], dict]:
+    """The assumption set of a run: an edition, then measures, then override files (later files win);
+    returns the set, the files that must not be overwritten, and the provenance of these inputs."""
+    from .editions import DEFAULT_EDITION, edition_set, find_edition
+    from .measures import apply_measures
+    from .model import select_scenarios
+    from .timegrid import TimeGrid
+    grid = grid or TimeGrid.from_text()
+    paths = [paths] if isinstance(paths, str) else list(paths or [])
+    chosen = find_edition(edition or DEFAULT_EDITION)
+    aset = edition_set(chosen.name, select_scenarios(scenarios), grid)
+    name = aset.name
+    aset = apply_measures(aset, measures)
+    if measures:
+        name += " + measures " + ", ".join(str(m).lower() for m in measures)
+    inputs = {"edition": chosen.title, "edition_published": chosen.published,
+              "measures": [str(m).lower() for m in measures or ()], "override_files": []}
+    for path in paths:
+        records = load_csv(path, aset.registry, default_source=f"user override {Path(path).name}")
+        aset = aset.with_layer(f"override {Path(path).name}", records)
+        name += f" + override {Path(path).name}"
+        inputs["override_files"].append({"name": str(path), "sha256": _file_hash(Path(path))})
+    return aset.renamed(name), tuple(Path(p) for p in paths), inputs
+
+
+def _prepared(args, source: str | None = None):
+    """(assumption set, grid, variants, protected files, inputs) from the shared options; ``source`` is a
+    compare argument (an edition name or an override file) instead of --edition/--assumptions."""
+    from .timegrid import TimeGrid
+    from .variants import default_variants, load_variant_file
+    grid = TimeGrid.from_text(args.start, args.end)
+    if source is None:
+        aset, protected, inputs = effective_assumptions(args.assumptions, args.edition, args.measure, args.scenario,
+                                                        grid)
+    elif source.lower().endswith(".csv") or Path(source).exists():
+        aset, protected, inputs = effective_assumptions([source], None, args.measure, args.scenario, grid)
+    else:
+        aset, protected, inputs = effective_assumptions(None, source, args.measure, args.scenario, grid)
+    available = default_variants(aset.registry)
+    if args.variants:
+        available.update(load_variant_file(args.variants, aset.registry, available))
+        protected += (Path(args.variants),)
+        inputs["variants_file"] = {"name": args.variants, "sha256": _file_hash(Path(args.variants))}
+    return aset, grid, available, protected, inputs
 
 
 def _run(args) -> int:
     from .model import run_model
     from .output import summary_text, write_results
-    from .timegrid import TimeGrid
-    from .variants import default_variants, load_variant_file
 
-    grid = TimeGrid.from_text(args.start, args.end)
-    aset, protected = effective_assumptions(args.assumptions)
-    available = default_variants(aset.registry)
-    if args.variants:
-        available.update(load_variant_file(args.variants, aset.registry, available))
-        protected += (Path(args.variants),)
-    result = run_model(aset, grid, args.scenario, args.variant, available)
+    aset, grid, available, protected, inputs = _prepared(args)
+    result = run_model(aset, grid, args.scenario, args.variant, available, window=args.window, inputs=inputs)
     written = write_results(result, args.out, protected)
     if not args.quiet:
         print(summary_text(result))
@@ -86,8 +151,48 @@ def _run(args) -> int:
     return 0
 
 
+def _compare(args) -> int:
+    from .compare import comparison_frame
+    from .model import run_model
+    from .output import comparison_summary, write_comparison
+
+    results, protected = [], ()
+    for source in (args.a, args.b):
+        aset, grid, available, files, inputs = _prepared(args, source)
+        protected += files
+        results.append(run_model(aset, grid, args.scenario, args.variant, available, window=args.window,
+                                 inputs=inputs))
+    frame = comparison_frame(*results)
+    written = write_comparison(frame, results, args.out, protected)
+    print(comparison_summary(frame, results))
+    print(f"Comparison written to {written}")
+    return 0
+
+
+def _editions(args) -> int:
+    from .editions import DEFAULT_EDITION, available_editions
+    for edition in available_editions().values():
+        mark = " (default)" if edition.name == DEFAULT_EDITION else ""
+        print(f"{edition.name:13s} published {edition.published:10s} inflow: {edition.coverage()}{mark}")
+        print(f"{'':13s} source: {edition.source}")
+    print("\nA run needs an inflow total for every scenario and year from 2022 on: a year before the edition's "
+          "publication takes the realised total, a year after its last published year is held at that level, a "
+          "gap in between stops the run.")
+    return 0
+
+
+def _measures(args) -> int:
+    from .measures import available_measures
+    for measure in available_measures(AssumptionSet.default().registry).values():
+        print(f"{measure.name:22s} [{measure.status}] {measure.description}")
+        for rec in measure.records:
+            period = f"from {rec.start}" + ("" if str(rec.end) >= "9999" else f" to {rec.end}")
+            print(f"{'':22s}   {rec.parameter} = {rec.value:g} {rec.unit} ({rec.scenario}, {period}); {rec.source}")
+    return 0
+
+
 def _params(args) -> int:
-    aset, _ = effective_assumptions(args.assumptions)
+    aset, _, _ = effective_assumptions(args.assumptions)
     header = ("parameter", "scenario", "from", "to", "value", "unit", "source", "layer")
     rows = aset.table_rows()
     if args.csv:
@@ -144,8 +249,8 @@ def _build(args) -> int:
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "params": _params, "variants": _variants, "reconcile": _reconcile,
-                "build-workbook": _build}[args.command](args)
+        return {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures, "params": _params,
+                "variants": _variants, "reconcile": _reconcile, "build-workbook": _build}[args.command](args)
     except MppError as exc:
         print(f"mpp-xl: error: {exc}", file=sys.stderr)
         return 2

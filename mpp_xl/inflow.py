@@ -22,10 +22,11 @@ def seasonal_weights(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> np.n
     """Weight of each grid month within its year (share); per year the twelve weights sum to 1."""
     table = np.vstack([aset.at(f"inflow.seasonal.{m:02d}", scenario, grid.month_starts) for m in range(1, 13)])
     weights = table[grid.calendar_month - 1, np.arange(grid.size)]
-    for year in np.unique(grid.years):
-        total = table[:, grid.years == year][:, 0].sum()
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise MppError(f"inflow.seasonal.01..12 for {scenario} in {year} sum to {total:.6g}, not 1")
+    totals = table.sum(axis=0)  # the twelve weights in force in each month
+    bad = np.flatnonzero(np.abs(totals - 1.0) > SHARE_TOLERANCE)
+    if bad.size:
+        raise MppError(f"inflow.seasonal.01..12 for {scenario} in force in {grid.months[bad[0]]} sum to "
+                       f"{totals[bad[0]]:.6g}, not 1")
     return weights
 
 
@@ -52,7 +53,11 @@ def project_inflow(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[s
         open_months = np.flatnonzero(in_year & ~is_history)
         if open_months.size == 0:
             continue
-        annual = aset.scalar("inflow.total_annual", scenario, f"{year}-01-01")
+        in_force = aset.at("inflow.total_annual", scenario, full.month_starts[in_year])
+        if (in_force != in_force[0]).any():
+            raise MppError(f"inflow.total_annual for {scenario} changes within {year}: an annual total covers "
+                           f"whole calendar years (from 1 January, to 31 December)")
+        annual = float(in_force[0])
         realised = math.fsum(total[in_year & is_history])
         remainder = annual - realised
         if remainder < 0:

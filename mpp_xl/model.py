@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,12 +30,27 @@ class RunResult:
     variants: dict[str, Variant]
     chains: dict[tuple[str, str], ChainResult] = field(default_factory=dict)
     penalties: dict[tuple[str, str], PenaltyRun] = field(default_factory=dict)
+    window: tuple[int, int] = WINDOW
+    inputs: dict = field(default_factory=dict)  # edition, measures and override files (name and hash)
 
     @property
-    def provenance(self) -> dict[str, str]:
+    def provenance(self) -> dict:
         return {"package_version": __version__, "assumption_set": self.aset.name, "assumptions_hash": self.aset.digest,
                 "horizon": f"{self.grid.start}..{self.grid.end}", "scenarios": ",".join(self.scenarios),
-                "variants": ",".join(self.variants)}
+                "variants": ",".join(self.variants), "window": f"{self.window[0]}-{self.window[1]}", **self.inputs}
+
+    def variant_set(self, variant: str) -> AssumptionSet:
+        """The assumptions a variant ran on: the run's set with the variant's records over it."""
+        return self.aset.with_layer(f"variant {variant}", self.variants[variant].records)
+
+    @cached_property
+    def _budget(self) -> pd.DataFrame:
+        from .budget import budget_frame
+        return budget_frame(self)
+
+    def budget_frame(self) -> pd.DataFrame:
+        """The budget.csv contract (see ``mpp_xl.budget``)."""
+        return self._budget.copy()
 
     def chain(self, scenario: str, variant: str = BASE) -> ChainResult:
         return self.chains.get((scenario, variant)) or self.chains[(scenario, BASE)]
@@ -130,13 +146,13 @@ class RunResult:
         return pd.DataFrame(rows, columns=["scenario", "variant", "year", "track", *columns])
 
     def window_total(self, scenario: str, variant: str) -> tuple[float, float]:
-        """Total penalties (all tracks) in 2024-2027 and the delta against base (EUR)."""
+        """Total penalties (all tracks, as accrued) in the run's window and the delta against base (EUR)."""
         values = self.yearly_penalties[(scenario, variant, "total")]
-        inside = (np.unique(self.grid.years) >= WINDOW[0]) & (np.unique(self.grid.years) <= WINDOW[1])
+        inside = (np.unique(self.grid.years) >= self.window[0]) & (np.unique(self.grid.years) <= self.window[1])
         return float(values["amount_eur"][inside].sum()), float(values["delta_vs_base_eur"][inside].sum())
 
     def window_totals(self) -> pd.DataFrame:
-        """Scenario x variant: total penalties (all tracks) in 2024-2027 and the delta against base (EUR)."""
+        """Scenario x variant: total penalties (all tracks) in the window and the delta against base (EUR)."""
         rows = [(s, v, *self.window_total(s, v)) for s, v in self.penalties]
         return pd.DataFrame(rows, columns=["scenario", "variant", "amount_eur", "delta_vs_base_eur"])
 
@@ -174,13 +190,35 @@ class ModelCaches:
     penalties: LruCache = field(default_factory=lambda: LruCache(48))
 
 
+def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
+    """'2026-2030' (or a (first, last) pair) -> (2026, 2030); both years must lie on the horizon."""
+    if text is None:
+        window = WINDOW
+    elif isinstance(text, (tuple, list)) and len(text) == 2:
+        window = (int(text[0]), int(text[1]))
+    else:
+        match = re.fullmatch(r"\s*(\d{4})\s*(?:-|–|\.\.)\s*(\d{4})\s*", str(text))
+        if not match:
+            raise MppError(f"window '{text}': write it as YYYY-YYYY, e.g. 2026-2030")
+        window = (int(match.group(1)), int(match.group(2)))
+    if window[1] < window[0]:
+        raise MppError(f"window {window[0]}-{window[1]}: ends before it starts")
+    first, last = int(grid.years[0]), int(grid.years[-1])
+    if window[0] < first or window[1] > last:
+        raise MppError(f"window {window[0]}-{window[1]} lies outside the horizon {grid.start}..{grid.end}")
+    return window
+
+
 def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None, variants=None,
-              available: dict[str, Variant] | None = None, caches: ModelCaches | None = None) -> RunResult:
-    """Run the chain per scenario and the penalty engine per scenario and variant."""
+              available: dict[str, Variant] | None = None, caches: ModelCaches | None = None,
+              window=None, inputs: dict | None = None) -> RunResult:
+    """Run the chain per scenario and the penalty engine per scenario and variant; ``window`` (default
+    2024-2027, the letter's) is the period of every total and delta."""
     grid = grid or TimeGrid.from_text()
     caches = caches or ModelCaches()
     available = available or default_variants(aset.registry)
-    result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available))
+    result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available),
+                       window=parse_window(window, grid), inputs=dict(inputs or {}))
 
     def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
         key = (scenario, str(grid.start), str(grid.end), assumptions.digest_of(FRONT_PARAMETERS))

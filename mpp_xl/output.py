@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import MppError
-from .model import WINDOW, RunResult
+from .model import RunResult
 from .variants import BASE
 
 FLOAT_FORMAT = "%.4f"
-OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "cohorts.csv", "wait_times.csv",
-                "assumptions_used.csv",
-                "provenance.json")
+OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "budget.csv", "cohorts.csv",
+                "wait_times.csv", "assumptions_used.csv", "provenance.json")
 
 
 def run_date() -> str:
@@ -76,6 +75,7 @@ def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, 
         "projection.csv": csv_text(result.projection_frame(), result),
         "penalties.csv": csv_text(result.penalty_frame(), result),
         "penalties_monthly.csv": csv_text(result.penalty_monthly_frame(), result),
+        "budget.csv": csv_text(result.budget_frame(), result),
         "cohorts.csv": csv_text(result.cohort_frame(), result),
         "wait_times.csv": csv_text(result.wait_frame(), result),
         "assumptions_used.csv": csv_text(assumptions, result),
@@ -139,8 +139,10 @@ def summary_text(result: RunResult) -> str:
     lines += ["COA and Ukraine on 1 January (persons / places)",
               _fmt(pd.DataFrame(rows).set_index(["scenario", "1 January"])), ""]
 
+    first, last = result.window
+    lines += budget_summary(result), ""
     frame = result.penalty_frame()
-    window = frame[(frame["track"] == "total") & frame["year"].between(*WINDOW)]
+    window = frame[(frame["track"] == "total") & frame["year"].between(first, last)]
     totals = window.groupby(["scenario", "variant"], sort=False)[["amount_eur", "amount_paid_eur",
                                                                   "delta_vs_base_eur"]].sum() / 1e6
     columns = {}
@@ -150,7 +152,7 @@ def summary_text(result: RunResult) -> str:
     for variant in (v for v in result.variants if v != BASE):
         columns[f"delta {variant}"] = totals["delta_vs_base_eur"].xs(variant, level="variant")
     table = pd.DataFrame(columns).reindex(index=list(result.scenarios))
-    lines += [f"Penalty payments and costs {WINDOW[0]}-{WINDOW[1]} in total (EUR million; total = accrued, "
+    lines += [f"Penalty payments and costs {first}-{last} in total (EUR million; total = accrued, "
               f"paid = cash basis; delta = variant - base)",
               table.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
 
@@ -160,3 +162,52 @@ def summary_text(result: RunResult) -> str:
               per_year.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
     return "\n".join(lines)
 
+
+
+def budget_summary(result: RunResult) -> str:
+    """Budget lines per year of the window and in total, base variant (EUR million)."""
+    from .budget import LINES
+    first, last = result.window
+    frame = result.budget_frame()
+    frame = frame[(frame.variant == "base") & frame.year.between(first, last)]
+    table = frame.pivot_table(index=["scenario", "line"], columns="year", values="amount_eur", sort=False,
+                              dropna=False, aggfunc="sum", fill_value=np.nan) / 1e6
+    table = table.reindex(pd.MultiIndex.from_product([list(result.scenarios), list(LINES)]))
+    table[f"{first}-{last}"] = table.sum(axis=1, min_count=table.shape[1])
+    table[f"{first}-{last}"] = table[f"{first}-{last}"].where(table.drop(columns=f"{first}-{last}").notna().all(axis=1))
+    return (f"Budget lines {first}-{last}, variant base (EUR million; cash basis for penalties; blank = no price "
+            f"known for that year; coa.oda_first_year is part of coa.total)\n"
+            + table.to_string(float_format=lambda v: f"{v:,.1f}", na_rep=""))
+
+
+def write_comparison(frame: pd.DataFrame, results, folder: str | Path, protected: tuple[Path, ...] = ()) -> Path:
+    """comparison.csv (with a comment line naming both runs) and provenance.json, each whole or not at all."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise MppError(f"--out {folder}: exists and is not a folder")
+    target = folder / "comparison.csv"
+    if any(target.resolve() == p.resolve() for p in protected):
+        raise MppError(f"--out {folder}: would overwrite your input file {target}; choose another folder")
+    a, b = results
+    header = (f"# mpp-xl {a.provenance['package_version']}; A: {a.aset.name} (hash {a.aset.digest}); "
+              f"B: {b.aset.name} (hash {b.aset.digest}); delta = B - A; window {a.window[0]}-{a.window[1]}\n")
+    provenance = {"run_date": run_date(), "a": a.provenance, "b": b.provenance, "files": ["comparison.csv"]}
+    try:
+        atomic_write_many(folder, {
+            "comparison.csv": header + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
+            "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n"})
+    except OSError as exc:
+        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
+    return target
+
+
+def comparison_summary(frame: pd.DataFrame, results) -> str:
+    """The medio (or first scenario's) base rows: inflow, COA need and budget lines per year and window."""
+    a, b = results
+    scenario = "medio" if "medio" in a.scenarios else a.scenarios[0]
+    shown = frame[(frame.scenario == scenario) & (frame.variant == "base")
+                  & frame.what.isin(["inflow.total", "coa.capacity_need", "penalties.accrued", "budget.coa.total",
+                                     "budget.ukraine.municipal", "budget.ind.penalties.paid", "budget.total"])]
+    shown = shown.set_index(["what", "period"])[["value_a", "value_b", "delta"]]
+    return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant base; delta = B - A (persons, places or "
+            f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: f"{v:,.0f}", na_rep=""))

@@ -40,6 +40,7 @@ OPENING_COHORTS = 24  # the opening stock is spread over the 24 filing months be
 LAG_POINTS = (1 / 3, 1.0, 5 / 3)  # the notice lag is uniform on [0, 2 x mean]; three equal-weight midpoints
 HEARD, NOT_HEARD = 0, 1  # the two court-term branches of a noticed case
 PENDING_BEYOND = 1e4  # decision time (grid months) used for cases still pending at the end of the grid
+FAST_PATIENCE = 3  # months a priority-track case waits for quick work before it joins the regular queue
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ class WorkOrder:
 def opening_by_age(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> np.ndarray:
     """Opening stock spread over the 24 filing months before the start, oldest first (cases)."""
     start_day = grid.month_starts[:1]
+    require_opening(aset, f"ind.opening_stock.{track}", scenario, grid)
     stock = aset.at(f"ind.opening_stock.{track}", scenario, start_day)[0]
     shares = {band: aset.at(f"ind.opening_age.{track}.{band}", scenario, start_day)[0] for band in OPENING_AGE_BANDS}
     total_share = sum(shares.values())
@@ -177,6 +179,14 @@ def opening_by_age(aset: AssumptionSet, track: str, scenario: str, grid: TimeGri
     for band, (low, high) in OPENING_AGE_BANDS.items():
         by_age[low:high] = stock * shares[band] / (high - low)
     return by_age[::-1]
+
+
+def require_opening(aset: AssumptionSet, name: str, scenario: str, grid: TimeGrid) -> None:
+    """Opening stocks describe one start month: a run that starts elsewhere needs its own (one-line error)."""
+    if np.isnan(aset.at(name, scenario, grid.month_starts[:1], required=False)[0]):
+        described = sorted({str(r.start)[:7] for _, r in aset.records() if r.parameter == name})
+        raise MppError(f"{name} describes the start month {', '.join(described) or 'of no run'}, not {grid.start}: "
+                       f"give the opening stocks (ind.opening_*, coa.opening.*) for {grid.start} in an override file")
 
 
 def _take_in_order(available: np.ndarray, amount: float) -> np.ndarray:
@@ -272,7 +282,12 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
         regular_start = open_cases + declined + legal_by_cohort
         capacity = order.capacity[t]
 
-        # 3. the priority tracks of new filings, oldest first, from the month after filing
+        # 3. the priority tracks of new filings, oldest first, from the month after filing; a priority case
+        # still waiting after FAST_PATIENCE months is no longer quick work and joins the regular queue
+        stale = slice(0, max(c_new - FAST_PATIENCE, 0))
+        open_cases[stale] += fast_pool[stale]
+        regular_start[stale] += fast_pool[stale]
+        fast_pool[stale] = 0.0
         fast_take = _take_in_order(fast_pool[:c_new], capacity)
         fast_pool[:c_new] -= fast_take
         capacity -= fast_take.sum()

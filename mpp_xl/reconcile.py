@@ -1,7 +1,8 @@
 """Published figures next to the model's: ``mpp-xl reconcile``.
 
 The figures, their sources, their role (``target``: a tuned assumption serves it; ``check``: nothing was
-tuned to it) and their tolerance are data (``data/published_figures.csv``); this module only knows how to
+tuned to it; ``derived``: an assumption is computed from it by arithmetic, so the row shows the model
+reproduces what it was given) and their tolerance are data (``data/published_figures.csv``); this module only knows how to
 read each figure off a run.
 """
 
@@ -54,6 +55,10 @@ def model_value(result: RunResult, figure: str, date: str) -> float:
         return float(metrics[kind][_month(result, date)])
     if kind == "coa.housed":
         return float(metrics[kind][in_year].sum())
+    if kind == "ind.decisions_in_year.asylum":
+        return float(metrics["ind.decisions.asylum"][in_year].sum())
+    if kind == "coa.outflow":
+        return float(sum(flow[in_year].sum() for flow in chain.coa_exits.values()))
     if kind in ("ind.waiting_6_15m.asylum", "ind.waiting_over_15m.asylum"):
         t = _month(result, date)
         over_15 = float(metrics["ind.pending_over_15m.asylum"][t])

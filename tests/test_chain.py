@@ -76,6 +76,24 @@ def test_ukraine_350_a_week_reaches_135340_on_1_july_2025(default_set):
     assert account.closing[-1] == pytest.approx(135340, abs=1e-6)
 
 
-def test_spreidingswet_shortfall_is_need_above_96000(default_run):
+def test_spreidingswet_shortfall_is_need_above_its_dated_capacity(default_run, grid):
+    """96,000 places, lowered to 88,000 from 5 Feb 2026 (Kamerbrief 5 Feb 2026): read at each month."""
     m = default_run.chain("max").metrics
-    assert np.allclose(m["coa.spreidingswet_shortfall"], np.maximum(m["coa.capacity_need"] - 96000, 0))
+    capacity = np.where(grid.month_starts < np.datetime64("2026-02-05"), 96000, 88000)
+    capacity[grid.months == np.datetime64("2026-02")] = 96000  # read on the first day of the month
+    assert np.array_equal(m["coa.spreidingswet_capacity"], capacity)
+    assert np.allclose(m["coa.spreidingswet_shortfall"], np.maximum(m["coa.capacity_need"] - capacity, 0))
+
+
+def test_a_start_the_opening_stocks_do_not_describe_is_refused(default_set):
+    from mpp_xl.errors import MppError
+    from mpp_xl.timegrid import TimeGrid
+    with pytest.raises(MppError, match="ind.opening_stock.asylum describes the start month 2022-01, not 2024-01"):
+        run_chain(default_set, "medio", TimeGrid.from_text("2024-01", "2026-12"))
+
+
+def test_an_annual_total_that_changes_within_a_year_is_refused(default_set, grid):
+    from mpp_xl.errors import MppError
+    aset = override(default_set, ("inflow.total_annual", "medio", "2026-07-01", "", 50000, "persons/year"))
+    with pytest.raises(MppError, match="inflow.total_annual for medio changes within 2026"):
+        run_chain(aset, "medio", grid)

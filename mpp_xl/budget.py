@@ -1,0 +1,180 @@
+"""Budget lines for the Voorjaarsnota: euros per line, scenario, variant and year.
+
+Every line is quantity x price, month by month, with prices as dated assumptions (``budget.*``):
+
+- COA reception, occupied: place-days of the occupancy (mean of the month's opening and closing) x the
+  price per occupied place-day, regular and emergency apart (``budget.coa.emergency_share`` of the places),
+  amv apart at their own price; x the COA price index;
+- COA reception, empty: place-days of the places held above occupancy (capacity need - occupancy: the
+  occupancy norm's buffer) x the price per empty place-day, regular and emergency apart; x the index;
+- Ukraine municipal reception: municipal place-days x the normbedrag per day (nominal; blank where no
+  normbedrag is known: a gap stays a gap);
+- penalty payments and legal costs on the cash basis (the paid series of the penalty engine);
+- of which ODA-attributable (not added to the total): the COA cost of residents in their first 12 months
+  after arrival, counted from their cohorts of arrival (OECD-DAC 12-month rule).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .chain import ChainResult
+from .errors import MppError
+from .penalties import PenaltyRun
+from .timegrid import TimeGrid
+
+ODA_MONTHS = 12  # OECD-DAC: reception costs in the first 12 months after arrival count as development aid
+
+# line -> (unit of the quantity, what it is); the order is the order of budget.csv
+LINES = {
+    "coa.regular.occupied": ("place-days", "COA regular reception, occupied places"),
+    "coa.regular.empty": ("place-days", "COA regular reception, empty places (buffer above occupancy)"),
+    "coa.emergency.occupied": ("place-days", "COA emergency reception, occupied places"),
+    "coa.emergency.empty": ("place-days", "COA emergency reception, empty places (buffer above occupancy)"),
+    "coa.amv.occupied": ("place-days", "COA amv reception, occupied places"),
+    "coa.total": ("place-days", "COA reception in total (the five lines above)"),
+    "ukraine.municipal": ("place-days", "Ukraine municipal reception (normbedrag)"),
+    "ind.penalties.paid": ("EUR", "penalty payments (dwangsommen), cash basis"),
+    "ind.legal_costs.paid": ("EUR", "legal costs and court fees, cash basis"),
+    "total": ("EUR", "all lines (COA, Ukraine, penalties and legal costs)"),
+    "coa.oda_first_year": ("place-days", "of which ODA-attributable: COA residents in their first 12 months"),
+}
+COLUMNS = ["scenario", "variant", "year", "line", "quantity", "unit", "price_eur", "amount_eur"]
+
+
+def _mean_in_month(account) -> np.ndarray:
+    return (account.opening + account.closing) / 2.0
+
+
+def _days_in_month(grid: TimeGrid) -> np.ndarray:
+    return ((grid.months + 1).astype("datetime64[D]") - grid.month_starts).astype(int).astype(float)
+
+
+def first_year_residents(chain: ChainResult) -> np.ndarray:
+    """(T,) COA residents (persons, mean in the month) who arrived less than 12 months earlier.
+
+    Counted per cohort of arrival: the unregistered and the nareizigers in short stay have all just arrived;
+    residents in procedure are split by their filing cohort in the IND queue (filing follows arrival by a
+    few weeks); permit holders and rejected residents are followed from the cohort of their decision, and
+    leave their group in proportion to its stock."""
+    queue = chain.queues["asylum"]
+    size = chain.grid.size
+    n_open = queue.n_opening
+    cohort_age = np.arange(size)[None, :] - (np.arange(queue.filed.size) - n_open)[:, None]  # months since filing
+    recent = cohort_age < ODA_MONTHS
+    pending = queue.pending_end.sum(axis=0)
+    recent_share = np.divide(np.where(recent, queue.pending_end, 0.0).sum(axis=0), pending,
+                             out=np.zeros(size), where=pending > 0)
+    stocks = chain.stocks
+    total = (_mean_in_month(stocks["coa.not_registered"]) + _mean_in_month(stocks["coa.nareis_short_stay"])
+             + _mean_in_month(stocks["coa.in_procedure"]) * recent_share)
+
+    decided = queue.decided
+    by_decision = np.divide(decided, decided.sum(axis=0), out=np.zeros_like(decided), where=decided.sum(axis=0) > 0)
+    for name, inflow_names, arrivals_now in (("coa.statushouders", ("granted",), ("resettled", "nareis_with_sponsor")),
+                                             ("coa.rejected", ("rejections",), ())):
+        account = stocks[name]
+        cohorts = np.zeros(decided.shape[0] + size)  # IND filing cohorts, then arrival months of direct entries
+        recent_in_group = np.zeros(size)
+        stock = float(account.initial)  # the opening stock arrived long before the start
+        old = stock
+        for t in range(size):
+            entering = sum(account.inflows[f][t] for f in inflow_names)
+            cohorts[:decided.shape[0]] += entering * by_decision[:, t]
+            cohorts[decided.shape[0] + t] += sum(account.inflows[f][t] for f in arrivals_now)
+            available = old + cohorts.sum()
+            leaving = sum(flow[t] for flow in account.outflows.values())
+            keep = 1.0 - (leaving / available if available > 0 else 0.0)
+            young_before = _young(cohorts, t, n_open, decided.shape[0])
+            cohorts *= keep
+            old *= keep
+            recent_in_group[t] = (young_before + _young(cohorts, t, n_open, decided.shape[0])) / 2.0
+        total = total + recent_in_group
+    return total
+
+
+def _young(cohorts: np.ndarray, t: int, n_open: int, n_filing: int) -> float:
+    """Persons in ``cohorts`` who arrived within the last 12 months at month ``t``."""
+    filing_age = t - (np.arange(n_filing) - n_open)
+    direct_age = t - np.arange(cohorts.size - n_filing)
+    return float(cohorts[:n_filing][filing_age < ODA_MONTHS].sum()
+                 + cohorts[n_filing:][(direct_age >= 0) & (direct_age < ODA_MONTHS)].sum())
+
+
+def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun) -> dict[str, tuple]:
+    """line -> (monthly quantity (T,), monthly amount (T,)) for one scenario and variant (EUR)."""
+    grid = chain.grid
+    days = _days_in_month(grid)
+    at = lambda name, required=True: aset.at(name, scenario, grid.month_starts, required=required)  # noqa: E731
+    stocks, metrics = chain.stocks, chain.metrics
+    occupied = sum(_mean_in_month(stocks[g]) for g in
+                   ("coa.not_registered", "coa.in_procedure", "coa.statushouders", "coa.rejected",
+                    "coa.nareis_short_stay"))
+    amv = np.minimum(_mean_in_month(stocks["coa.amv"]), occupied)
+    need = metrics["coa.capacity_need"]
+    need_mean = (np.concatenate([[need[0]], need[:-1]]) + need) / 2.0
+    empty = np.maximum(need_mean - occupied, 0.0)
+    emergency = at("budget.coa.emergency_share")
+    index = at("budget.price_index.coa")
+    price = {name: at(f"budget.coa.{name}") * index for name in (
+        "price_per_occupied_day.regular", "price_per_occupied_day.emergency", "price_per_occupied_day.amv",
+        "price_per_empty_day.regular", "price_per_empty_day.emergency")}
+    lines = {}
+    quantities = {
+        "coa.regular.occupied": ((occupied - amv) * (1.0 - emergency) * days, price["price_per_occupied_day.regular"]),
+        "coa.regular.empty": (empty * (1.0 - emergency) * days, price["price_per_empty_day.regular"]),
+        "coa.emergency.occupied": ((occupied - amv) * emergency * days, price["price_per_occupied_day.emergency"]),
+        "coa.emergency.empty": (empty * emergency * days, price["price_per_empty_day.emergency"]),
+        "coa.amv.occupied": (amv * days, price["price_per_occupied_day.amv"]),
+    }
+    for line, (quantity, unit_price) in quantities.items():
+        lines[line] = (quantity, quantity * unit_price)
+    lines["coa.total"] = (sum(lines[k][0] for k in quantities), sum(lines[k][1] for k in quantities))
+    municipal = metrics["ukraine.municipal_places"]
+    municipal_mean = (np.concatenate([[municipal[0]], municipal[:-1]]) + municipal) / 2.0 * days
+    lines["ukraine.municipal"] = (municipal_mean, municipal_mean * at("budget.ukraine.normbedrag_per_day", False))
+    paid = {c: sum(tp.paid[c] for tp in penalties.tracks.values()) for c in
+            ("court_penalty", "repeat_penalty", "admin_penalty", "costs")}
+    penalties_paid = paid["court_penalty"] + paid["repeat_penalty"] + paid["admin_penalty"]
+    lines["ind.penalties.paid"] = (penalties_paid, penalties_paid)
+    lines["ind.legal_costs.paid"] = (paid["costs"], paid["costs"])
+    lines["total"] = (np.full(grid.size, np.nan), lines["coa.total"][1] + lines["ukraine.municipal"][1]
+                      + penalties_paid + paid["costs"])
+    # ODA: first-year residents at the blended price of an occupied non-amv place
+    first_year = first_year_residents(chain) * days
+    blended = (1.0 - emergency) * price["price_per_occupied_day.regular"] + emergency * price[
+        "price_per_occupied_day.emergency"]
+    lines["coa.oda_first_year"] = (first_year, first_year * blended)
+    return lines
+
+
+def budget_frame(result) -> pd.DataFrame:
+    """The budget.csv contract: scenario, variant, year, line, quantity, unit, price_eur, amount_eur.
+
+    ``price_eur`` is the year's mean price per unit of quantity (amount / quantity); blank for lines counted
+    in euros; ``amount_eur`` is blank where no price is known for part of the year."""
+    grid = result.grid
+    years = np.unique(grid.years)
+    starts = np.searchsorted(grid.years, years)
+    rows = []
+    for (scenario, variant), run in result.penalties.items():
+        variant_set = result.variant_set(variant)
+        lines = budget_lines(variant_set, scenario, result.chain(scenario, variant), run)
+        for line, (unit, _) in LINES.items():
+            quantity, amount = lines[line]
+            q_year = np.add.reduceat(quantity, starts)
+            a_year = np.add.reduceat(amount, starts)  # NaN where a month lacks a price
+            for year, q, a in zip(years, q_year, a_year):
+                price = a / q if unit != "EUR" and q > 0 and np.isfinite(a) else np.nan
+                rows.append((scenario, variant, int(year), line, q if unit != "EUR" else np.nan, unit, price, a))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def window_budget(frame: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
+    """Amounts per scenario, variant and line summed over the window (EUR); NaN where a year lacks a price."""
+    inside = frame[frame.year.between(*window)]
+    if inside.empty:
+        raise MppError(f"window {window[0]}-{window[1]}: no year of it lies on the horizon")
+    return inside.groupby(["scenario", "variant", "line"], sort=False)["amount_eur"].sum(min_count=len(
+        range(window[0], window[1] + 1))).reset_index()

@@ -1,0 +1,60 @@
+"""Two runs side by side: the budget mutation table (``mpp-xl compare A B``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .budget import LINES
+from .errors import MppError
+from .model import RunResult
+
+COLUMNS = ["what", "scenario", "variant", "period", "value_a", "value_b", "delta", "unit"]
+YEAR_END = {"ind.pending.asylum": "cases", "coa.capacity_need": "places", "coa.statushouders": "persons",
+            "ukraine.municipal_places": "places"}
+
+
+def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
+    """(what, scenario, variant, period) -> (value, unit) for one run."""
+    grid = result.grid
+    years = np.unique(grid.years)
+    out = {}
+    for (scenario, variant) in result.penalties:
+        metrics = result.chain(scenario, variant).metrics
+        for year in years:
+            months = grid.years == year
+            end = np.flatnonzero(months)[-1]
+            out[("inflow.total", scenario, variant, str(year))] = (float(metrics["inflow.total"][months].sum()),
+                                                                  "persons")
+            for metric, unit in YEAR_END.items():
+                out[(metric, scenario, variant, f"{year}-12-31")] = (float(metrics[metric][end]), unit)
+        yearly = result.yearly_penalties[(scenario, variant, "total")]
+        for index, year in enumerate(years):
+            out[("penalties.accrued", scenario, variant, str(year))] = (float(yearly["amount_eur"][index]), "EUR")
+        out[("penalties.accrued", scenario, variant, "{}-{}".format(*result.window))] = (
+            result.window_total(scenario, variant)[0], "EUR")
+    budget = result.budget_frame()
+    window = budget[budget.year.between(*result.window)]
+    for row in budget.itertuples():
+        out[(f"budget.{row.line}", row.scenario, row.variant, str(row.year))] = (row.amount_eur, "EUR")
+    totals = window.groupby(["scenario", "variant", "line"], sort=False)["amount_eur"].sum(min_count=1)
+    span = "{}-{}".format(*result.window)
+    for (scenario, variant, line), value in totals.items():
+        complete = window[(window.scenario == scenario) & (window.variant == variant) & (window.line == line)]
+        value = value if complete.amount_eur.notna().all() else np.nan  # a gap in a year leaves the total blank
+        out[(f"budget.{line}", scenario, variant, span)] = (float(value), "EUR")
+    return out
+
+
+def comparison_frame(a: RunResult, b: RunResult) -> pd.DataFrame:
+    """what, scenario, variant, period, value_a, value_b, delta (b - a), unit, for everything both runs have."""
+    if (a.grid.start, a.grid.end) != (b.grid.start, b.grid.end) or a.window != b.window:
+        raise MppError("compare: both runs need the same horizon and window")
+    rows_a, rows_b = _rows(a), _rows(b)
+    keys = [k for k in rows_a if k in rows_b]
+    order = {name: i for i, name in enumerate(["inflow.total", *YEAR_END, "penalties.accrued",
+                                               *(f"budget.{line}" for line in LINES)])}
+    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], k[3]))
+    frame = pd.DataFrame([(*k, rows_a[k][0], rows_b[k][0], rows_b[k][0] - rows_a[k][0], rows_a[k][1]) for k in keys],
+                         columns=COLUMNS)
+    return frame

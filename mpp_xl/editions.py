@@ -1,0 +1,121 @@
+"""MPP editions: named, dated assumption sets built from the published record (``data/editions.csv``).
+
+An edition replaces the MPP inflow totals (``inflow.total_annual``) of the default set by its own published
+figures; everything else is as in the default set (MPP 2024-II) unless a source says otherwise. Years before
+the edition's publication year take the realised total where one is published (what the edition knew);
+after its last published year a scenario's total is held at that level, the rule the default set uses after
+2025. A figure an edition does not give stays a gap: a run that needs it stops with one line that says so.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .assumptions import DEFAULT_SET_NAME, SCENARIOS, Assumption, AssumptionSet, OPEN_END
+from .errors import MppError, did_you_mean
+
+DEFAULT_EDITION = "mpp-2024-II"
+REALISED = "realised"
+
+
+def published_record() -> pd.DataFrame:
+    """The package's copy of the editions record: edition, published, year, scenario, metric, value, unit,
+    source, note (comment lines skipped)."""
+    text = resources.files("mpp_xl").joinpath("data/editions.csv").read_text(encoding="utf-8")
+    return pd.read_csv(io.StringIO(text), comment="#", dtype={"year": str, "published": str, "scenario": str,
+                                                            "note": str})
+
+
+def _key(title: str) -> str:
+    """'MPP 2024-II' -> 'mpp-2024-II' (the name users type; matched without regard to case)."""
+    return re.sub(r"^MPP\s+", "mpp-", title.strip())
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str  # e.g. mpp-2024-II
+    title: str  # e.g. MPP 2024-II
+    published: str
+    source: str
+    inflow: dict  # (scenario, year) -> (value, source)
+    realised: dict  # year -> (value, source)
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == DEFAULT_EDITION
+
+    def coverage(self) -> str:
+        """Which inflow totals the edition publishes, e.g. '2024: min medio max; 2025: min max'."""
+        years = sorted({y for _, y in self.inflow})
+        return "; ".join(f"{y}: " + " ".join(s for s in SCENARIOS if (s, y) in self.inflow) for y in years) or "none"
+
+    def records(self, scenarios, first_year: int, last_year: int) -> tuple[Assumption, ...]:
+        """``inflow.total_annual`` records for every selected scenario from ``first_year`` on; raises one line
+        naming the first gap a run would need filled."""
+        published_year = int(self.published[:4])
+        out = []
+        for scenario in scenarios:
+            last_value, last_source = None, None
+            for year in range(first_year, last_year + 1):
+                if (scenario, year) in self.inflow:
+                    value, source = self.inflow[(scenario, year)]
+                    last_value, last_source = value, source
+                elif year < published_year and year in self.realised:
+                    value, source = self.realised[year]
+                    source = f"realised inflow {year} ({source}), known when {self.title} was published"
+                elif last_value is not None and year > max(y for _, y in self.inflow):
+                    value = last_value
+                    source = f"model assumption: {self.title} gives no figure for {year}; held at its last level " \
+                             f"({last_source})"
+                else:
+                    raise MppError(f"edition {self.title} publishes no {scenario} inflow for {year} (gaps stay "
+                                   f"gaps); it has {self.coverage()}: choose other scenarios or another edition")
+                start = np.datetime64(f"{year}-01-01", "D")
+                end = OPEN_END if year == last_year else np.datetime64(f"{year}-12-31", "D")
+                out.append(Assumption("inflow.total_annual", scenario, start, end, float(value), "persons/year",
+                                      source, f"edition {self.title}"))
+        return tuple(out)
+
+
+def available_editions() -> dict[str, Edition]:
+    """Every edition in the record with at least one inflow total, by name, oldest first."""
+    record = published_record()
+    realised = {int(r.year): (float(r.value), r.source) for r in record.itertuples()
+                if r.edition == REALISED and r.metric == "inflow.total" and str(r.year).isdigit()}
+    out = {}
+    for title, rows in record[record.edition != REALISED].groupby("edition", sort=False):
+        inflow = {(r.scenario, int(r.year)): (float(r.value), r.source) for r in rows.itertuples()
+                  if r.metric == "inflow.total" and str(r.year).isdigit() and isinstance(r.scenario, str)}
+        first = rows.iloc[0]
+        out[_key(title)] = Edition(_key(title), title, str(first.published), str(first.source), inflow, realised)
+    return dict(sorted(out.items(), key=lambda item: item[1].published))
+
+
+def find_edition(name: str) -> Edition:
+    editions = available_editions()
+    by_lower = {k.lower(): v for k, v in editions.items()}
+    edition = by_lower.get(str(name).strip().lower())
+    if edition is None:
+        raise MppError(f"unknown edition '{name}'{did_you_mean(str(name), editions)}; available: "
+                       f"{', '.join(editions)} (mpp-xl editions lists them)")
+    return edition
+
+
+def edition_set(name: str, scenarios, grid) -> AssumptionSet:
+    """The assumption set of an edition for a run over ``grid``: the default set, its inflow totals replaced
+    by the edition's (for the default edition: the default set itself)."""
+    base = AssumptionSet.default()
+    edition = find_edition(name)
+    if edition.is_default:
+        return base
+    first_year, last_year = int(grid.years[0]), int(grid.years[-1])
+    records = edition.records(scenarios, first_year, last_year)
+    kept = tuple(r for _, r in base.records() if r.parameter != "inflow.total_annual")
+    title = f"{edition.title} (public reconstruction; other assumptions as {DEFAULT_SET_NAME.split(' (')[0]})"
+    return AssumptionSet(title, [("default", kept), (f"edition {edition.title}", records)], base.registry)
