@@ -43,9 +43,9 @@ def _overlap(a: Assumption, b: Assumption) -> bool:
     return a.parameter == b.parameter and same_scenario and a.start <= b.end and b.start <= a.end
 
 
-def apply_measures(aset: AssumptionSet, names) -> AssumptionSet:
+def apply_measures(aset: AssumptionSet, names, available: dict[str, Measure] | None = None) -> AssumptionSet:
     """``aset`` with the named measures applied as layers in the given order."""
-    available = available_measures(aset.registry)
+    available = available if available is not None else available_measures(aset.registry)
     chosen: list[Measure] = []
     for name in names or ():
         key = str(name).strip().lower()

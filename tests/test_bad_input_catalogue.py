@@ -46,7 +46,7 @@ CSV_CASES = [
     ("shares not summing to 1", csv_row("inflow.share.first,all,2025-01-01,,0.8,share,x"),
      "inflow.share.first/nareis/repeat/resettlement for min in 2025-01 sum to 1.09, not 1"),
     ("seasonal weights not summing to 1", csv_row("inflow.seasonal.03,all,,,0.2,share,x"),
-     "inflow.seasonal.01..12 for min in 2022 sum to 1.13, not 1"),
+     "inflow.seasonal.01..12 for min in force in 2022-01 sum to 1.13, not 1"),
     ("opening age bands not summing to 1", csv_row("ind.opening_age.asylum.12_23m,all,,,0.5,share,x"),
      "ind.opening_age.asylum.* bands sum to 1.4, not 1"),
     ("dates reversed", csv_row("ind.capacity.asylum,all,2025-12-31,2025-01-01,5,cases/month,x"),
@@ -126,8 +126,8 @@ CLI_CASES = [
     ("assumptions path is a folder", ["run", "--assumptions", "{dir}"], {},
      "{dir}: is a folder, expected a CSV file"),
     ("unknown command", ["frobnicate"], {},
-     "argument command: invalid choice: 'frobnicate' (choose from 'run', 'params', 'variants', 'reconcile', "
-     "'build-workbook') "
+     "argument command: invalid choice: 'frobnicate' (choose from 'run', 'compare', 'editions', 'measures', "
+     "'params', 'variants', 'reconcile', 'build-workbook') "
      "(see mpp-xl --help)"),
     ("option without its value", ["run", "--assumptions"], {},
      "argument --assumptions: expected one argument (see mpp-xl run --help)"),

@@ -187,7 +187,7 @@ def test_reconcile_csv_has_one_row_per_published_figure(capsys):
     published = _published_rows()
     assert [r[0] for r in rows[1:]] == [p["figure"] for p in published]
     for (figure, source, role, value, model, lower, upper, holds), p in zip(rows[1:], published):
-        assert (source, role) == (p["source"], p["role"]) and role in ("target", "check")
+        assert (source, role) == (p["source"], p["role"]) and role in ("target", "check", "derived")
         assert float(value) == float(p["value"]) and model != ""
         if not p["tolerance"]:  # no tolerance: shown, not reconciled
             assert (lower, upper, holds) == ("", "", ""), figure

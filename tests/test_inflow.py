@@ -32,7 +32,7 @@ def test_history_months_are_the_realised_records(default_set, grid):
 
 def test_seasonal_weights_must_sum_to_one(default_set, grid):
     bad = override(default_set, ("inflow.seasonal.01", "all", "", "", 0.2, "share"))
-    with pytest.raises(MppError, match=r"inflow.seasonal.01..12 for medio in 2022 sum to 1.13, not 1"):
+    with pytest.raises(MppError, match=r"inflow.seasonal.01..12 for medio in force in 2022-01 sum to 1.13, not 1"):
         project_inflow(bad, "medio", grid)
 
 
