@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", default="mpp-compare", metavar="DIR", help="output folder (default: mpp-compare)")
 
     sub.add_parser("editions", help="list the MPP editions and which inflow figures each publishes")
+    backtest = sub.add_parser("backtest", help="every MPP edition against what happened (backtest.csv and "
+                              "backtest_summary.csv)")
+    backtest.add_argument("--out", default="mpp-backtest", metavar="DIR", help="output folder (default: mpp-backtest)")
     sub.add_parser("measures", help="list the policy measures (apply with run --measure NAME)")
 
     params = sub.add_parser("params", help="print every assumption (name, scenario, from, to, value, unit, source)")
@@ -169,6 +172,27 @@ def _compare(args) -> int:
     return 0
 
 
+def _backtest(args) -> int:
+    from .backtest import backtest_frame, backtest_summary
+    from .output import write_tables
+    panel = backtest_frame()
+    summary = backtest_summary(panel)
+    shown = panel.assign(error_pct=panel.error_pct.round(1))
+    print("Published MPP forecasts against what happened (error = forecast - realised; blank = not published)")
+    whole = lambda v: "" if v != v else f"{v:,.0f}"  # noqa: E731
+    print(shown.to_string(index=False, na_rep="", formatters={"forecast": whole, "realised": whole, "error": whole,
+                                                              "error_pct": lambda v: "" if v != v else f"{v:+.1f}%"}))
+    print("\nPer lead (years between publication and the forecast year): mean and spread of the error in %, and how "
+          "often the realised value fell inside [min, max]")
+    print(summary.to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.1f}"))
+    print("\nRealised 2025 (40,000) is a lower bound: first applications and nareis only; repeat and resettlement "
+          "2025 are not published.")
+    written = write_tables(args.out, {"backtest.csv": panel, "backtest_summary.csv": summary},
+                           "# mpp-xl backtest; source: mpp_xl/data/editions.csv (published figures only)\n")
+    print(f"Backtest written to {written}")
+    return 0
+
+
 def _editions(args) -> int:
     from .editions import DEFAULT_EDITION, available_editions
     for edition in available_editions().values():
@@ -249,7 +273,7 @@ def _build(args) -> int:
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures, "params": _params,
+        return {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures, "backtest": _backtest, "params": _params,
                 "variants": _variants, "reconcile": _reconcile, "build-workbook": _build}[args.command](args)
     except MppError as exc:
         print(f"mpp-xl: error: {exc}", file=sys.stderr)

@@ -99,6 +99,9 @@ def available_editions() -> dict[str, Edition]:
 
 def find_edition(name: str) -> Edition:
     editions = available_editions()
+    if str(name).strip().lower() == REALISED:
+        return Edition(REALISED, "realised", "", "realised inflow through 2025 (editions record), then the latest "
+                       "editions", {}, {})
     by_lower = {k.lower(): v for k, v in editions.items()}
     edition = by_lower.get(str(name).strip().lower())
     if edition is None:
@@ -107,9 +110,58 @@ def find_edition(name: str) -> Edition:
     return edition
 
 
+REALISED_CATEGORIES = {  # year -> category -> (persons, source); a gap is a model assumption, stated as such
+    2024: {"first": (32180, "Answer Kamervragen 2025Z00616 (4 Mar 2025)"),
+           "nareis": (11880, "Answer Kamervragen 2025Z00616 (4 Mar 2025)"),
+           "repeat": (1590, "Answer Kamervragen 2025Z00616 (4 Mar 2025)"),
+           "resettlement": (760, "Answer Kamervragen 2025Z00616 (4 Mar 2025)")},
+    2025: {"first": (24070, "IND annual figures 2025 via upday 3 Feb 2026 (secondary source)"),
+           "nareis": (16000, "CBS via ANP early 2026: more than 16000 (a lower bound)"),
+           "repeat": (1590, "model assumption: repeat applications 2025 not published; held at the 2024 level"),
+           "resettlement": (760, "model assumption: resettlement 2025 not published; held at the 2024 level")},
+}
+
+
+def realised_set(scenarios, grid) -> AssumptionSet:
+    """What happened: realised inflow by category through 2025 (monthly, spread by the seasonal profile over
+    the months after the default set's history), then per scenario the latest edition that publishes it
+    (min and max: MPP 2025-II; medio: MPP 2024-II, the latest with a medio), held."""
+    base = AssumptionSet.default()
+    records = []
+    history_end = max(r.end for _, r in base.records() if r.parameter.startswith("history.inflow."))
+    for year, categories in REALISED_CATEGORIES.items():
+        months = np.arange(np.datetime64(f"{year}-01"), np.datetime64(f"{year + 1}-01"), dtype="datetime64[M]")
+        open_months = months[months.astype("datetime64[D]") > history_end]
+        weights = np.array([base.scalar(f"inflow.seasonal.{int(str(m)[5:7]):02d}", "medio", m.astype("datetime64[D]"))
+                            for m in open_months])
+        for category, (total, source) in categories.items():
+            known = base.at(f"history.inflow.{category}", "medio", months.astype("datetime64[D]"), required=False)
+            remainder = total - np.nansum(known)
+            for month, weight in zip(open_months, weights):
+                start = month.astype("datetime64[D]")
+                end = (month + 1).astype("datetime64[D]") - 1
+                records.append(Assumption(f"history.inflow.{category}", "all", start, end,
+                                          float(remainder * weight / weights.sum()), "persons/month",
+                                          f"derived: realised {year} total {total} ({source}) spread by the seasonal "
+                                          f"profile", "edition realised"))
+    editions = available_editions()
+    latest = {"min": editions["mpp-2025-II"], "max": editions["mpp-2025-II"], "medio": editions["mpp-2024-II"]}
+    first_open = max(REALISED_CATEGORIES) + 1
+    for scenario in scenarios:
+        edition = latest[scenario]
+        first_published = min(year for _, year in edition.inflow)
+        records += [r for r in edition.records([scenario], first_published, int(grid.years[-1]))
+                    if r.end >= np.datetime64(f"{first_open}-01-01")]
+    return AssumptionSet("realised (what happened; then the latest editions)",
+                         [("default", tuple(r for _, r in base.records())), ("edition realised", tuple(records))],
+                         base.registry)
+
+
 def edition_set(name: str, scenarios, grid) -> AssumptionSet:
     """The assumption set of an edition for a run over ``grid``: the default set, its inflow totals replaced
     by the edition's (for the default edition: the default set itself)."""
+    if str(name).strip().lower() == REALISED:
+        return realised_set(scenarios, grid)
     base = AssumptionSet.default()
     edition = find_edition(name)
     if edition.is_default:

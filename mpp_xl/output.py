@@ -211,3 +211,17 @@ def comparison_summary(frame: pd.DataFrame, results) -> str:
     shown = shown.set_index(["what", "period"])[["value_a", "value_b", "delta"]]
     return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant base; delta = B - A (persons, places or "
             f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: f"{v:,.0f}", na_rep=""))
+
+
+def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], header: str) -> Path:
+    """Write CSV tables (each with a comment header line) to ``folder``, each whole or not at all."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise MppError(f"--out {folder}: exists and is not a folder")
+    contents = {name: header + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+                for name, frame in tables.items()}
+    try:
+        atomic_write_many(folder, contents)
+    except OSError as exc:
+        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
+    return folder

@@ -122,12 +122,31 @@ def test_summary_shows_paid_next_to_accrued_for_the_window(capsys, tmp_path):
 def test_custom_variant_file_runs(tmp_path):
     out = tmp_path / "out"
     assert main(["run", "--quiet", "--scenario", "medio", "--out", str(out),
-                 "--variants", str(EXAMPLES / "variant_wbv_2023_26_withdrawn.csv"),
-                 "--variant", "wbv_2023_26_withdrawn"]) == 0
+                 "--variants", str(EXAMPLES / "variant_wbv_2023_3_withdrawn.csv"),
+                 "--variant", "wbv_2023_3_withdrawn"]) == 0
     table = pd.read_csv(out / "penalties.csv", comment="#")
-    assert set(table.variant) == {"base", "wbv_2023_26_withdrawn"}
-    later = table[(table.variant == "wbv_2023_26_withdrawn") & (table.track == "asylum") & (table.year == 2025)]
-    assert later.delta_vs_base_eur.iloc[0] > 0  # fewer months to decide can only add claims here
+    assert set(table.variant) == {"base", "wbv_2023_3_withdrawn"}
+    # WBV 2023/3 covers filings of 2023 (deadlines 2024): by June 2025 every one of them had passed, so a
+    # withdrawal for the future then changes nothing: time runs one way
+    rows = table[(table.variant == "wbv_2023_3_withdrawn") & (table.track == "total")]
+    assert (rows.delta_vs_base_eur.abs() < 1e-6).all()
+
+
+def test_the_shipped_withdrawal_of_wbv_2023_26_runs_on_the_realised_path(tmp_path):
+    """IB 2025/28: WBV 2023/26 withdrawn in June 2025; filings of 2024 still pending then get 6 months again,
+    which can only add claims from June 2025 on and changes nothing before it."""
+    out = tmp_path / "out"
+    assert main(["run", "--quiet", "--edition", "realised", "--variant", "wbv_2023_26_withdrawn", "--out",
+                 str(out)]) == 0
+    table = pd.read_csv(out / "penalties_monthly.csv", comment="#")
+    rows = table[(table.variant == "wbv_2023_26_withdrawn") & (table.scenario == "medio")]
+    base = table[(table.variant == "base") & (table.scenario == "medio")]
+    merged = rows.merge(base, on=["track", "date"], suffixes=("", "_base"))
+    before = merged[merged.date < "2025-06-01"]
+    assert np.allclose(before.amount_eur, before.amount_eur_base, atol=1e-6)
+    assert merged[merged.date.str[:4] == "2025"].amount_eur.sum() > merged[merged.date.str[:4] == "2025"].amount_eur_base.sum()
+    for name in ("projection.csv", "budget.csv", "provenance.json"):
+        assert (out / name).exists()
 
 
 def test_override_changes_the_result(tmp_path):
