@@ -33,9 +33,15 @@ COLUMNS = ("parameter", "scenario", "from", "to", "value", "unit", "source")
 OPEN_START = np.datetime64("1900-01-01", "D")
 OPEN_END = np.datetime64("9999-12-31", "D")
 DEFAULT_SET_NAME = "MPP 2024-II (public reconstruction)"
+MAX_INPUT_BYTES = 20 * 2**20  # assumptions files are a few hundred kB; more is a wrong file
+MAX_INPUT_ROWS = 100_000
+MAX_LINE_CHARS = 10_000
 LARGEST_ACCEPTED = 1e12  # no count, rate or amount in this model comes near; larger is a typing error
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
+# Excel date serials this model can mean: 1 Jan 1927 .. 31 Dec 2199. Smaller or larger whole numbers in a
+# date cell are almost always a year (2025) or a YYYYMM (202501) typed as a number: refuse them.
+EXCEL_MIN_SERIAL = 9863    # 1927-01-01
+EXCEL_MAX_SERIAL = 109573  # 2199-12-31
 
 _KIND_CHECKS = {
     "count": (0.0, math.inf, "a count cannot be negative"),
@@ -160,6 +166,16 @@ def parse_number(cell, decimal_comma: bool = False) -> float:
     return value
 
 
+def _not_a_date(cell) -> str:
+    """The reason a number is refused as a date, with the likely intent spelled out."""
+    number = int(cell) if float(cell).is_integer() else cell
+    if isinstance(number, int) and 1900 <= number <= 2199:
+        return f"'{number}' is a year, not a date: write {number}-01-01 (or {number}-12-31 in 'to')"
+    if isinstance(number, int) and 190001 <= number <= 219912 and 1 <= number % 100 <= 12:
+        return f"'{number}' looks like YYYYMM: write {number // 100}-{number % 100:02d}"
+    return f"'{cell}' is not a date"
+
+
 def parse_date(cell, is_end: bool) -> np.datetime64:
     """Read a date (ISO, YYYY-MM, DD-MM-YYYY, a date object or an Excel serial); blank = open."""
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
@@ -169,17 +185,17 @@ def parse_date(cell, is_end: bool) -> np.datetime64:
     if isinstance(cell, dt.date):
         return np.datetime64(cell, "D")
     if isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
-        if float(cell).is_integer() and 1 <= cell <= EXCEL_MAX_SERIAL:
+        if float(cell).is_integer() and EXCEL_MIN_SERIAL <= cell <= EXCEL_MAX_SERIAL:
             return np.datetime64(EXCEL_EPOCH + dt.timedelta(days=int(cell)), "D")
-        raise ValueError(f"'{cell}' is not a date")
+        raise ValueError(_not_a_date(cell))
     text = str(cell).strip()
     if not text:
         return OPEN_END if is_end else OPEN_START
     if text.startswith("#"):
         raise ValueError(f"Excel error value '{text}'")
+    if re.fullmatch(r"\d{1,7}(\.0+)?", text):  # a serial (or a year typed as text): judged as a number
+        return parse_date(int(float(text)), is_end)
     try:
-        if re.fullmatch(r"\d{1,7}", text):
-            return parse_date(int(text), is_end)
         if re.fullmatch(r"\d{4}-\d{2}", text):
             month = np.datetime64(text, "M")
             return (month + 1).astype("datetime64[D]") - 1 if is_end else month.astype("datetime64[D]")
@@ -290,6 +306,13 @@ def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if size > MAX_INPUT_BYTES:
+        raise MppError(f"{path}: {size / 2**20:,.0f} MB is more than an assumptions file needs (at most "
+                       f"{MAX_INPUT_BYTES // 2**20} MB)")
+    try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise MppError(f"{path}: file not found") from None
@@ -305,7 +328,15 @@ def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
         raise MppError(f"{path}: not a text CSV file (binary content)")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     semicolon = first_line.count(";") > first_line.count(",")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";" if semicolon else ","))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=";" if semicolon else ","))
+    except csv.Error as exc:
+        raise MppError(f"{path}: not a readable CSV file ({exc})") from None
+    if len(rows) > MAX_INPUT_ROWS:
+        raise MppError(f"{path}: {len(rows):,} rows; an assumptions file holds at most {MAX_INPUT_ROWS:,}")
+    long = next((i for i, row in enumerate(rows, start=1) if sum(len(c) for c in row) > MAX_LINE_CHARS), None)
+    if long is not None:
+        raise MppError(f"{path}, row {long}: longer than {MAX_LINE_CHARS:,} characters; is this an assumptions file?")
     return rows, semicolon
 
 

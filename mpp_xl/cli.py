@@ -10,6 +10,7 @@ import argparse
 import csv
 import hashlib
 import io
+import os
 import sys
 import tempfile
 import traceback
@@ -19,7 +20,7 @@ from . import __version__
 from .assumptions import AssumptionSet, load_csv
 from .errors import MppError
 
-LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl.log"
+LOG_FILE = Path(tempfile.gettempdir()) / f"mpp-xl-{os.getuid() if hasattr(os, 'getuid') else 'user'}.log"
 RECONCILE_COLUMNS = ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
 
 
@@ -281,9 +282,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("mpp-xl: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, details in the log
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): the work itself is done
         try:
-            with open(LOG_FILE, "a", encoding="utf-8") as log:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, details in the log
+        try:  # never follow a link planted at the log's name; the log is the user's own file
+            handle = os.open(LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(handle, "a", encoding="utf-8") as log:
                 log.write(traceback.format_exc() + "\n")
             where = f" (details in {LOG_FILE})"
         except OSError:

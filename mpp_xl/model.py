@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,7 @@ from .penalties import COUNTS, PenaltyRun, run_penalties
 from .timegrid import TimeGrid
 from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
 
+MAX_RUNS = 36  # scenario x variant chains in one run
 WINDOW = (2024, 2027)  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
 WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing
 
@@ -37,7 +39,18 @@ class RunResult:
     def provenance(self) -> dict:
         return {"package_version": __version__, "assumption_set": self.aset.name, "assumptions_hash": self.aset.digest,
                 "horizon": f"{self.grid.start}..{self.grid.end}", "scenarios": ",".join(self.scenarios),
-                "variants": ",".join(self.variants), "window": f"{self.window[0]}-{self.window[1]}", **self.inputs}
+                "variants": ",".join(self.variants), "variants_hash": self.variants_digest,
+                "window": f"{self.window[0]}-{self.window[1]}", **self.inputs}
+
+    @cached_property
+    def variants_digest(self) -> str:
+        """Short SHA-256 of every variant's name and records: two different variant files never share it."""
+        sha = hashlib.sha256()
+        for name, variant in self.variants.items():
+            sha.update(f"\n[{name}]".encode())
+            for rec in variant.records:
+                sha.update(("\n" + "|".join(rec.as_row())).encode())
+        return sha.hexdigest()[:12]
 
     def variant_set(self, variant: str) -> AssumptionSet:
         """The assumptions a variant ran on: the run's set with the variant's records over it."""
@@ -192,9 +205,13 @@ class ModelCaches:
 
 def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
     """'2026-2030' (or a (first, last) pair) -> (2026, 2030); both years must lie on the horizon."""
-    if text is None:
-        window = WINDOW
-    elif isinstance(text, (tuple, list)) and len(text) == 2:
+    complete = grid.complete_years
+    if text is None:  # the letter's window, as far as the horizon covers whole years of it
+        if complete is None or complete[0] > WINDOW[1] or complete[1] < WINDOW[0]:
+            raise MppError(f"the horizon {grid.start}..{grid.end} covers no whole year of the default window "
+                           f"{WINDOW[0]}-{WINDOW[1]}: give --window YYYY-YYYY with whole years on the horizon")
+        return max(WINDOW[0], complete[0]), min(WINDOW[1], complete[1])
+    if isinstance(text, (tuple, list)) and len(text) == 2:
         window = (int(text[0]), int(text[1]))
     else:
         match = re.fullmatch(r"\s*(\d{4})\s*(?:-|–|\.\.)\s*(\d{4})\s*", str(text))
@@ -203,9 +220,9 @@ def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
         window = (int(match.group(1)), int(match.group(2)))
     if window[1] < window[0]:
         raise MppError(f"window {window[0]}-{window[1]}: ends before it starts")
-    first, last = int(grid.years[0]), int(grid.years[-1])
-    if window[0] < first or window[1] > last:
-        raise MppError(f"window {window[0]}-{window[1]} lies outside the horizon {grid.start}..{grid.end}")
+    if complete is None or window[0] < complete[0] or window[1] > complete[1]:
+        raise MppError(f"window {window[0]}-{window[1]} lies outside the horizon {grid.start}..{grid.end} "
+                       f"(a window needs whole years on it)")
     return window
 
 
@@ -219,6 +236,10 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
     available = available or default_variants(aset.registry)
     result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available),
                        window=parse_window(window, grid), inputs=dict(inputs or {}))
+    runs = len(result.scenarios) * len(result.variants)
+    if runs > MAX_RUNS:  # every scenario x variant is a chain of its own (about 20 MB each over 9 years)
+        raise MppError(f"{len(result.scenarios)} scenarios x {len(result.variants)} variants = {runs} chains; a run "
+                       f"holds at most {MAX_RUNS}: choose fewer variants (--variant) or scenarios (--scenario)")
 
     def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
         key = (scenario, str(grid.start), str(grid.end), assumptions.digest_of(FRONT_PARAMETERS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,11 +31,27 @@ def run_date() -> str:
 def provenance_line(result: RunResult) -> str:
     p = result.provenance
     return (f"# mpp-xl {p['package_version']}; assumptions: {p['assumption_set']}; hash: {p['assumptions_hash']}; "
-            f"horizon: {p['horizon']}\n")
+            f"variants: {p['variants']} (hash {p['variants_hash']}); horizon: {p['horizon']}; window: {p['window']}\n")
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defused(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (it then shows as text)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype).startswith(("string", "str")):
+            safe[column] = safe[column].map(defused)
+    return safe.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
 def csv_text(frame: pd.DataFrame, result: RunResult) -> str:
-    return provenance_line(result) + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    return provenance_line(result) + _csv(frame)
 
 
 def atomic_write_many(folder: Path, contents: dict[str, str | bytes]) -> None:
@@ -59,17 +76,88 @@ def atomic_write_many(folder: Path, contents: dict[str, str | bytes]) -> None:
                 os.remove(temp)
 
 
-def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, ...] = ()) -> list[Path]:
-    """Write the output contract to ``folder``; refuse to overwrite any file in ``protected`` (user input)."""
+RESULT_NAMES = set(OUTPUT_FILES) | {"comparison.csv", "backtest.csv", "backtest_summary.csv"}
+_TEMP_MARK = ".mpp-tmp-"
+_OLD_MARK = ".mpp-old-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists but belongs to someone else
+    return True
+
+
+def _clean_leftovers(folder: Path) -> None:
+    """Tidy up after killed runs (their process is gone): a previous results folder that a run had moved aside
+    comes back if nothing took its place; half-written new folders are removed."""
+    for mark in (_OLD_MARK, _TEMP_MARK):
+        for leftover in folder.parent.glob(f".{folder.name}{mark}*"):
+            pid = leftover.name.rsplit("-", 1)[-1]
+            if not leftover.is_dir() or leftover.is_symlink() or not pid.isdigit() or _pid_alive(int(pid)):
+                continue
+            if mark == _OLD_MARK and not folder.exists():
+                os.replace(leftover, folder)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_folder(folder: str | Path, contents: dict[str, str | bytes], protected: tuple[Path, ...] = ()) -> Path:
+    """Results appear whole or not at all: every file is written into a new hidden folder beside ``folder``,
+    which then replaces it by rename. ``folder`` may hold only files mpp-xl writes (nothing the user gave is
+    ever moved or lost); leftovers of a killed run are removed at the next run."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise MppError(f"--out {folder}: exists and is not a folder")
-    targets = [folder / name for name in OUTPUT_FILES]
-    for target in targets:
+    if folder.is_symlink():
+        raise MppError(f"--out {folder}: is a symbolic link; give the folder itself")
+    for target in (folder / name for name in contents):
         if any(target.resolve() == p.resolve() for p in protected):
             raise MppError(f"--out {folder}: would overwrite your input file {target}; choose another folder")
-    assumptions = pd.DataFrame(result.aset.table_rows(),
-                               columns=["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"])
+    if folder.is_dir():
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in RESULT_NAMES)
+        if foreign:
+            raise MppError(f"--out {folder}: holds files mpp-xl did not write ({foreign[0]}"
+                           f"{' and more' if len(foreign) > 1 else ''}); choose an empty folder or a results folder")
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(folder)
+        temp = folder.parent / f".{folder.name}{_TEMP_MARK}{os.getpid()}"
+        old = folder.parent / f".{folder.name}{_OLD_MARK}{os.getpid()}"
+        shutil.rmtree(temp, ignore_errors=True)
+        temp.mkdir()
+        try:
+            for name, data in contents.items():
+                with os.fdopen(os.open(temp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as stream:
+                    stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if folder.exists():
+                os.replace(folder, old)
+                try:
+                    os.replace(temp, folder)
+                except BaseException:  # an error or an interrupt between the renames: the previous results return
+                    if not folder.exists():
+                        os.replace(old, folder)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(temp, folder)
+        finally:
+            shutil.rmtree(temp, ignore_errors=True)
+    except OSError as exc:
+        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
+    return folder
+
+
+def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, ...] = ()) -> list[Path]:
+    """Write the output contract to ``folder``; refuse to overwrite any file in ``protected`` (user input)."""
+    folder = Path(folder)
+    targets = [folder / name for name in OUTPUT_FILES]
+    rows = result.aset.table_rows() + [rec.as_row() + (f"variant {name}",) for name, variant in
+                                        result.variants.items() for rec in variant.records]
+    assumptions = pd.DataFrame(rows, columns=["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"])
     provenance = dict(result.provenance, run_date=run_date(), files=list(OUTPUT_FILES[:-1]))
     contents = {
         "projection.csv": csv_text(result.projection_frame(), result),
@@ -81,10 +169,7 @@ def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, 
         "assumptions_used.csv": csv_text(assumptions, result),
         "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n",
     }
-    try:
-        atomic_write_many(folder, contents)
-    except OSError as exc:
-        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
+    write_folder(folder, contents, protected)
     return targets
 
 
@@ -183,21 +268,13 @@ def budget_summary(result: RunResult) -> str:
 def write_comparison(frame: pd.DataFrame, results, folder: str | Path, protected: tuple[Path, ...] = ()) -> Path:
     """comparison.csv (with a comment line naming both runs) and provenance.json, each whole or not at all."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise MppError(f"--out {folder}: exists and is not a folder")
     target = folder / "comparison.csv"
-    if any(target.resolve() == p.resolve() for p in protected):
-        raise MppError(f"--out {folder}: would overwrite your input file {target}; choose another folder")
     a, b = results
     header = (f"# mpp-xl {a.provenance['package_version']}; A: {a.aset.name} (hash {a.aset.digest}); "
               f"B: {b.aset.name} (hash {b.aset.digest}); delta = B - A; window {a.window[0]}-{a.window[1]}\n")
     provenance = {"run_date": run_date(), "a": a.provenance, "b": b.provenance, "files": ["comparison.csv"]}
-    try:
-        atomic_write_many(folder, {
-            "comparison.csv": header + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n"),
-            "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n"})
-    except OSError as exc:
-        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
+    write_folder(folder, {"comparison.csv": header + _csv(frame),
+                          "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n"}, protected)
     return target
 
 
@@ -214,14 +291,5 @@ def comparison_summary(frame: pd.DataFrame, results) -> str:
 
 
 def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], header: str) -> Path:
-    """Write CSV tables (each with a comment header line) to ``folder``, each whole or not at all."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise MppError(f"--out {folder}: exists and is not a folder")
-    contents = {name: header + frame.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-                for name, frame in tables.items()}
-    try:
-        atomic_write_many(folder, contents)
-    except OSError as exc:
-        raise MppError(f"--out {folder}: cannot write results ({exc.strerror or exc})") from None
-    return folder
+    """Write CSV tables (each with a comment header line) to ``folder``, whole or not at all."""
+    return write_folder(folder, {name: header + _csv(frame) for name, frame in tables.items()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,8 +23,14 @@ class TimeGrid:
 
     @classmethod
     def from_text(cls, start: str = "2022-01", end: str = "2030-12") -> "TimeGrid":
+        start, end = str(start).strip(), str(end).strip()
+        # a year alone means the whole year: its first month as a start, its last month as an end
+        start = f"{start}-01" if re.fullmatch(r"\d{4}", start) else start
+        end = f"{end}-12" if re.fullmatch(r"\d{4}", end) else end
+        if not (re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", start) and re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", end)):
+            raise MppError(f"horizon: '{start}' .. '{end}' is not a pair of months (use YYYY-MM)")
         try:
-            first, last = np.datetime64(str(start)[:7], "M"), np.datetime64(str(end)[:7], "M")
+            first, last = np.datetime64(start[:7], "M"), np.datetime64(end[:7], "M")
         except ValueError:
             raise MppError(f"horizon: '{start}' .. '{end}' is not a pair of months (use YYYY-MM)") from None
         if last < first:
@@ -51,6 +58,13 @@ class TimeGrid:
     @cached_property
     def years(self) -> np.ndarray:
         return self.months.astype("datetime64[Y]").astype(int) + 1970
+
+    @cached_property
+    def complete_years(self) -> tuple[int, int] | None:
+        """(first, last) calendar year that lies wholly on the grid, or None."""
+        first = int(self.years[0]) + (0 if self.calendar_month[0] == 1 else 1)
+        last = int(self.years[-1]) - (0 if self.calendar_month[-1] == 12 else 1)
+        return (first, last) if first <= last else None
 
     @cached_property
     def calendar_month(self) -> np.ndarray:

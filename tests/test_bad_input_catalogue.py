@@ -110,7 +110,8 @@ VARIANT_HEADER = "variant,parameter,scenario,from,to,value,unit,source\n"
 # (case id, arguments (with {dir} = a scratch folder), files to create there, expected message)
 CLI_CASES = [
     ("unknown variant", ["run", "--variant", "all_undon"], {},
-     "unknown variant 'all_undon' (did you mean 'all_undone'?); available: base, all_undone, first_holds"),
+     "unknown variant 'all_undon' (did you mean 'all_undone'?); available: base, all_undone, first_holds, "
+     "wbv_2023_26_withdrawn"),
     ("unknown scenario", ["run", "--scenario", "maxi"], {},
      "unknown scenario 'maxi' (did you mean 'max'?); use min, medio or max"),
     ("bad start month", ["run", "--start", "2022-13"], {},
@@ -126,8 +127,8 @@ CLI_CASES = [
     ("assumptions path is a folder", ["run", "--assumptions", "{dir}"], {},
      "{dir}: is a folder, expected a CSV file"),
     ("unknown command", ["frobnicate"], {},
-     "argument command: invalid choice: 'frobnicate' (choose from 'run', 'compare', 'editions', 'measures', "
-     "'params', 'variants', 'reconcile', 'build-workbook') "
+     "argument command: invalid choice: 'frobnicate' (choose from 'run', 'compare', 'editions', 'backtest', "
+     "'measures', 'params', 'variants', 'reconcile', 'build-workbook') "
      "(see mpp-xl --help)"),
     ("option without its value", ["run", "--assumptions"], {},
      "argument --assumptions: expected one argument (see mpp-xl run --help)"),

@@ -231,7 +231,7 @@ def test_reconcile_prints_the_table(capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["run", "--variant", "all_undon"], "mpp-xl: error: unknown variant 'all_undon' (did you mean 'all_undone'?); "
-                                        "available: base, all_undone, first_holds\n"),
+                                        "available: base, all_undone, first_holds, wbv_2023_26_withdrawn\n"),
     (["run", "--scenario", "median"], "mpp-xl: error: unknown scenario 'median' (did you mean 'medio'?); "
                                       "use min, medio or max\n"),
     (["run", "--start", "2022-13"], "mpp-xl: error: horizon: '2022-13' .. '2030-12' is not a pair of months "

@@ -95,12 +95,27 @@ def test_outputs_are_written_whole_or_not_at_all(monkeypatch, tmp_path):
     assert after == before  # the earlier results are untouched and no temporary file is left
 
 
-def test_each_file_is_moved_into_place_by_rename(monkeypatch, tmp_path):
-    moved = []
+def test_results_are_swapped_in_as_a_whole_folder(monkeypatch, tmp_path):
+    """The new results are written into a hidden folder beside --out and swapped in by one rename; a run killed
+    before the swap leaves the previous folder exactly as it was."""
+    out = tmp_path / "out"
+    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     real_replace = os.replace
-    monkeypatch.setattr(output.os, "replace", lambda a, b: (moved.append(Path(b).name), real_replace(a, b)))
-    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(tmp_path)]) == 0
-    assert sorted(moved) == sorted(output.OUTPUT_FILES)
+    fired = []
+
+    def killed(source, target):
+        if Path(target) == out and not fired:
+            fired.append(source)
+            raise KeyboardInterrupt  # as if the run were stopped between moving the old folder and the new one in
+        return real_replace(source, target)
+
+    monkeypatch.setattr(output.os, "replace", killed)
+    assert main(["run", "--quiet", "--scenario", "max", "--out", str(out)]) == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.setattr(output.os, "replace", real_replace)
+    assert main(["run", "--quiet", "--scenario", "max", "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing of the stopped run is left
 
 
 def test_build_workbook_keeps_a_differing_file_unless_forced(tmp_path, capsys):
