@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .assumptions import ALL, AssumptionSet, OPEN_START
+from .catalogue import METRIC_UNITS  # metric -> unit, in the order of projection.csv
 from .errors import MppError
 from .inflow import project_inflow
 from .deadlines import build_regime
@@ -20,47 +21,6 @@ from .timegrid import WEEKS_PER_MONTH, TimeGrid
 
 TRACKS = ("asylum", "nareis")
 
-# metric -> unit; the order is the order of projection.csv
-METRIC_UNITS = {
-    "inflow.total": "persons/month",
-    "inflow.first": "persons/month",
-    "inflow.nareis": "persons/month",
-    "inflow.repeat": "persons/month",
-    "inflow.resettlement": "persons/month",
-    "inflow.amv": "persons/month",
-    "ind.filings.asylum": "cases/month",
-    "ind.filings.nareis": "cases/month",
-    "ind.pending.asylum": "cases",
-    "ind.pending.nareis": "cases",
-    "ind.decisions.asylum": "cases/month",
-    "ind.decisions.nareis": "cases/month",
-    "ind.legal_decisions.asylum": "cases/month",
-    "ind.legal_decisions.nareis": "cases/month",
-    "ind.mean_wait_weeks.asylum": "weeks",
-    "ind.mean_wait_weeks.nareis": "weeks",
-    "ind.pending_over_6m.asylum": "cases",
-    "ind.pending_over_15m.asylum": "cases",
-    "ind.pending_over_3m.nareis": "cases",
-    "ind.grants.asylum": "persons/month",
-    "ind.rejections.asylum": "persons/month",
-    "ind.grants.nareis": "persons/month",
-    "coa.not_registered": "persons",
-    "coa.in_procedure": "persons",
-    "coa.statushouders": "persons",
-    "coa.rejected": "persons",
-    "coa.nareis_short_stay": "persons",
-    "coa.occupancy": "persons",
-    "coa.permit_holder_share": "share",
-    "coa.amv": "persons",
-    "coa.housed": "persons/month",
-    "coa.capacity_need": "places",
-    "coa.capacity_need_amv": "places",
-    "coa.spreidingswet_capacity": "places",
-    "coa.spreidingswet_shortfall": "places",
-    "ukraine.net_inflow": "persons/month",
-    "ukraine.stock": "persons",
-    "ukraine.municipal_places": "places",
-}
 
 
 @dataclass

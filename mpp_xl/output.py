@@ -14,11 +14,13 @@ import pandas as pd
 
 from .errors import MppError
 from .model import RunResult
+from .report import chart_pngs, results_workbook
 from .variants import BASE
 
 FLOAT_FORMAT = "%.4f"
+CHART_FILES = ("inflow.png", "ind_pending.png", "coa_need.png", "penalties.png")
 OUTPUT_FILES = ("projection.csv", "penalties.csv", "penalties_monthly.csv", "budget.csv", "cohorts.csv",
-                "wait_times.csv", "assumptions_used.csv", "provenance.json")
+                "wait_times.csv", "assumptions_used.csv", "results.xlsx", *CHART_FILES, "provenance.json")
 
 
 def run_date() -> str:
@@ -167,6 +169,8 @@ def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, 
         "cohorts.csv": csv_text(result.cohort_frame(), result),
         "wait_times.csv": csv_text(result.wait_frame(), result),
         "assumptions_used.csv": csv_text(assumptions, result),
+        "results.xlsx": results_workbook(result),
+        **chart_pngs(result),
         "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n",
     }
     write_folder(folder, contents, protected)

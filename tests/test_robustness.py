@@ -177,3 +177,31 @@ def test_a_previous_folder_moved_aside_by_a_killed_run_comes_back(tmp_path):
     from mpp_xl.output import _clean_leftovers
     _clean_leftovers(out)
     assert out.is_dir() and not moved.exists() and (out / "projection.csv").exists()
+
+
+# ---------------------------------------------------------------- everyday use: results.xlsx and charts
+
+def test_every_run_writes_results_xlsx_and_the_charts(tmp_path):
+    import openpyxl
+    out = tmp_path / "out"
+    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "results.xlsx")
+    assert {"Projectie", "Dwangsommen", "Dwangsommen per maand", "Begroting", "Wachttijden", "Aannames",
+            "Grafieken"} <= set(book.sheetnames)
+    projection = book["Projectie"]
+    assert projection["C1"].value == "datum" and projection["C2"].is_date  # dates as dates
+    assert projection["D1"].value == "instroom totaal (personen/maand)"  # Dutch header with its unit
+    assert projection.freeze_panes == "D2"
+    penalties = book["Dwangsommen"]
+    headers = [c.value for c in penalties[1]]
+    assert "betaald (EUR, kasbasis)" in headers and not any(h.startswith(("amount", "delta")) for h in headers)
+    assert len(book["Grafieken"]._charts) == 4
+    for name in ("inflow.png", "ind_pending.png", "coa_need.png", "penalties.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reruns_write_identical_workbooks_and_charts(tmp_path):
+    for out in ("a", "b"):
+        assert main(["run", "--quiet", "--scenario", "medio", "--variant", "base", "--out", str(tmp_path / out)]) == 0
+    for name in ("results.xlsx", "coa_need.png", "penalties.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
