@@ -27,7 +27,7 @@ from bench.naive import simulate_loop  # noqa: E402
 from mpp_xl import excel_api, udfs  # noqa: E402
 from mpp_xl.assumptions import AssumptionSet  # noqa: E402
 from mpp_xl.model import run_model  # noqa: E402
-from mpp_xl.penalties import Ledger, draw_uniforms, expand_cases, read_params, simulate_chunk, simulate_penalties  # noqa: E402,E501
+from mpp_xl.penalties import Ledger, draw_uniforms, read_params, simulate_chunk, simulate_penalties  # noqa: E402
 from mpp_xl.timegrid import TimeGrid  # noqa: E402
 
 WORKBOOK = ROOT / "workbooks" / "mpp_model.xlsm"

@@ -210,7 +210,8 @@ def parse_date(cell, is_end: bool) -> np.datetime64:
     raise ValueError(f"'{text}' is not a date (use YYYY-MM-DD)")
 
 
-def _is_blank(cell) -> bool:
+def is_blank(cell) -> bool:
+    """An empty cell: None, NaN or only white space (one rule for files, sheets and Excel arguments)."""
     return cell is None or (isinstance(cell, float) and math.isnan(cell)) or str(cell).strip() == ""
 
 
@@ -224,7 +225,7 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     """
     if not rows:
         raise MppError(f"{where}: the table is empty; expected the header {','.join(COLUMNS)}")
-    header = [str(c).strip().lower() if not _is_blank(c) else "" for c in rows[0]]
+    header = [str(c).strip().lower() if not is_blank(c) else "" for c in rows[0]]
     while header and header[-1] == "":
         header.pop()
     missing = [c for c in COLUMNS if c not in header]
@@ -235,7 +236,7 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     for index, raw in enumerate(rows[1:], start=1):
         row_no = row_numbers[index - 1] if row_numbers is not None else row_offset + index
         cells = list(raw) + [None] * (len(header) - len(raw))
-        if all(_is_blank(c) for c in cells):
+        if all(is_blank(c) for c in cells):
             continue
 
         def fail(column: str, reason: str):
@@ -244,13 +245,13 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
         def cell(column: str):
             return cells[col[column]]
 
-        name = "" if _is_blank(cell("parameter")) else str(cell("parameter")).strip()
+        name = "" if is_blank(cell("parameter")) else str(cell("parameter")).strip()
         if not name:
             fail("parameter", "required value is empty")
         spec = registry.find(name)
         if spec is None:
             fail("parameter", f"unknown parameter '{name}'{registry.suggestion(name)}")
-        scenario = ALL if _is_blank(cell("scenario")) else str(cell("scenario")).strip().lower()
+        scenario = ALL if is_blank(cell("scenario")) else str(cell("scenario")).strip().lower()
         if scenario not in SCENARIOS + (ALL,):
             fail("scenario", f"unknown scenario '{scenario}'{did_you_mean(scenario, SCENARIOS + (ALL,))}"
                              f"; use one of {', '.join(SCENARIOS + (ALL,))}")
@@ -264,7 +265,7 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
             fail("to", str(exc))
         if start > end:
             fail("to", f"period ends ({end}) before it starts ({start})")
-        if _is_blank(cell("value")):
+        if is_blank(cell("value")):
             fail("value", "required value is empty")
         try:
             value = parse_number(cell("value"), decimal_comma)
@@ -273,11 +274,11 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
         low, high, reason = _KIND_CHECKS[spec.kind]
         if not low <= value <= high or (spec.kind == "flag" and value not in (0.0, 1.0)):
             fail("value", f"{format_value(value)} is not allowed for {name}: {reason}")
-        unit = "" if _is_blank(cell("unit")) else str(cell("unit")).strip()
+        unit = "" if is_blank(cell("unit")) else str(cell("unit")).strip()
         if unit != spec.unit:
             got = f"'{unit}'" if unit else "an empty unit"
             fail("unit", f"{name} is measured in '{spec.unit}', not {got}")
-        source = "" if _is_blank(cell("source")) else str(cell("source")).strip()
+        source = "" if is_blank(cell("source")) else str(cell("source")).strip()
         if not source:
             if default_source is None:
                 fail("source", "every assumption needs a source (document + date, or 'model assumption: why')")
@@ -424,17 +425,20 @@ class AssumptionSet:
             self._cache[key] = cached
         return cached
 
+    def in_precedence(self, name: str, scenario: str) -> list[Assumption]:
+        """The records of ``name`` that apply to ``scenario``, weakest first: by layer, and within a layer an
+        ``all`` record before a scenario-specific one. A later record wins wherever it covers a date."""
+        entries = self._by_name.get(name) or ()
+        return [rec for depth in range(len(self.layers)) for wanted in (ALL, scenario)
+                for d, rec in entries if d == depth and rec.scenario == wanted]
+
     def _resolve(self, name: str, scenario: str, dates: np.ndarray, required: bool) -> np.ndarray:
-        entries = self._by_name.get(name)
-        if entries is None and required:
+        if name not in self._by_name and required:
             raise MppError(f"assumption '{name}' is missing from the assumption set"
                            f"{did_you_mean(name, self._by_name)}")
         out = np.full(dates.shape, np.nan)
-        for depth in range(len(self.layers)):
-            for wanted in (ALL, scenario):
-                for d, rec in entries or ():
-                    if d == depth and rec.scenario == wanted:
-                        out[(dates >= rec.start) & (dates <= rec.end)] = rec.value
+        for rec in self.in_precedence(name, scenario):
+            out[(dates >= rec.start) & (dates <= rec.end)] = rec.value
         if required and np.isnan(out).any():
             first = dates[np.isnan(out)][0]
             raise MppError(f"assumption '{name}' has no value for scenario {scenario} on {first}")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assumptions import ALL, AssumptionSet, OPEN_START
-from .catalogue import METRIC_UNITS  # metric -> unit, in the order of projection.csv
+from .assumptions import AssumptionSet, OPEN_START
+from .catalogue import METRIC_UNITS  # noqa: F401 - re-exported: metric -> unit, in the order of projection.csv
 from .errors import MppError
 from .inflow import project_inflow
 from .deadlines import build_regime
@@ -38,12 +38,8 @@ class ChainResult:
 
 def _anchor(aset: AssumptionSet, name: str, scenario: str):
     """The effective anchor record (value on its from-date) of ``name`` for ``scenario``."""
-    chosen = None
-    for _, records in aset.layers:  # the same precedence as every other assumption: later layer, then scenario
-        for wanted in (ALL, scenario):
-            for rec in records:
-                if rec.parameter == name and rec.scenario == wanted:
-                    chosen = rec
+    ranked = aset.in_precedence(name, scenario)  # the same precedence as every other assumption
+    chosen = ranked[-1] if ranked else None
     if chosen is None:
         raise MppError(f"assumption '{name}' is missing for scenario {scenario}")
     if chosen.start == OPEN_START:

@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__
 from .assumptions import AssumptionSet, load_csv
 from .errors import MppError
+from .timegrid import DEFAULT_END, DEFAULT_START
 
 LOG_FILE = Path(tempfile.gettempdir()) / f"mpp-xl-{os.getuid() if hasattr(os, 'getuid') else 'user'}.log"
 RECONCILE_COLUMNS = ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
@@ -82,8 +83,10 @@ def _inputs_options(parser, with_sources: bool = True) -> None:
                         "named variants: base, all_undone, first_holds)")
     parser.add_argument("--scenario", action="append", metavar="NAME", help="min, medio or max (repeatable; default "
                         "all)")
-    parser.add_argument("--start", default="2022-01", metavar="YYYY-MM", help="first month (default 2022-01)")
-    parser.add_argument("--end", default="2030-12", metavar="YYYY-MM", help="last month (default 2030-12)")
+    parser.add_argument("--start", default=DEFAULT_START, metavar="YYYY-MM", help=f"first month (default {DEFAULT_START}; "
+                        "a year alone means its January)")
+    parser.add_argument("--end", default=DEFAULT_END, metavar="YYYY-MM", help=f"last month (default {DEFAULT_END}; a year "
+                        "alone means its December)")
     parser.add_argument("--window", metavar="YYYY-YYYY", help="years of every total and delta (default 2024-2027, "
                         "the letter's)")
 
@@ -144,7 +147,8 @@ def _prepared(args, source: str | None = None):
 
 def _run(args) -> int:
     from .model import run_model
-    from .output import summary_text, write_results
+    from .output import write_results
+    from .summary import summary_text
 
     aset, grid, available, protected, inputs = _prepared(args)
     result = run_model(aset, grid, args.scenario, args.variant, available, window=args.window, inputs=inputs)
@@ -158,7 +162,8 @@ def _run(args) -> int:
 def _compare(args) -> int:
     from .compare import comparison_frame
     from .model import run_model
-    from .output import comparison_summary, write_comparison
+    from .output import write_comparison
+    from .summary import comparison_summary
 
     results, protected = [], ()
     for source in (args.a, args.b):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .budget import LINES
 from .errors import MppError
-from .model import RunResult
+from .results import RunResult
 
 COLUMNS = ["what", "scenario", "variant", "period", "value_a", "value_b", "delta", "unit"]
 YEAR_END = {"ind.pending.asylum": "cases", "coa.capacity_need": "places", "coa.statushouders": "persons",

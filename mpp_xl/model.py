@@ -1,173 +1,25 @@
-"""One run: every selected scenario through the chain, and every variant through the penalty engine."""
+"""One run: every selected scenario through the chain, and every variant through the penalty engine.
+
+The result and the tables made from it live in ``mpp_xl.results``.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
-import numpy as np
-import pandas as pd
-
-from . import __version__
 from .assumptions import SCENARIOS, AssumptionSet
-from .chain import FRONT_PARAMETERS, METRIC_UNITS, ChainResult, run_chain, run_front
+from .chain import FRONT_PARAMETERS, ChainResult, run_chain, run_front
 from .errors import MppError, did_you_mean
 from .memo import LruCache
-from .penalties import COUNTS, PenaltyRun, run_penalties
+from .penalties import run_penalties
+from .results import WINDOW, RunResult
 from .timegrid import TimeGrid
 from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
 
+__all__ = ["WINDOW", "RunResult", "ModelCaches", "run_model", "parse_window", "select_scenarios", "select_variants"]
+
 MAX_RUNS = 36  # scenario x variant chains in one run
-WINDOW = (2024, 2027)  # the letter of 2 Dec 2024 reports the penalty debt for 2024 up to and including 2027
-WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing
-
-
-@dataclass
-class RunResult:
-    aset: AssumptionSet
-    grid: TimeGrid
-    scenarios: tuple[str, ...]
-    variants: dict[str, Variant]
-    chains: dict[tuple[str, str], ChainResult] = field(default_factory=dict)
-    penalties: dict[tuple[str, str], PenaltyRun] = field(default_factory=dict)
-    window: tuple[int, int] = WINDOW
-    inputs: dict = field(default_factory=dict)  # edition, measures and override files (name and hash)
-
-    @property
-    def provenance(self) -> dict:
-        return {"package_version": __version__, "assumption_set": self.aset.name, "assumptions_hash": self.aset.digest,
-                "horizon": f"{self.grid.start}..{self.grid.end}", "scenarios": ",".join(self.scenarios),
-                "variants": ",".join(self.variants), "variants_hash": self.variants_digest,
-                "window": f"{self.window[0]}-{self.window[1]}", **self.inputs}
-
-    @cached_property
-    def variants_digest(self) -> str:
-        """Short SHA-256 of every variant's name and records: two different variant files never share it."""
-        sha = hashlib.sha256()
-        for name, variant in self.variants.items():
-            sha.update(f"\n[{name}]".encode())
-            for rec in variant.records:
-                sha.update(("\n" + "|".join(rec.as_row())).encode())
-        return sha.hexdigest()[:12]
-
-    def variant_set(self, variant: str) -> AssumptionSet:
-        """The assumptions a variant ran on: the run's set with the variant's records over it."""
-        return self.aset.with_layer(f"variant {variant}", self.variants[variant].records)
-
-    @cached_property
-    def _budget(self) -> pd.DataFrame:
-        from .budget import budget_frame
-        return budget_frame(self)
-
-    def budget_frame(self) -> pd.DataFrame:
-        """The budget.csv contract (see ``mpp_xl.budget``)."""
-        return self._budget.copy()
-
-    def chain(self, scenario: str, variant: str = BASE) -> ChainResult:
-        return self.chains.get((scenario, variant)) or self.chains[(scenario, BASE)]
-
-    def projection_frame(self) -> pd.DataFrame:
-        """Tidy monthly table: scenario, variant, metric, date (month end), value, unit."""
-        parts = []
-        dates = self.grid.month_ends.astype(str)
-        for (scenario, variant), chain in self.chains.items():
-            for metric, unit in METRIC_UNITS.items():
-                parts.append(pd.DataFrame({"scenario": scenario, "variant": variant, "metric": metric,
-                                           "date": dates, "value": chain.metrics[metric], "unit": unit}))
-        return pd.concat(parts, ignore_index=True)
-
-    def cohort_frame(self) -> pd.DataFrame:
-        """The IND cohort matrices (base chain): scenario, track, filing month, decision month, decided and
-        still pending at the end of that month (cases); only cells where something is decided or pending."""
-        parts = []
-        for (scenario, variant), chain in self.chains.items():
-            for track, matrix in chain.queues.items():
-                cohort, month = np.nonzero((matrix.decided > 0) | (matrix.pending_end > 0))
-                parts.append(pd.DataFrame({
-                    "scenario": scenario, "variant": variant, "track": track,
-                    "filing_month": matrix.filing_months[cohort].astype(str),
-                    "month": matrix.decision_months[month].astype(str),
-                    "decided": matrix.decided[cohort, month], "pending_end": matrix.pending_end[cohort, month]}))
-        return pd.concat(parts, ignore_index=True)
-
-    def wait_frame(self, edges_months=WAIT_BANDS) -> pd.DataFrame:
-        """Decisions per year by time to decision (months since filing, bands [low, high))."""
-        rows = []
-        labels = [f"{low}-{high}" for low, high in zip(edges_months, edges_months[1:])] + [f"{edges_months[-1]}+"]
-        years = np.unique(self.grid.years)
-        for (scenario, variant), chain in self.chains.items():
-            for track, matrix in chain.queues.items():
-                bands = matrix.wait_distribution(edges_months)
-                for year in years:
-                    in_year = bands[:, self.grid.years == year].sum(axis=1)
-                    rows += [(scenario, variant, track, int(year), label, float(value))
-                             for label, value in zip(labels, in_year)]
-        return pd.DataFrame(rows, columns=["scenario", "variant", "track", "year", "wait_months", "decisions"])
-
-    def penalty_monthly_frame(self) -> pd.DataFrame:
-        """Monthly penalties per scenario, variant, track and component (EUR) and counts (cases)."""
-        return self._monthly_frame.copy()
-
-    @cached_property
-    def _monthly_frame(self) -> pd.DataFrame:
-        dates = self.grid.month_ends.astype(str)
-        keys = [(s, v, t) for (s, v), run in self.penalties.items() for t in run.tracks]
-        tracks = [self.penalties[(s, v)].tracks[t] for s, v, t in keys]
-        size = dates.size
-        columns = {"scenario": np.repeat([k[0] for k in keys], size), "variant": np.repeat([k[1] for k in keys], size),
-                   "track": np.repeat([k[2] for k in keys], size), "date": np.tile(dates, len(keys)),
-                   "amount_eur": np.concatenate([tp.total for tp in tracks]),
-                   "amount_paid_eur": np.concatenate([tp.total_paid for tp in tracks])}
-        for name in tracks[0].amounts:
-            columns[f"{name}_eur"] = np.concatenate([tp.amounts[name] for tp in tracks])
-        for name in COUNTS:
-            columns[name] = np.concatenate([tp.counts[name] for tp in tracks])
-        return pd.DataFrame(columns)
-
-    def penalty_frame(self) -> pd.DataFrame:
-        """The penalties.csv contract: one row per scenario, variant, year and track (asylum, nareis, total)."""
-        return self._penalty_frame.copy()
-
-    @cached_property
-    def yearly_penalties(self) -> dict[tuple[str, str, str], dict[str, np.ndarray]]:
-        """(scenario, variant, track incl. 'total') -> yearly arrays: amount_eur, delta_vs_base_eur and counts."""
-        starts = np.searchsorted(self.grid.years, np.unique(self.grid.years))
-        out = {}
-        for (scenario, variant), run in self.penalties.items():
-            per_track = {t: {"amount_eur": np.add.reduceat(tp.total, starts),
-                             "amount_paid_eur": np.add.reduceat(tp.total_paid, starts),
-                             **{c: np.add.reduceat(tp.counts[c], starts) for c in COUNTS}}
-                         for t, tp in run.tracks.items()}
-            per_track["total"] = {k: sum(v[k] for v in per_track.values())
-                                  for k in ("amount_eur", "amount_paid_eur", *COUNTS)}
-            for track, values in per_track.items():
-                base = out[(scenario, BASE, track)]["amount_eur"] if variant != BASE else values["amount_eur"]
-                out[(scenario, variant, track)] = {**values, "delta_vs_base_eur": values["amount_eur"] - base}
-        return out
-
-    @cached_property
-    def _penalty_frame(self) -> pd.DataFrame:
-        years = np.unique(self.grid.years).astype(int)
-        columns = ("amount_eur", "amount_paid_eur", "delta_vs_base_eur", *COUNTS)
-        rows = [(s, v, int(year), t, *(float(values[c][i]) for c in columns))
-                for (s, v), run in self.penalties.items()
-                for i, year in enumerate(years)
-                for t in (*run.tracks, "total")
-                for values in [self.yearly_penalties[(s, v, t)]]]
-        return pd.DataFrame(rows, columns=["scenario", "variant", "year", "track", *columns])
-
-    def window_total(self, scenario: str, variant: str) -> tuple[float, float]:
-        """Total penalties (all tracks, as accrued) in the run's window and the delta against base (EUR)."""
-        values = self.yearly_penalties[(scenario, variant, "total")]
-        inside = (np.unique(self.grid.years) >= self.window[0]) & (np.unique(self.grid.years) <= self.window[1])
-        return float(values["amount_eur"][inside].sum()), float(values["delta_vs_base_eur"][inside].sum())
-
-    def window_totals(self) -> pd.DataFrame:
-        """Scenario x variant: total penalties (all tracks) in the window and the delta against base (EUR)."""
-        rows = [(s, v, *self.window_total(s, v)) for s, v in self.penalties]
-        return pd.DataFrame(rows, columns=["scenario", "variant", "amount_eur", "delta_vs_base_eur"])
 
 
 def select_variants(names, available: dict[str, Variant]) -> dict[str, Variant]:

@@ -40,6 +40,7 @@ OPENING_COHORTS = 24  # the opening stock is spread over the 24 filing months be
 LAG_POINTS = (1 / 3, 1.0, 5 / 3)  # the notice lag is uniform on [0, 2 x mean]; three equal-weight midpoints
 HEARD, NOT_HEARD = 0, 1  # the two court-term branches of a noticed case
 PENDING_BEYOND = 1e4  # decision time (grid months) used for cases still pending at the end of the grid
+WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing: the bands of waiting-time tables
 FAST_PATIENCE = 3  # months a priority-track case waits for quick work before it joins the regular queue
 
 
@@ -147,7 +148,7 @@ class CohortMatrix:
         """(T,) pending cases at month end that were filed at least ``months`` full months earlier."""
         return np.where(self.wait_months >= months, self.pending_end, 0.0).sum(axis=0)
 
-    def wait_distribution(self, edges_months=(0, 3, 6, 9, 12, 15, 18, 24, 36)) -> np.ndarray:
+    def wait_distribution(self, edges_months=WAIT_BANDS) -> np.ndarray:
         """(len(edges), T) decisions per month by waiting-time band [edge_i, edge_i+1) months; last band open."""
         bands = np.searchsorted(np.asarray(edges_months), self.wait_months, side="right") - 1
         out = np.zeros((len(edges_months), self.decided.shape[1]))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MppError
-from .model import RunResult
+from .results import RunResult
 
 COLUMNS = ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, FORMATS, METRICS
-from .model import RunResult
+from .results import RunResult
 from .variants import BASE
 
 FIXED_DATE = dt.datetime(2000, 1, 1)  # document dates: reruns stay byte-identical (the run date is in provenance)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .errors import MppError
 
+DEFAULT_START, DEFAULT_END = "2022-01", "2030-12"  # the horizon of a run unless one is given
 DAYS_PER_MONTH = 365.25 / 12  # a mean month: penalty accrual and waiting times are measured in these
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
 
@@ -22,7 +23,7 @@ class TimeGrid:
     end: np.datetime64
 
     @classmethod
-    def from_text(cls, start: str = "2022-01", end: str = "2030-12") -> "TimeGrid":
+    def from_text(cls, start: str = DEFAULT_START, end: str = DEFAULT_END) -> "TimeGrid":
         start, end = str(start).strip(), str(end).strip()
         # a year alone means the whole year: its first month as a start, its last month as an end
         start = f"{start}-01" if re.fullmatch(r"\d{4}", start) else start

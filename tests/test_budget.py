@@ -1,7 +1,6 @@
 """Budget lines: identities with the chain, prices as data, gaps kept as gaps, the free window."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from mpp_xl.budget import COLUMNS, LINES

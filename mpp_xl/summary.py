@@ -1,0 +1,111 @@
+"""The printed summaries: a run (``mpp-xl run``) and a comparison (``mpp-xl compare``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .results import RunResult
+from .variants import BASE
+
+
+def _fmt(frame: pd.DataFrame) -> str:
+    return frame.to_string(float_format=lambda v: f"{v:,.0f}")
+
+
+def summary_text(result: RunResult) -> str:
+    grid = result.grid
+    years = np.unique(grid.years)
+    lines = [f"mpp-xl {result.provenance['package_version']} | {result.aset.name} | hash {result.aset.digest} | "
+             f"{grid.start}..{grid.end}", ""]
+
+    rows = []
+    for scenario in result.scenarios:
+        m = result.chain(scenario).metrics
+        for year in years:
+            sel = grid.years == year
+            rows.append({"scenario": scenario, "year": year,
+                         **{c: m[f"inflow.{c}"][sel].sum() for c in ("first", "nareis", "repeat", "resettlement",
+                                                                      "total")}})
+    lines += ["Inflow per year and category (persons)", _fmt(pd.DataFrame(rows).set_index(["scenario", "year"])), ""]
+
+    rows = []
+    for scenario in result.scenarios:
+        chain = result.chain(scenario)
+        m, asylum = chain.metrics, chain.queues["asylum"]
+        for year in years:
+            sel = np.flatnonzero(grid.years == year)
+            end = sel[-1]
+            rows.append({"scenario": scenario, "year": year, "pending asylum": m["ind.pending.asylum"][end],
+                         "pending nareis": m["ind.pending.nareis"][end],
+                         "decisions asylum": m["ind.decisions.asylum"][sel].sum(),
+                         "mean wait (weeks)": asylum.mean_wait_weeks_over(grid.years == year),
+                         "asylum >6m": m["ind.pending_over_6m.asylum"][end],
+                         "asylum >15m": m["ind.pending_over_15m.asylum"][end]})
+    lines += ["IND at year end (cases; mean wait of the year's asylum decisions)",
+              _fmt(pd.DataFrame(rows).set_index(["scenario", "year"])), ""]
+
+    rows = []
+    for scenario in result.scenarios:
+        m = result.chain(scenario).metrics
+        for year in years:
+            end = np.flatnonzero(grid.years == year)[-1]
+            rows.append({"scenario": scenario, "1 January": year + 1, "COA occupancy": m["coa.occupancy"][end],
+                         "capacity need": m["coa.capacity_need"][end],
+                         "shortfall vs 96,000": m["coa.spreidingswet_shortfall"][end],
+                         "permit holders": m["coa.statushouders"][end], "amv need": m["coa.capacity_need_amv"][end],
+                         "Ukraine": m["ukraine.stock"][end], "Ukraine municipal": m["ukraine.municipal_places"][end]})
+    lines += ["COA and Ukraine on 1 January (persons / places)",
+              _fmt(pd.DataFrame(rows).set_index(["scenario", "1 January"])), ""]
+
+    first, last = result.window
+    lines += budget_summary(result), ""
+    frame = result.penalty_frame()
+    window = frame[(frame["track"] == "total") & frame["year"].between(first, last)]
+    totals = window.groupby(["scenario", "variant"], sort=False)[["amount_eur", "amount_paid_eur",
+                                                                  "delta_vs_base_eur"]].sum() / 1e6
+    columns = {}
+    for variant in result.variants:
+        columns[f"total {variant}"] = totals["amount_eur"].xs(variant, level="variant")
+        columns[f"paid {variant}"] = totals["amount_paid_eur"].xs(variant, level="variant")
+    for variant in (v for v in result.variants if v != BASE):
+        columns[f"delta {variant}"] = totals["delta_vs_base_eur"].xs(variant, level="variant")
+    table = pd.DataFrame(columns).reindex(index=list(result.scenarios))
+    lines += [f"Penalty payments and costs {first}-{last} in total (EUR million; total = accrued, "
+              f"paid = cash basis; delta = variant - base)",
+              table.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
+
+    per_year = frame[frame["track"] == "total"].pivot_table(index="year", columns=["scenario", "variant"],
+                                                            values="amount_eur", sort=False) / 1e6
+    lines += ["Penalty payments and costs per year, all tracks (EUR million, as accrued)",
+              per_year.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
+    return "\n".join(lines)
+
+
+
+def budget_summary(result: RunResult) -> str:
+    """Budget lines per year of the window and in total, base variant (EUR million)."""
+    from .budget import LINES
+    first, last = result.window
+    frame = result.budget_frame()
+    frame = frame[(frame.variant == "base") & frame.year.between(first, last)]
+    table = frame.pivot_table(index=["scenario", "line"], columns="year", values="amount_eur", sort=False,
+                              dropna=False, aggfunc="sum", fill_value=np.nan) / 1e6
+    table = table.reindex(pd.MultiIndex.from_product([list(result.scenarios), list(LINES)]))
+    table[f"{first}-{last}"] = table.sum(axis=1, min_count=table.shape[1])
+    table[f"{first}-{last}"] = table[f"{first}-{last}"].where(table.drop(columns=f"{first}-{last}").notna().all(axis=1))
+    return (f"Budget lines {first}-{last}, variant base (EUR million; cash basis for penalties; blank = no price "
+            f"known for that year; coa.oda_first_year is part of coa.total)\n"
+            + table.to_string(float_format=lambda v: f"{v:,.1f}", na_rep=""))
+
+
+def comparison_summary(frame: pd.DataFrame, results) -> str:
+    """The medio (or first scenario's) base rows: inflow, COA need and budget lines per year and window."""
+    a, b = results
+    scenario = "medio" if "medio" in a.scenarios else a.scenarios[0]
+    shown = frame[(frame.scenario == scenario) & (frame.variant == "base")
+                  & frame.what.isin(["inflow.total", "coa.capacity_need", "penalties.accrued", "budget.coa.total",
+                                     "budget.ukraine.municipal", "budget.ind.penalties.paid", "budget.total"])]
+    shown = shown.set_index(["what", "period"])[["value_a", "value_b", "delta"]]
+    return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant base; delta = B - A (persons, places or "
+            f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: f"{v:,.0f}", na_rep=""))
