@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--csv", action="store_true", help="print as CSV (" + ",".join(RECONCILE_COLUMNS) + ")")
 
     build = sub.add_parser("build-workbook", help="generate the Excel workbook from the default run")
-    build.add_argument("--out", default="workbooks/mpp_model.xlsm", metavar="PATH")
+    build.add_argument("--out", default="workbooks/mpp_model.xlsm", metavar="PATH",
+                       help="where to write the workbook (default workbooks/mpp_model.xlsm)")
     build.add_argument("--force", action="store_true", help="replace a workbook that differs (a backup is kept)")
     return parser
 

@@ -89,8 +89,7 @@ def budget_summary(result: RunResult) -> str:
     first, last = result.window
     frame = result.budget_frame()
     frame = frame[(frame.variant == "base") & frame.year.between(first, last)]
-    table = frame.pivot_table(index=["scenario", "line"], columns="year", values="amount_eur", sort=False,
-                              dropna=False, aggfunc="sum", fill_value=np.nan) / 1e6
+    table = frame.pivot(index=["scenario", "line"], columns="year", values="amount_eur") / 1e6  # gaps stay NaN
     table = table.reindex(pd.MultiIndex.from_product([list(result.scenarios), list(LINES)]))
     table[f"{first}-{last}"] = table.sum(axis=1, min_count=table.shape[1])
     table[f"{first}-{last}"] = table[f"{first}-{last}"].where(table.drop(columns=f"{first}-{last}").notna().all(axis=1))

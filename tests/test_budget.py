@@ -113,3 +113,10 @@ def test_the_window_moves_every_total(default_set, grid):
     assert late.window_total("medio", "all_undone") == pytest.approx(
         (expected.amount_eur.sum(), expected.delta_vs_base_eur.sum()))
     assert late.provenance["window"] == "2026-2030"
+
+
+def test_the_printed_budget_keeps_gaps_blank(medio):
+    from mpp_xl.summary import budget_summary
+    text = budget_summary(medio)
+    ukraine = next(line for line in text.splitlines() if "ukraine.municipal" in line)
+    assert ukraine.split()[-5:-4] != ["0.0"] and len(ukraine.split()) < 7  # 2024 blank, the window total blank
