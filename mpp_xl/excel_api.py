@@ -5,12 +5,18 @@ values as a cell or range delivers them (None for empty cells, floats, strings, 
 and returns a list of rows. Errors come back as a one-line ``Fout: ...`` text in the cell; the traceback
 of an unexpected error goes to the log file.
 
+Every table runs on an effective assumption set built as ``mpp-xl run`` builds it: an MPP edition (default
+mpp-2024-II), the policy measures switched on (in the order listed), then the changed rows of the Aannames
+range. Totals and deltas are over a window of years (default 2024-2027, the letter's).
+
 Caches: the assumptions range is parsed once per distinct content; the model runs once per effective
-assumptions hash; each table is kept per normalised arguments and hash.
+assumptions hash (the window only selects years, it never reruns the model); each table is kept per
+normalised arguments and hash.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -23,10 +29,14 @@ import numpy as np
 
 from . import __version__
 from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, parse_table
+from .budget import LINES
 from .chain import METRIC_UNITS
+from .compare import YEAR_END, comparison_frame
+from .editions import DEFAULT_EDITION, available_editions, edition_set, find_edition
 from .errors import MppError, did_you_mean
+from .measures import Measure, apply_measures, available_measures
 from .memo import LruCache
-from .model import WINDOW, ModelCaches, RunResult, run_model
+from .model import WINDOW, ModelCaches, RunResult, parse_window, run_model
 from .penalties import COUNTS
 from .timegrid import TimeGrid
 from .variants import NAMED_VARIANTS
@@ -42,13 +52,16 @@ GRID = TimeGrid.from_text("2022-01", "2030-12")  # the workbook's fixed horizon
 _sets = LruCache(32)      # assumptions range content -> AssumptionSet
 _runs = LruCache(8)       # assumptions hash -> RunResult
 _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
+_frames = LruCache(8)     # (hash A, hash B, window) -> comparison frame
 _stages = ModelCaches()   # queues and penalty tracks reused across runs whose inputs to them are unchanged
 _default = {}
+_catalogue = {}           # editions and measures as shipped (read once)
 
 
 def clear_caches() -> None:
-    for cache in (_sets, _runs, _tables, _stages.fronts, _stages.queues, _stages.penalties):
+    for cache in (_sets, _runs, _tables, _frames, _stages.fronts, _stages.queues, _stages.penalties):
         cache.reset()
+    _catalogue.clear()
 
 
 def cache_stats() -> dict[str, tuple[int, int]]:
@@ -64,6 +77,31 @@ def cache_stats() -> dict[str, tuple[int, int]]:
 DUTCH = (
     ("metric and scenario cannot both be 'all': choose one metric or one scenario",
      "reeks en scenario kunnen niet allebei 'all' zijn: kies één reeks of één scenario"),
+    # windows, editions, measures and comparisons
+    (": write it as YYYY-YYYY, e.g.", ": schrijf het als JJJJ-JJJJ, bijvoorbeeld"),
+    ("ends before it starts", "eindigt voordat het begint"),
+    ("lies outside the horizon", "ligt buiten de horizon"),
+    ("(a window needs whole years on it)", "(een venster bestaat uit hele jaren binnen de horizon)"),
+    ("window", "venster"),
+    ("unknown edition", "onbekende editie"),
+    ("(mpp-xl editions lists them)", "(zie de keuzelijst Editie op Start)"),
+    ("edition MPP", "editie MPP"),
+    ("edition:", "editie:"),
+    ("publishes no", "publiceert geen"),
+    (" inflow for ", " instroom voor "),
+    ("(gaps stay gaps); it has", "(ontbrekende cijfers worden niet bedacht); cijfers zijn er voor"),
+    (": choose other scenarios or another edition", ": kies een andere editie"),
+    ("unknown measure", "onbekende maatregel"),
+    ("(mpp-xl measures lists them)", "(zie de maatregelen op Start)"),
+    ("; available:", "; beschikbaar:"),
+    ("measures:", "maatregelen:"),
+    ("measures, row", "maatregelen, rij"),
+    ("is not ja or nee", "is niet ja of nee"),
+    ("expected a measure name, got the number", "verwacht de naam van een maatregel, maar kreeg het getal"),
+    ("what:", "wat:"),
+    ("unknown comparison", "onbekende vergelijking"),
+    ("; use all or one of", "; kies all of een van"),
+    ("'all' is not possible here", "'all' kan hier niet"),
     ("including its header row, got a single cell or row", "met de kopregel, maar kreeg één cel of rij"),
     ("assumptions: expected the Aannames table with", "aannames: verwacht de tabel Aannames met"),
     ("assumptions: the Aannames table needs", "aannames: de tabel Aannames heeft nodig:"),
@@ -113,12 +151,22 @@ DUTCH = (
 )
 
 
+# Whole sentences whose word order differs in Dutch (tried first; a match is not translated further)
+DUTCH_SENTENCES = (
+    (re.compile(r"measures: measures (\S+) and (\S+) both set (\S+) from (\S+): apply one of them"),
+     r"maatregelen: \1 en \2 zetten allebei \3 vanaf \4: zet er één op nee"),
+    (re.compile(r"measures: measure (\S+) is given twice"), r"maatregelen: \1 staat er twee keer in"),
+)
+
 _DUTCH_PATTERN = re.compile("|".join(re.escape(e) for e, _ in sorted(DUTCH, key=lambda p: -len(p[0]))))
 _DUTCH_WORDS = dict(DUTCH)
 
 
 def in_dutch(message: str) -> str:
     """The one-line message of the core, in Dutch for the workbook."""
+    for pattern, dutch in DUTCH_SENTENCES:
+        if pattern.fullmatch(message):
+            return pattern.sub(dutch, message)
     return _DUTCH_PATTERN.sub(lambda match: _DUTCH_WORDS[match.group(0)], message)
 
 
@@ -153,15 +201,25 @@ def _is_excel_error(value) -> bool:
     return value is not None and not isinstance(value, (int, float, dt.date)) and str(value).upper() in EXCEL_ERRORS
 
 
-def scalar(value, what: str, default: str | None = None) -> str:
-    """A text argument from a cell: unwrap 1x1 ranges, reject errors and numbers, lower-case it."""
+def _one_cell(value, what: str):
+    """Unwrap 1x1 ranges (lists, tuples, arrays) to the cell value."""
     while isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
         if len(value) != 1:
             raise MppError(f"{what}: expected one cell, got a range of {len(value)}")
         value = value[0]
     if isinstance(value, np.ndarray):
         value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+    return value
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
+
+
+def scalar(value, what: str, default: str | None = None, lower: bool = True) -> str:
+    """A text argument from a cell: unwrap 1x1 ranges, reject errors and numbers, lower-case it."""
+    value = _one_cell(value, what)
+    if _is_empty(value):
         if default is None:
             raise MppError(f"{what}: required value is empty")
         return default
@@ -169,7 +227,8 @@ def scalar(value, what: str, default: str | None = None) -> str:
         raise MppError(f"{what}: the cell holds the Excel error {value}")
     if isinstance(value, (bool, int, float, np.number)):
         raise MppError(f"{what}: expected text, got the number {value}")
-    return str(value).strip().lower()
+    text = str(value).strip()
+    return text.lower() if lower else text
 
 
 def scenario_arg(value, allow_all: bool = True) -> str:
@@ -182,13 +241,15 @@ def scenario_arg(value, allow_all: bool = True) -> str:
     return name
 
 
-def variant_arg(value, run: RunResult) -> str:
+def variant_arg(value, run: RunResult | None = None) -> str:
+    """A variant of the run (default: the named variants every workbook run has) or all."""
+    variants = run.variants if run is not None else NAMED_VARIANTS
     name = scalar(value, "variant", default="base")
     if name in ALL_WORDS:
         return "all"
-    if name not in run.variants:
-        raise MppError(f"variant: unknown variant '{name}'{did_you_mean(name, run.variants)}; "
-                       f"use {', '.join(run.variants)} or all")
+    if name not in variants:
+        raise MppError(f"variant: unknown variant '{name}'{did_you_mean(name, variants)}; "
+                       f"use {', '.join(variants)} or all")
     return name
 
 
@@ -204,6 +265,124 @@ def metric_arg(value) -> list[str]:
     elif name in METRIC_UNITS:
         return [name]
     raise MppError(f"metric: unknown metric '{name}'{did_you_mean(name, METRIC_UNITS)}")
+
+
+def window_arg(value) -> tuple[int, int]:
+    """'2026-2030' -> (2026, 2030); empty = 2024-2027 (the letter's window). A year typed as a number is read
+    as its text, so the message says how to write a window."""
+    value = _one_cell(value, "window")
+    if _is_empty(value):
+        return WINDOW
+    if _is_excel_error(value):
+        raise MppError(f"window: the cell holds the Excel error {value}")
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value) \
+            and float(value).is_integer():
+        value = int(value)
+    return parse_window(str(value).strip(), GRID)
+
+
+def _window_text(window: tuple[int, int]) -> str:
+    return f"{window[0]}-{window[1]}"
+
+
+def editions() -> dict:
+    """The shipped editions by name (read once)."""
+    if "editions" not in _catalogue:
+        _catalogue["editions"] = available_editions()
+    return _catalogue["editions"]
+
+
+def measures() -> dict[str, Measure]:
+    """The shipped policy measures by name, in the order of measures.csv (read once)."""
+    if "measures" not in _catalogue:
+        _catalogue["measures"] = available_measures(default_set().registry)
+    return _catalogue["measures"]
+
+
+def edition_arg(value, what: str = "edition") -> str:
+    """An edition name as the user typed it (any case) -> its canonical name; empty = mpp-2024-II."""
+    name = scalar(value, what, default=DEFAULT_EDITION, lower=False)
+    if "by_lower" not in _catalogue:
+        _catalogue["by_lower"] = {key.lower(): key for key in editions()}
+    by_lower = _catalogue["by_lower"]
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    try:
+        return find_edition(name).name
+    except MppError as exc:
+        raise MppError(f"{what}: {exc}") from None
+
+
+SWITCH_ON = frozenset({"ja", "j", "yes", "y", "aan", "true", "waar", "x", "1"})
+SWITCH_OFF = frozenset({"nee", "n", "no", "uit", "false", "onwaar", "0"})
+
+
+def _switch(value, row_no: int) -> bool:
+    """A ja/nee cell: ja (or yes, aan, TRUE, 1) switches a measure on; nee, empty (or no, uit, FALSE, 0) off."""
+    if _is_empty(value):
+        return False
+    if _is_excel_error(value):
+        raise MppError(f"measures, row {row_no}: the cell holds the Excel error {value}")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = (format(value, "g") if isinstance(value, (int, float, np.number)) else str(value)).strip().lower()
+    if text in SWITCH_ON:
+        return True
+    if text in SWITCH_OFF:
+        return False
+    raise MppError(f"measures, row {row_no}: '{value}' is not ja or nee")
+
+
+def measures_arg(value) -> tuple[str, ...]:
+    """The measures switched on, in the order listed (kept per distinct content of the range)."""
+    try:
+        key = ("measures", tuple(tuple(r) if isinstance(r, (list, tuple)) else r for r in value)
+               if isinstance(value, (list, tuple)) else value)
+        hash(key)
+    except TypeError:  # arrays, unhashable cells: parse every time
+        return _parse_measures(value)
+    return _sets.fetch(key, lambda: _parse_measures(value))
+
+
+def _parse_measures(value) -> tuple[str, ...]:
+    """The measures switched on, in the order listed.
+
+    The range Maatregelen on Start: one row per measure, its name in the first column and ja/nee in the
+    second (further columns, e.g. the description, are ignored; a row without a second column counts as
+    ja). A text such as "nareisrem, ind_capaciteitsplan" names measures directly. Empty = no measures."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], (list, tuple, np.ndarray)):
+        value = value[0]
+    if not isinstance(value, (list, tuple)):
+        if _is_empty(value):
+            return ()
+        if _is_excel_error(value):
+            raise MppError(f"measures: the cell holds the Excel error {value}")
+        if isinstance(value, (bool, int, float, np.number)):
+            raise MppError(f"measures: expected a measure name, got the number {value}")
+        return _names(value)
+    chosen = []
+    for row_no, row in enumerate(value, start=1):
+        cells = list(row.tolist() if isinstance(row, np.ndarray) else row) if isinstance(
+            row, (list, tuple, np.ndarray)) else [row]
+        if not cells or _is_empty(cells[0]):
+            continue
+        name = cells[0]
+        if _is_excel_error(name):
+            raise MppError(f"measures, row {row_no}: the cell holds the Excel error {name}")
+        if isinstance(name, (bool, int, float, np.number)):
+            raise MppError(f"measures, row {row_no}: expected a measure name, got the number {name}")
+        if len(cells) < 2:
+            chosen += _names(name)
+        elif _switch(cells[1], row_no):
+            chosen.append(str(name).strip().lower())
+    return tuple(chosen)
+
+
+def _names(text) -> tuple[str, ...]:
+    """'nareisrem, ind_capaciteitsplan' -> ('nareisrem', 'ind_capaciteitsplan')."""
+    return tuple(part.strip().lower() for part in re.split(r"[,;]", str(text)) if part.strip())
 
 
 def frequency_arg(value) -> str:
@@ -265,13 +444,16 @@ def assumptions_arg(value) -> AssumptionSet:
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return default_set()
-    rows = _rows_of(value)
-    try:  # a 64-bit hash of the content: comparing the whole table on every call would cost more than the call
-        key = (len(rows), hash(tuple(map(tuple, rows))))
+    try:  # a 64-bit hash of the content as delivered (no copy): comparing or copying the whole table on every
+        key = (len(value), hash(tuple(map(tuple, value))))  # call would cost more than the call
+        rows = None
     except TypeError:
+        rows = _rows_of(value)
         key = repr([[_cell_key(c) for c in r] for r in rows])
 
     def build():
+        nonlocal rows
+        rows = rows if rows is not None else _rows_of(value)  # the shape is checked before anything is kept
         header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
         clean = [rows[0]] + [[_clean_cell(c, n, header[i] if i < len(header) else f"#{i + 1}")
                               for i, c in enumerate(r)] for n, r in enumerate(rows[1:], start=2)]
@@ -283,8 +465,77 @@ def assumptions_arg(value) -> AssumptionSet:
     return _sets.fetch(key, build)
 
 
+def _edition_base(name: str, what: str) -> AssumptionSet:
+    """The assumption set of an edition over the workbook's horizon, for every scenario (kept per edition)."""
+    sets = _catalogue.setdefault("sets", {})
+    if name not in sets:
+        try:
+            sets[name] = edition_set(name, SCENARIOS, GRID)
+        except MppError as exc:  # 'edition MPP 2023-II publishes no ...' names the edition argument itself
+            raise MppError(str(exc) if what == "edition" and str(exc).startswith("edition") else f"{what}: {exc}") \
+                from None
+    return sets[name]
+
+
+def effective_set(assumptions=None, edition=None, measures_on=None, what: str = "edition") -> AssumptionSet:
+    """The assumption set a table runs on, built as ``mpp-xl run --edition E --measure M... --assumptions F``
+    builds it (same name, same layers, so the same hash): the edition, the measures switched on in the order
+    listed, then the changed rows of the Aannames range."""
+    name = edition_arg(edition, what)
+    chosen = measures_arg(measures_on)
+    return _effective(assumptions_arg(assumptions), name, chosen, what)
+
+
+def _effective(aset: AssumptionSet, name: str, chosen: tuple[str, ...], what: str) -> AssumptionSet:
+    """``aset`` (the Aannames layer over the embedded defaults) moved onto an edition with measures."""
+    if name == DEFAULT_EDITION and not chosen:
+        return aset
+
+    def build():
+        base = _edition_base(name, what)
+        if chosen:
+            try:
+                base = apply_measures(base, chosen, measures()).renamed(f"{base.name} + measures {', '.join(chosen)}")
+            except MppError as exc:
+                raise MppError(f"measures: {exc}") from None
+        for label, records in aset.layers[1:]:  # the workbook's own layer over the embedded defaults
+            base = base.with_layer(label, records)
+        return base
+
+    return _sets.fetch(("effective", name, chosen, aset.digest), build)
+
+
 def model_run(aset: AssumptionSet) -> RunResult:
     return _runs.fetch(aset.digest, lambda: run_model(aset, GRID, SCENARIOS, NAMED_VARIANTS, caches=_stages))
+
+
+def comparison_run(aset: AssumptionSet, scenario: str, variant: str) -> RunResult:
+    """The run a comparison reads: the full run when another table has made it, else only the scenario and
+    variant compared (with base), which costs a fraction of a full run."""
+    if aset.digest in _runs:
+        return model_run(aset)
+    return _runs.fetch((aset.digest, scenario, variant),
+                       lambda: run_model(aset, GRID, [scenario], [variant], caches=_stages))
+
+
+def _view(run: RunResult, scenario: str, variant: str, window: tuple[int, int]) -> RunResult:
+    """The run restricted to one scenario and variant (with base) and with another window: the comparison
+    then handles one pair instead of every scenario and variant. The chains and penalty runs are shared."""
+    keep = {(scenario, "base"), (scenario, variant)}
+    return dataclasses.replace(  # a new result: its tables are computed again, for the pair only
+        run, chains={k: v for k, v in run.chains.items() if k in keep},
+        penalties={k: v for k, v in run.penalties.items() if k in keep}, scenarios=(scenario,),
+        variants={k: v for k, v in run.variants.items() if k in ("base", variant)}, window=tuple(window))
+
+
+def windowed(run: RunResult, window: tuple[int, int]) -> RunResult:
+    """The run with another window for its totals and deltas; the model is not rerun (the window only selects
+    years), and the copy shares the run's yearly tables."""
+    if tuple(window) == tuple(run.window):
+        return run
+    out = dataclasses.replace(run, window=tuple(window))
+    out.__dict__["yearly_penalties"] = run.yearly_penalties  # per year, so the same for every window
+    return out
 
 
 def cached_table(name: str, args: tuple, aset: AssumptionSet, compute):
@@ -320,14 +571,14 @@ def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
 
 
 @excel_safe
-def version_table(assumptions=None):
-    aset = assumptions_arg(assumptions)
+def version_table(assumptions=None, edition=None, measures_on=None):
+    aset = effective_set(assumptions, edition, measures_on)
     return [[f"mpp-xl {__version__} | {aset.name} | {aset.digest}"]]
 
 
 @excel_safe
-def params_table(assumptions=None):
-    aset = assumptions_arg(assumptions)
+def params_table(assumptions=None, edition=None, measures_on=None):
+    aset = effective_set(assumptions, edition, measures_on)
     def compute():  # values as numbers, so Excel can calculate with them; open dates as empty cells
         rows = [[*row[:4], float(row[4]), *row[5:]] for row in aset.table_rows()]
         return [list(COLUMNS) + ["laag"]] + rows
@@ -336,8 +587,9 @@ def params_table(assumptions=None):
 
 
 @excel_safe
-def projection_table(metric="all", scenario="medio", assumptions=None, frequency="month"):
-    aset = assumptions_arg(assumptions)
+def projection_table(metric="all", scenario="medio", assumptions=None, frequency="month", edition=None,
+                     measures_on=None):
+    aset = effective_set(assumptions, edition, measures_on)
     metrics, scen, freq = metric_arg(metric), scenario_arg(scenario), frequency_arg(frequency)
     if scen == "all" and len(metrics) > 1:
         raise MppError("metric and scenario cannot both be 'all': choose one metric or one scenario")
@@ -362,11 +614,19 @@ PAID_LABEL = "betaald (kasbasis)"  # all tracks, in the year of payment; the oth
 COUNT_LABELS = {"cases_overdue": "zaken_over_termijn", "notices": "ingebrekestellingen", "appeals": "beroepen"}
 
 
+def _total_row(window: tuple[int, int], columns) -> list:
+    """The last row of a per-year table: each column summed over the window's years."""
+    years = np.unique(GRID.years)
+    inside = (years >= window[0]) & (years <= window[1])
+    return [f"totaal {_window_text(window)}", *_finite([math.fsum(np.asarray(c)[inside]) for c in columns])]
+
+
 @excel_safe
-def penalties_table(scenario="medio", variant="base", assumptions=None):
-    aset = assumptions_arg(assumptions)
+def penalties_table(scenario="medio", variant="base", assumptions=None, window=None, edition=None,
+                    measures_on=None):
+    aset = effective_set(assumptions, edition, measures_on)
     run = model_run(aset)
-    scen, var = scenario_arg(scenario), variant_arg(variant, run)
+    scen, var, span = scenario_arg(scenario), variant_arg(variant, run), window_arg(window)
 
     def compute():
         years = [float(y) for y in np.unique(GRID.years)]
@@ -383,22 +643,138 @@ def penalties_table(scenario="medio", variant="base", assumptions=None):
             header = ["jaar"] + [f"{s} {v}" for s, v in combos] + [f"verschil {s} {v}" for s, v in deltas]
             columns = ([yearly[(s, v, "total")]["amount_eur"] for s, v in combos]
                        + [yearly[(s, v, "total")]["delta_vs_base_eur"] for s, v in deltas])
-        return [header] + _rows(years, columns)
+        return [header] + _rows(years, columns) + [_total_row(span, columns)]
 
-    return cached_table("penalties", (scen, var), aset, compute)
+    return cached_table("penalties", (scen, var, span), aset, compute)
 
 
 @excel_safe
-def summary_table(assumptions=None):
-    aset = assumptions_arg(assumptions)
+def summary_table(assumptions=None, window=None, edition=None, measures_on=None):
+    aset = effective_set(assumptions, edition, measures_on)
+    span = window_arg(window)
 
     def compute():
-        run = model_run(aset)
+        run = windowed(model_run(aset), span)
         others = [v for v in run.variants if v != "base"]
-        header = ["scenario"] + [f"{v} {WINDOW[0]}-{WINDOW[1]}" for v in run.variants] + [f"verschil {v}" for v in others]
+        text = _window_text(span)
+        header = (["scenario"] + [f"{v} {text}" for v in run.variants]
+                  + [f"verschil {v} {text}" for v in others])
         totals = {(s, v): run.window_total(s, v) for s in SCENARIOS for v in run.variants}
         body = [[s] + [totals[(s, v)][0] for v in run.variants] + [totals[(s, v)][1] for v in others]
                 for s in SCENARIOS]
         return [header] + body
 
-    return cached_table("summary", (), aset, compute)
+    return cached_table("summary", (span,), aset, compute)
+
+
+# ---------------------------------------------------------------- budget lines and the comparison of editions
+
+BUDGET_LABELS_NL = {
+    "coa.regular.occupied": "COA regulier, bezette plaatsen",
+    "coa.regular.empty": "COA regulier, lege plaatsen (buffer boven de bezetting)",
+    "coa.emergency.occupied": "COA noodopvang, bezette plaatsen",
+    "coa.emergency.empty": "COA noodopvang, lege plaatsen (buffer boven de bezetting)",
+    "coa.amv.occupied": "COA amv-opvang, bezette plaatsen",
+    "coa.total": "COA-opvang totaal (de vijf regels hierboven)",
+    "ukraine.municipal": "Oekraïne, gemeentelijke opvang (normbedrag)",
+    "ind.penalties.paid": "IND dwangsommen (kasbasis)",
+    "ind.legal_costs.paid": "IND proceskosten en griffierecht (kasbasis)",
+    "total": "totaal (COA, Oekraïne, dwangsommen en proceskosten)",
+    "coa.oda_first_year": "waarvan ODA-toerekenbaar: COA-bewoners in hun eerste 12 maanden (niet in het totaal)",
+}
+BUDGET_GROUPS = {  # the lines each chart of the Begroting sheet shows
+    "COA-opvang": ("coa.regular.occupied", "coa.regular.empty", "coa.emergency.occupied", "coa.emergency.empty",
+                   "coa.amv.occupied"),
+    "Oekraïne, gemeentelijke opvang": ("ukraine.municipal",),
+    "Dwangsommen en proceskosten (kasbasis)": ("ind.penalties.paid", "ind.legal_costs.paid"),
+}
+COMPARE_WHAT = ("inflow.total", *YEAR_END, "penalties.accrued", *(f"budget.{line}" for line in LINES))
+COMPARE_LABELS_NL = {
+    "inflow.total": "instroom totaal (per jaar)",
+    "ind.pending.asylum": "IND voorraad asiel (31 december)",
+    "coa.capacity_need": "COA capaciteitsbehoefte (31 december)",
+    "coa.statushouders": "statushouders in COA (31 december)",
+    "ukraine.municipal_places": "gemeentelijke plekken Oekraïne (31 december)",
+    "penalties.accrued": "dwangsommen en kosten (in het jaar van ontstaan)",
+    **{f"budget.{line}": f"begroting: {label}" for line, label in BUDGET_LABELS_NL.items()},
+}
+UNITS_NL = {"persons": "personen", "cases": "zaken", "places": "plaatsen", "EUR": "euro"}
+
+
+def one_variant_arg(value, run: RunResult | None = None) -> str:
+    name = variant_arg(value, run)
+    if name == "all":
+        raise MppError(f"variant: 'all' is not possible here; use {', '.join(run.variants if run else NAMED_VARIANTS)}")
+    return name
+
+
+def what_arg(value) -> tuple[str, ...]:
+    """A comparison code (e.g. inflow.total, budget.coa.total), a prefix ending in '*' (e.g. budget.*) or all."""
+    name = scalar(value, "what", default="all")
+    if name in ALL_WORDS:
+        return COMPARE_WHAT
+    if name.endswith("*"):
+        chosen = tuple(w for w in COMPARE_WHAT if w.startswith(name[:-1]))
+        if chosen:
+            return chosen
+    elif name in COMPARE_WHAT:
+        return (name,)
+    raise MppError(f"what: unknown comparison '{name}'{did_you_mean(name, COMPARE_WHAT)}; use all or one of "
+                   f"{', '.join(COMPARE_WHAT)}")
+
+
+@excel_safe
+def budget_table(scenario="medio", variant="base", window=None, assumptions=None, edition=None, measures_on=None):
+    """Budget lines (rows) x the window's total and its years (columns), in euros; an empty cell where no price
+    is known (a gap stays a gap: never 0), and an empty total where a year of the window has such a gap."""
+    aset = effective_set(assumptions, edition, measures_on)
+    run = model_run(aset)
+    scen, var, span = scenario_arg(scenario, allow_all=False), one_variant_arg(variant, run), window_arg(window)
+
+    def compute():
+        frame = _view(run, scen, var, span).budget_frame()  # the chosen pair only: a fraction of every pair's
+        frame = frame[(frame.scenario == scen) & (frame.variant == var)]
+        amounts = {(r.line, int(r.year)): float(r.amount_eur) for r in frame.itertuples()}
+        years = list(range(span[0], span[1] + 1))
+        header = ["code", "begrotingsregel (euro)", f"totaal {_window_text(span)}", *map(float, years)]
+        body = []
+        for line in LINES:
+            values = [amounts[(line, year)] for year in years]
+            total = math.fsum(values) if all(np.isfinite(values)) else math.nan
+            body.append([line, BUDGET_LABELS_NL[line], *_finite([total, *values])])
+        return [header] + body
+
+    return cached_table("budget", (scen, var, span), aset, compute)
+
+
+def _period_order(period: str) -> tuple:
+    """Years and year ends in time order; the window total (e.g. 2024-2027) last."""
+    return bool(re.fullmatch(r"\d{4}-\d{4}", period)), period
+
+
+@excel_safe
+def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio", variant="base", window=None,
+                  measures_on=None):
+    """Two editions side by side for one scenario and variant: code, description, period, value A, value B,
+    verschil (B - A), unit. The Aannames rows, the measures and the window apply to both."""
+    name_a, name_b = (edition_arg(scalar(x, w, lower=False), w) for x, w in ((a, "a"), (b, "b")))  # both required
+    chosen = measures_arg(measures_on)
+    whats, scen, span = what_arg(what), scenario_arg(scenario, allow_all=False), window_arg(window)
+    rows = assumptions_arg(assumptions)
+    set_a, set_b = _effective(rows, name_a, chosen, "a"), _effective(rows, name_b, chosen, "b")
+    var = one_variant_arg(variant)  # the named variants every workbook run has
+    titles = [editions()[name].title for name in (name_a, name_b)]
+
+    def compute():
+        views = [_view(comparison_run(aset, scen, var), scen, var, span) for aset in (set_a, set_b)]
+        frame = _frames.fetch((set_a.digest, set_b.digest, scen, var, span), lambda: comparison_frame(*views))
+        rows = frame[(frame.scenario == scen) & (frame.variant == var) & frame.what.isin(whats)]
+        order = {w: i for i, w in enumerate(whats)}
+        keyed = sorted(rows.itertuples(index=False), key=lambda r: (order[r.what], _period_order(r.period)))
+        header = ["code", "omschrijving", "periode", f"A: {titles[0]}", f"B: {titles[1]}", "verschil (B - A)",
+                  "eenheid"]
+        body = [[r.what, COMPARE_LABELS_NL.get(r.what, r.what), r.period, *_finite([r.value_a, r.value_b, r.delta]),
+                 UNITS_NL.get(r.unit, r.unit)] for r in keyed]
+        return [header] + body
+
+    return cached_table("compare", (set_b.digest, whats, scen, var, span), set_a, compute)

@@ -1,7 +1,9 @@
 """Excel functions (xlwings UDFs): thin adapters over ``mpp_xl.excel_api``. The only module importing xlwings.
 
 Each function returns a whole table as a native dynamic array (no ``expand=``). Arguments arrive as
-raw cell values (``ndim=2`` for the assumptions range) and are normalised in the core.
+raw cell values (``ndim=2`` for the assumptions and measures ranges) and are normalised in the core.
+The last arguments of every function choose the edition and the policy measures (the selectors on Start);
+left empty they mean MPP 2024-II without measures, as before.
 """
 
 from xlwings import arg, func, ret
@@ -10,22 +12,30 @@ from . import excel_api
 
 ASSUMPTIONS_DOC = ("Het bereik Aannames (kolommen parameter, scenario, from, to, value, unit, source, met kopregel); "
                    "leeg = de ingebouwde standaardaannames")
+WINDOW_DOC = "Venster: jaren van elk totaal en verschil, als JJJJ-JJJJ (bv. 2026-2030); leeg = 2024-2027"
+EDITION_DOC = "MPP-editie, bv. mpp-2024-II (standaard) of mpp-2024-I; de keuzelijst op Start toont alle edities"
+MEASURES_DOC = ("Het bereik Maatregelen (naam, ja/nee): maatregelen met ja gelden, in de volgorde van de lijst; "
+                "leeg = geen maatregelen")
 
 
 @func(category="mpp-xl")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
+@arg("edition", err_to_str=True, doc=EDITION_DOC)
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
-def MPP_VERSION(assumptions=None):
-    """Versie van mpp-xl, naam van de aannameset en de hash van de geldende aannames."""
-    return excel_api.version_table(assumptions)
+def MPP_VERSION(assumptions=None, edition=None, measures=None):
+    """Versie van mpp-xl, naam van de aannameset (editie, maatregelen) en de hash van de geldende aannames."""
+    return excel_api.version_table(assumptions, edition, measures)
 
 
 @func(category="mpp-xl")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
+@arg("edition", err_to_str=True, doc=EDITION_DOC)
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
-def MPP_PARAMS(assumptions=None):
+def MPP_PARAMS(assumptions=None, edition=None, measures=None):
     """Alle geldende aannames: parameter, scenario, van, tot, waarde, eenheid, bron, laag."""
-    return excel_api.params_table(assumptions)
+    return excel_api.params_table(assumptions, edition, measures)
 
 
 @func(category="mpp-xl")
@@ -33,28 +43,66 @@ def MPP_PARAMS(assumptions=None):
 @arg("scenario", err_to_str=True, doc="min, medio, max of all (all alleen bij één reeks)")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
 @arg("frequency", err_to_str=True, doc="maand (standaard) of jaar: jaar telt stromen op en geeft voorraden aan het jaareinde")
+@arg("edition", err_to_str=True, doc=EDITION_DOC)
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
-def MPP_PROJECTION(metric="all", scenario="medio", assumptions=None, frequency="maand"):
+def MPP_PROJECTION(metric="all", scenario="medio", assumptions=None, frequency="maand", edition=None, measures=None):
     """Ketenprojectie: datums (of jaren) onder elkaar, reeksen of scenario's naast elkaar."""
-    return excel_api.projection_table(metric, scenario, assumptions, frequency)
+    return excel_api.projection_table(metric, scenario, assumptions, frequency, edition, measures)
 
 
 @func(category="mpp-xl")
 @arg("scenario", err_to_str=True, doc="min, medio, max of all")
 @arg("variant", err_to_str=True, doc="base, all_undone, first_holds (of een eigen variant) of all")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
+@arg("window", err_to_str=True, doc=WINDOW_DOC + " (de laatste rij telt het venster op)")
+@arg("edition", err_to_str=True, doc=EDITION_DOC)
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
-def MPP_PENALTIES(scenario="medio", variant="base", assumptions=None):
-    """Dwangsommen en kosten per jaar (euro): per spoor, betaald (kasbasis) en verschil, of per scenario en variant."""
-    return excel_api.penalties_table(scenario, variant, assumptions)
+def MPP_PENALTIES(scenario="medio", variant="base", assumptions=None, window=None, edition=None, measures=None):
+    """Dwangsommen en kosten per jaar (euro) en het totaal over het venster: per spoor, betaald en verschil, of per scenario en variant."""
+    return excel_api.penalties_table(scenario, variant, assumptions, window, edition, measures)
 
 
 @func(category="mpp-xl")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
+@arg("window", err_to_str=True, doc=WINDOW_DOC)
+@arg("edition", err_to_str=True, doc=EDITION_DOC)
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
-def MPP_SUMMARY(assumptions=None):
-    """Kerntabel: dwangsommen en kosten 2024-2027 per scenario en variant, en het verschil met base (euro)."""
-    return excel_api.summary_table(assumptions)
+def MPP_SUMMARY(assumptions=None, window=None, edition=None, measures=None):
+    """Kerntabel: dwangsommen en kosten over het venster (standaard 2024-2027) per scenario en variant, en het verschil met base (euro)."""
+    return excel_api.summary_table(assumptions, window, edition, measures)
 
 
-UDF_NAMES = ("MPP_VERSION", "MPP_PARAMS", "MPP_PROJECTION", "MPP_PENALTIES", "MPP_SUMMARY")
+@func(category="mpp-xl")
+@arg("scenario", err_to_str=True, doc="min, medio of max")
+@arg("variant", err_to_str=True, doc="base, all_undone of first_holds (de dwangsommen verschillen per variant)")
+@arg("window", err_to_str=True, doc=WINDOW_DOC)
+@arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
+@arg("edition", err_to_str=True, doc=EDITION_DOC)
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
+@ret(index=False, header=False)
+def MPP_BUDGET(scenario="medio", variant="base", window=None, assumptions=None, edition=None, measures=None):
+    """Begrotingsregels (euro): per regel het totaal over het venster en elk jaar ervan; leeg = geen prijs bekend."""
+    return excel_api.budget_table(scenario, variant, window, assumptions, edition, measures)
+
+
+@func(category="mpp-xl")
+@arg("a", err_to_str=True, doc="Editie A, bv. mpp-2024-I (het verschil is B min A)")
+@arg("b", err_to_str=True, doc="Editie B, bv. mpp-2024-II")
+@arg("what", err_to_str=True, doc="Wat: een code (bv. inflow.total, coa.capacity_need, budget.coa.total), een voorvoegsel met * (bv. budget.*) of all")
+@arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC + "; gelden voor A en B")
+@arg("scenario", err_to_str=True, doc="min, medio (standaard) of max")
+@arg("variant", err_to_str=True, doc="base (standaard), all_undone of first_holds")
+@arg("window", err_to_str=True, doc=WINDOW_DOC + " (de rij met het venstertotaal)")
+@arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC + "; gelden voor A en B")
+@ret(index=False, header=False)
+def MPP_COMPARE(a=None, b=None, what="all", assumptions=None, scenario="medio", variant="base", window=None,
+                measures=None):
+    """Twee MPP-edities naast elkaar voor één scenario en variant (standaard medio, base): periode, A, B, verschil (B - A)."""
+    return excel_api.compare_table(a, b, what, assumptions, scenario, variant, window, measures)
+
+
+UDF_NAMES = ("MPP_VERSION", "MPP_PARAMS", "MPP_PROJECTION", "MPP_PENALTIES", "MPP_SUMMARY", "MPP_BUDGET",
+             "MPP_COMPARE")

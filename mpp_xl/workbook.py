@@ -11,17 +11,23 @@ import datetime as dt
 import hashlib
 import importlib.util
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__, excel_api
 from .assumptions import COLUMNS, SCENARIOS, AssumptionSet
+from .budget import LINES
 from .chain import METRIC_UNITS
+from .editions import DEFAULT_EDITION
 from .errors import MppError
+from .model import WINDOW
 from .output import atomic_write_many
 from .variants import NAMED_VARIANTS
 
@@ -29,6 +35,12 @@ XLWINGS_VERSION = "0.37.8"
 FIXED_DATE = dt.datetime(2024, 12, 2)  # the MPP 2024-II letter; a fixed date keeps builds byte-identical
 SPARE_ROWS = 60  # empty rows in the assumptions table for the user's own records
 DEFAULT_SCENARIO, DEFAULT_VARIANT = "medio", "all_undone"
+DEFAULT_BUDGET_VARIANT = "base"
+DEFAULT_COMPARE = ("mpp-2024-I", DEFAULT_EDITION)  # Kamerbrief 2 Dec 2024: 2024-I restated next to 2024-II
+DEFAULT_WINDOW = f"{WINDOW[0]}-{WINDOW[1]}"
+SWITCH_DEFAULT = "nee"
+STATUS_NL = {"policy assumption": "beleidsaanname", "illustrative": "illustratief (geen gepubliceerd effect)"}
+N_YEARS = len(np.unique(excel_api.GRID.years))  # the widest window: every year of the workbook's horizon
 EXCEL_CALC_ID = 191029  # the calculation engine id of Excel 2016 and later (Microsoft 365)
 XLWINGS_CONF = (("Interpreter_Win", ""), ("PYTHONPATH", ""), ("Conda Path", ""), ("Conda Env", ""),
                 ("UDF Modules", "mpp_xl.udfs"), ("Debug UDFs", False), ("Use UDF Server", False),
@@ -82,7 +94,9 @@ class Formats:
     input: object
     input_date: object
     input_num: object
+    input_text: object
     header: object
+    header_year: object
     number: object
     euro: object
     percent: object
@@ -102,7 +116,9 @@ def _formats(wb) -> Formats:
         text=wb.add_format(base), wrap=wb.add_format({**base, "text_wrap": True, "valign": "top"}),
         input=wb.add_format({**base, **inp}), input_date=wb.add_format({**base, **inp, "num_format": "yyyy-mm-dd"}),
         input_num=wb.add_format({**base, **inp, "num_format": "General"}),
+        input_text=wb.add_format({**base, **inp, "num_format": "@"}),
         header=wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True}),
+        header_year=wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "num_format": "0"}),
         number=wb.add_format({**base, **out, "num_format": "#,##0"}),
         euro=wb.add_format({**base, **out, "num_format": "€ #,##0"}),
         percent=wb.add_format({**base, **out, "num_format": "0.0%"}),
@@ -132,6 +148,8 @@ def _spill(ws, row: int, col: int, formula: str, table: list[list], fmt: Formats
                 continue
             cell_format = first_format if (c == 0 and first_format is not None) else body_format
             cell_format = (column_formats or {}).get(c, cell_format)
+            if r == 0:  # a year in a header row
+                cell_format = fmt.header_year
             if value is None:
                 ws.write_blank(row + r, col + c, None, cell_format)
             else:
@@ -144,25 +162,76 @@ def _share_columns(table: list[list], fmt: Formats) -> dict:
     return {c: fmt.percent for c, name in enumerate(table[0]) if METRIC_UNITS.get(name) == "share"}
 
 
-def _start_sheet(ws, fmt: Formats, version_text: str):
+def _start_sheet(wb, ws, fmt: Formats, version_text: str) -> None:
+    """Start: the choices every table follows (edition, window, measures), the version and how to use it."""
     ws.set_column(0, 0, 30)
-    ws.set_column(1, 1, 110)
-    ws.write(0, 0, "mpp-xl: asielketen en dwangsommen uit de Meerjaren Productie Prognose", fmt.title)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 2, 30)
+    ws.set_column(3, 3, 95)
+    ws.write(0, 0, "mpp-xl: asielketen, dwangsommen en begroting uit de Meerjaren Productie Prognose", fmt.title)
+
+    ws.write(2, 0, "Keuzes (gelden voor alle tabellen en grafieken)", fmt.h2)
+    editions = list(excel_api.editions())
+    ws.write(3, 0, "Editie (MPP)", fmt.text)
+    ws.data_validation(3, 1, 3, 1, {"validate": "list", "source": editions})
+    ws.write_string(3, 1, DEFAULT_EDITION, fmt.input)
+    ws.merge_range(3, 2, 3, 3, "De instroomcijfers van deze MPP-editie; de andere aannames zijn die van MPP 2024-II. Een "
+                   "editie zonder cijfer voor een scenario of jaar geeft een foutmelding: een gat wordt niet "
+                   "ingevuld.", fmt.note)
+    wb.define_name("KeuzeEditie", "=Start!$B$4")
+    ws.write(4, 0, "Venster (jaren)", fmt.text)
+    ws.write_string(4, 1, DEFAULT_WINDOW, fmt.input_text)
+    ws.merge_range(4, 2, 4, 3, "Jaren van elk totaal en verschil (Dwangsommen, Begroting, Vergelijking), als JJJJ-JJJJ, "
+                   "bijvoorbeeld 2026-2030 voor de Voorjaarsnota 2026; binnen 2022-2030.", fmt.note)
+    wb.define_name("Venster", "=Start!$B$5")
+    ws.set_row(3, 30)
+    ws.set_row(4, 30)
+
+    ws.write(6, 0, "Beleidsmaatregelen", fmt.h2)
+    for col, name in enumerate(("toepassen (ja/nee)", "status", "beschrijving"), start=1):
+        ws.write_string(6, col, name, fmt.header)
+    catalogue = list(excel_api.measures().values())
+    first = 7
+    for row, measure in enumerate(catalogue, start=first):
+        ws.write_string(row, 0, measure.name, fmt.out_text)
+        ws.data_validation(row, 1, row, 1, {"validate": "list", "source": ["ja", "nee"]})
+        ws.write_string(row, 1, SWITCH_DEFAULT, fmt.input)
+        ws.write_string(row, 2, STATUS_NL.get(measure.status, measure.status), fmt.out_text)
+        ws.write_string(row, 3, measure.description_nl, fmt.wrap)
+    last = first + len(catalogue) - 1
+    wb.define_name("Maatregelen", f"=Start!$A${first + 1}:$B${last + 1}")
+    ws.merge_range(last + 1, 0, last + 1, 3, "ja = de maatregel geldt, in de volgorde van deze lijst (van boven naar "
+                   "beneden), boven op de gekozen editie en onder de wijzigingen op Aannames. De MPP zelf is "
+                   "beleidsneutraal; 'illustratief' betekent dat er geen gepubliceerd effect is: de cijfers zijn een "
+                   "voorbeeld.", fmt.note)
+    ws.set_row(last + 1, 30)
+
+    row = last + 3
+    ws.write(row, 0, "Versie en herkomst", fmt.h2)
+    ws.write_dynamic_array_formula(row, 1, row, 1, "=MPP_VERSION(Aannames,KeuzeEditie,Maatregelen)", fmt.out_text,
+                                   version_text)
+    ws.write(row + 1, 0, "Invoer", fmt.text)
+    ws.write(row + 1, 1, "gele cel: invoer", fmt.input)
+    ws.write(row + 2, 0, "Uitvoer", fmt.text)
+    ws.write(row + 2, 1, "blauwe cel: uitkomst van een functie", fmt.out_text)
+
     rows = [
         ("Wat is dit", "Een rekenmodel voor de Voorjaarsnota. Het zet de MPP-instroom (minimum, medio, maximum) om in "
                        "de hele asielketen: instroom per categorie, de IND-voorraad per indieningsmaand, beslissingen en "
                        "inwilligingen, de COA-bezetting en capaciteitsbehoefte, statushouders, amv en Oekraïners. Het "
                        "schat ook de dwangsommen die de IND kan verschuldigd zijn bij te late beslissingen, onder de "
-                       "juridische varianten van de beslistermijn (6 maanden wettelijk; 15 maanden onder de drie WBV's)."),
-        ("Zo gebruikt u het", "1. Pas gele invoercellen aan op het blad Aannames (waarde, periode, bron). "
-                              "2. Excel rekent opnieuw; alle tabellen en grafieken volgen. 3. Kies scenario en variant "
-                              "met de keuzelijsten op de bladen Keten en Dwangsommen. Een rij op Aannames die gelijk is "
-                              "aan de ingebouwde standaard verandert niets; een gewijzigde rij overschrijft de standaard "
-                              "voor die periode (zoals mpp-xl run --assumptions). Een verwijderde rij zet de standaard "
-                              "terug."),
+                       "juridische varianten van de beslistermijn (6 maanden wettelijk; 15 maanden onder de drie WBV's), "
+                       "en de bedragen per begrotingsregel (COA-opvang, Oekraïne, dwangsommen en proceskosten)."),
+        ("Zo gebruikt u het", "1. Kies hierboven de editie, het venster en de maatregelen. 2. Pas gele invoercellen aan "
+                              "op het blad Aannames (waarde, periode, bron). 3. Excel rekent opnieuw; alle tabellen en "
+                              "grafieken volgen. 4. Kies scenario en variant met de keuzelijsten op de bladen Keten, "
+                              "Dwangsommen, Begroting en Vergelijking. Een rij op Aannames die gelijk is aan de "
+                              "ingebouwde standaard verandert niets; een gewijzigde rij overschrijft de standaard voor die "
+                              "periode (zoals mpp-xl run --assumptions). Een verwijderde rij zet de standaard terug."),
         ("Invoer en uitvoer", "Gele cellen zijn invoer. Blauwe cellen zijn uitkomsten van de functies MPP_VERSION, "
-                              "MPP_PROJECTION, MPP_PENALTIES en MPP_SUMMARY; overschrijf ze niet. Zonder Python toont "
-                              "het bestand de uitkomsten van de standaardrun."),
+                              "MPP_PROJECTION, MPP_PENALTIES, MPP_SUMMARY, MPP_BUDGET en MPP_COMPARE; overschrijf ze "
+                              "niet. Zonder Python toont het bestand de uitkomsten van de standaardrun (MPP 2024-II, "
+                              "venster 2024-2027, geen maatregelen)."),
         ("Eenmalig op Windows", "1. Installeer Python 3.11 en daarna dit pakket: pip install mpp-xl (of pip install -e . "
                                 "in de map van het project); dat installeert ook xlwings " + XLWINGS_VERSION + ". "
                                 "2. Open dit bestand en sta macro's toe. 3. Druk op Alt+F8 en voer ImportPythonUDFs uit "
@@ -170,23 +239,19 @@ def _start_sheet(ws, fmt: Formats, version_text: str):
                                 "Ctrl+Alt+F9 om alles opnieuw te berekenen. Instellingen staan op het blad xlwings.conf "
                                 "(UDF Modules = mpp_xl.udfs; Interpreter_Win leeg = de python op het PATH)."),
         ("Foutmeldingen", "Een functie die niet kan rekenen toont één regel 'Fout: ...' met wat en waar (bijvoorbeeld "
-                          "welke rij van Aannames). Details staan in " + str(excel_api.LOG_FILE) + "."),
+                          "welke rij van Aannames, of een venster buiten 2022-2030). Details staan in "
+                          + str(excel_api.LOG_FILE) + "."),
     ]
-    for i, (label, text) in enumerate(rows, start=2):
+    for i, (label, text) in enumerate(rows, start=row + 4):
         ws.write(i, 0, label, fmt.h2)
-        ws.write(i, 1, text, fmt.wrap)
-        ws.set_row(i, 75)
-    row = len(rows) + 3
-    ws.write(row, 0, "Versie en herkomst", fmt.h2)
-    ws.write_dynamic_array_formula(row, 1, row, 1, "=MPP_VERSION(Aannames)", fmt.out_text, version_text)
-    ws.write(row + 1, 0, "Invoer", fmt.text)
-    ws.write(row + 1, 1, "gele cel: invoer", fmt.input)
-    ws.write(row + 2, 0, "Uitvoer", fmt.text)
-    ws.write(row + 2, 1, "blauwe cel: uitkomst van een functie", fmt.out_text)
-    ws.write(row + 4, 0, "Bron standaardaannames", fmt.h2)
-    ws.write(row + 4, 1, "MPP 2024-II (Kamerbrief 2 december 2024), IND- en COA-jaarcijfers; waar geen publieke bron "
-                         "bestaat staat 'model assumption' met de reden in de kolom source.", fmt.wrap)
-    ws.set_row(row + 4, 35)
+        ws.merge_range(i, 1, i, 3, text, fmt.wrap)
+        ws.set_row(i, 60)
+    row = row + 4 + len(rows) + 1
+    ws.write(row, 0, "Bron standaardaannames", fmt.h2)
+    ws.merge_range(row, 1, row, 3, "MPP 2024-II (Kamerbrief 2 december 2024), IND- en COA-jaarcijfers; waar geen "
+                   "publieke bron bestaat staat 'model assumption' met de reden in de kolom source. Edities: "
+                   "de gepubliceerde instroomcijfers per MPP (mpp-xl editions).", fmt.wrap)
+    ws.set_row(row, 35)
 
 
 def _assumptions_sheet(ws, fmt: Formats, aset: AssumptionSet) -> int:
@@ -219,13 +284,113 @@ def _assumptions_sheet(ws, fmt: Formats, aset: AssumptionSet) -> int:
     return last
 
 
+SELECTION = "KeuzeEditie,Maatregelen"  # the last two arguments of every formula: the choices on Start
+
+
+def _selector(wb, ws, row: int, col: int, label: str, choices, default: str, name: str, fmt: Formats) -> None:
+    """A label and a drop-down input cell at (row, col + 1) named ``name``."""
+    ws.write(row, col, label, fmt.h2)
+    ws.data_validation(row, col + 1, row, col + 1, {"validate": "list", "source": list(choices)})
+    ws.write_string(row, col + 1, default, fmt.input)
+    wb.define_name(name, f"={ws.name}!{xl_rowcol_to_cell(row, col + 1, row_abs=True, col_abs=True)}")
+
+
+def _budget_sheet(wb, ws, fmt: Formats) -> None:
+    """Begroting: budget lines per year of the window for the chosen scenario and variant, a chart per group."""
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 52)
+    ws.set_column(2, 2 + N_YEARS, 17)
+    ws.write(0, 0, "Begroting: bedragen per begrotingsregel (euro), per jaar van het venster en in totaal", fmt.title)
+    ws.write(1, 0, "Editie, venster en maatregelen kiest u op Start. Prijzen en prijsindex staan op Aannames "
+                   "(budget.*). Dwangsommen en proceskosten op kasbasis (betaald). Een lege cel: geen prijs bekend "
+                   "(bv. het normbedrag Oekraïne vóór 2025); het totaal is dan ook leeg. De ODA-regel is een 'waarvan' "
+                   "en telt niet mee in het totaal.", fmt.text)
+    _selector(wb, ws, 3, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioBegroting", fmt)
+    ws.write(3, 2, "Variant:", fmt.h2)
+    ws.data_validation(3, 3, 3, 3, {"validate": "list", "source": list(NAMED_VARIANTS)})
+    ws.write_string(3, 3, DEFAULT_BUDGET_VARIANT, fmt.input)
+    wb.define_name("KeuzeVariantBegroting", "=Begroting!$D$4")
+    top = 5
+    table = excel_api.budget_table(DEFAULT_SCENARIO, DEFAULT_BUDGET_VARIANT, None, None)
+    _spill(ws, top, 0, f"=MPP_BUDGET(KeuzeScenarioBegroting,KeuzeVariantBegroting,Venster,Aannames,{SELECTION})",
+           table, fmt, fmt.euro, fmt.out_text, {1: fmt.out_text})
+    # charts: years across from column D; they span every year of the horizon, so a longer window shows whole
+    # (the window total stands before the years, in column C, and is not charted)
+    first_year_col, last_year_col = 3, 3 + N_YEARS - 1
+    row_of = {line: top + 1 + i for i, line in enumerate(LINES)}
+    for i, (title, lines) in enumerate(excel_api.BUDGET_GROUPS.items()):
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"} if len(lines) > 1 else {"type": "column"})
+        for line in lines:
+            chart.add_series({"name": ["Begroting", row_of[line], 1],
+                              "categories": ["Begroting", top, first_year_col, top, last_year_col],
+                              "values": ["Begroting", row_of[line], first_year_col, row_of[line], last_year_col]})
+        chart.set_title({"name": f"{title} per jaar (gekozen scenario en variant)"})
+        chart.set_y_axis({"num_format": "€ #,##0", "name": "euro"})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(top + len(LINES) + 3 + 22 * i, 1, chart, {"x_scale": 1.6, "y_scale": 1.3})
+
+
+def _compare_sheet(wb, ws, fmt: Formats) -> None:
+    """Vergelijking: two editions side by side with deltas (B - A), for the chosen scenario and variant."""
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 50)
+    ws.set_column(2, 2, 12)
+    ws.set_column(3, 5, 18)
+    ws.set_column(6, 6, 10)
+    ws.write(0, 0, "Vergelijking van twee MPP-edities: de mutaties voor de Voorjaarsnota (verschil = B min A)",
+             fmt.title)
+    ws.write(1, 0, "De wijzigingen op Aannames, de maatregelen en het venster (Start) gelden voor beide edities. "
+                   "Stromen per jaar, voorraden op 31 december, bedragen in euro; de rij met het venster (bv. "
+                   "2024-2027) is het totaal daarover. Een lege cel: geen prijs bekend.", fmt.text)
+    editions = list(excel_api.editions())
+    _selector(wb, ws, 3, 0, "Editie A:", editions, DEFAULT_COMPARE[0], "KeuzeEditieA", fmt)
+    ws.write(3, 2, "Editie B:", fmt.h2)
+    ws.data_validation(3, 3, 3, 3, {"validate": "list", "source": editions})
+    ws.write_string(3, 3, DEFAULT_COMPARE[1], fmt.input)
+    wb.define_name("KeuzeEditieB", "=Vergelijking!$D$4")
+    ws.write(4, 0, "Scenario:", fmt.h2)
+    ws.data_validation(4, 1, 4, 1, {"validate": "list", "source": list(SCENARIOS)})
+    ws.write_string(4, 1, DEFAULT_SCENARIO, fmt.input)
+    wb.define_name("KeuzeScenarioVergelijking", "=Vergelijking!$B$5")
+    ws.write(4, 2, "Variant:", fmt.h2)
+    ws.data_validation(4, 3, 4, 3, {"validate": "list", "source": list(NAMED_VARIANTS)})
+    ws.write_string(4, 3, DEFAULT_BUDGET_VARIANT, fmt.input)
+    wb.define_name("KeuzeVariantVergelijking", "=Vergelijking!$D$5")
+    top = 6
+    table = excel_api.compare_table(*DEFAULT_COMPARE, "all", None, DEFAULT_SCENARIO, DEFAULT_BUDGET_VARIANT)
+    _spill(ws, top, 0, "=MPP_COMPARE(KeuzeEditieA,KeuzeEditieB,\"all\",Aannames,KeuzeScenarioVergelijking,"
+           "KeuzeVariantVergelijking,Venster,Maatregelen)", table, fmt, fmt.number, fmt.out_text,
+           {1: fmt.out_text, 2: fmt.out_text, 6: fmt.out_text})
+
+    def year_rows(code: str) -> tuple[int, int]:
+        """First and last sheet row of a code's years (the rows do not depend on the choices: every edition has
+        every code and year of the fixed horizon, and the window total comes after the years)."""
+        rows = [top + i for i, r in enumerate(table) if r[0] == code and re.fullmatch(r"\d{4}(-12-31)?", r[2])]
+        if not rows or rows != list(range(rows[0], rows[0] + N_YEARS)):
+            raise MppError(f"the comparison table has no {N_YEARS} consecutive years of {code} to chart")
+        return rows[0], rows[-1]
+
+    for i, (code, title, axis, number) in enumerate((
+            ("inflow.total", "Asielinstroom per jaar: editie A en B", "personen", "#,##0"),
+            ("budget.coa.total", "COA-opvang per jaar (begroting): editie A en B", "euro", "€ #,##0"))):
+        first, last = year_rows(code)
+        chart = wb.add_chart({"type": "column"})
+        for col in (3, 4):
+            chart.add_series({"name": ["Vergelijking", top, col], "categories": ["Vergelijking", first, 2, last, 2],
+                              "values": ["Vergelijking", first, col, last, col]})
+        chart.set_title({"name": title + " (gekozen scenario en variant)"})
+        chart.set_y_axis({"num_format": number, "name": axis})
+        chart.set_legend({"position": "bottom"})
+        ws.insert_chart(top + 1 + 22 * i, 8, chart, {"x_scale": 1.5, "y_scale": 1.3})
+
+
 def build_workbook_bytes() -> bytes:
     """The workbook as bytes: the same inputs give the same bytes."""
     excel_api.clear_caches()
     aset = excel_api.default_set()
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    wb.set_properties({"title": "mpp-xl", "subject": "MPP-ketenprojectie en dwangsommen", "author": "mpp-xl",
+    wb.set_properties({"title": "mpp-xl", "subject": "MPP-ketenprojectie, dwangsommen en begroting", "author": "mpp-xl",
                        "company": "", "created": FIXED_DATE, "comments": f"mpp-xl {__version__}"})
     # no recalculation on opening: the cached results stay visible until Python is attached, and a current
     # calcId keeps Excel from recalculating a file it thinks an older Excel saved
@@ -237,7 +402,8 @@ def build_workbook_bytes() -> bytes:
 
     start = wb.add_worksheet("Start")
     start.set_vba_name("Sheet1")
-    sheets = {name: wb.add_worksheet(name) for name in ("Aannames", "Instroom", "Keten", "Dwangsommen", "Grafieken")}
+    sheets = {name: wb.add_worksheet(name) for name in ("Aannames", "Instroom", "Keten", "Dwangsommen", "Begroting",
+                                                         "Vergelijking", "Grafieken")}
     conf = wb.add_worksheet("xlwings.conf")
     conf.set_vba_name("Sheet2")
     for i, name in enumerate(sheets, start=3):
@@ -246,7 +412,7 @@ def build_workbook_bytes() -> bytes:
     last = _assumptions_sheet(sheets["Aannames"], fmt, aset)
     wb.define_name("Aannames", f"=Aannames!$A$1:$G${last + 1}")
     A = "Aannames"
-    _start_sheet(start, fmt, excel_api.version_table(None)[0][0])
+    _start_sheet(wb, start, fmt, excel_api.version_table(None)[0][0])
 
     # Instroom: yearly totals per scenario, per category for the chosen scenario, monthly totals for the chart
     ws = sheets["Instroom"]
@@ -255,21 +421,21 @@ def build_workbook_bytes() -> bytes:
     ws.write(0, 0, "Instroom per scenario (personen)", fmt.title)
     ws.write(2, 0, "Per jaar, totaal", fmt.h2)
     yearly = excel_api.projection_table("inflow.total", "all", None, "jaar")
-    end_row, _ = _spill(ws, 3, 0, f'=MPP_PROJECTION("inflow.total","all",{A},"jaar")', yearly, fmt, fmt.number,
-                        fmt.year)
+    end_row, _ = _spill(ws, 3, 0, f'=MPP_PROJECTION("inflow.total","all",{A},"jaar",{SELECTION})', yearly, fmt,
+                        fmt.number, fmt.year)
     cat_row = end_row + 3
     ws.write(cat_row - 1, 0, "Per categorie voor scenario:", fmt.h2)
     ws.data_validation(cat_row - 1, 2, cat_row - 1, 2, {"validate": "list", "source": list(SCENARIOS)})
     ws.write_string(cat_row - 1, 2, DEFAULT_SCENARIO, fmt.input)
     wb.define_name("KeuzeScenarioInstroom", f"=Instroom!$C${cat_row}")
     categories = excel_api.projection_table("inflow.*", DEFAULT_SCENARIO, None, "jaar")
-    end_row, _ = _spill(ws, cat_row, 0, f'=MPP_PROJECTION("inflow.*",KeuzeScenarioInstroom,{A},"jaar")',
+    end_row, _ = _spill(ws, cat_row, 0, f'=MPP_PROJECTION("inflow.*",KeuzeScenarioInstroom,{A},"jaar",{SELECTION})',
                         categories, fmt, fmt.number, fmt.year)
     month_row = end_row + 3
     ws.write(month_row - 1, 0, "Per maand, totaal (voor de grafiek)", fmt.h2)
     monthly = excel_api.projection_table("inflow.total", "all", None, "maand")
-    inflow_end, _ = _spill(ws, month_row, 0, f'=MPP_PROJECTION("inflow.total","all",{A},"maand")', monthly, fmt,
-                           fmt.number, fmt.date)
+    inflow_end, _ = _spill(ws, month_row, 0, f'=MPP_PROJECTION("inflow.total","all",{A},"maand",{SELECTION})',
+                           monthly, fmt, fmt.number, fmt.date)
 
     # Keten: the chosen scenario's chain per year, and COA per month for the chart
     ws = sheets["Keten"]
@@ -286,29 +452,32 @@ def build_workbook_bytes() -> bytes:
         ws.write_string(4, col, f"{METRIC_LABELS_NL[metric]} ({METRIC_UNITS[metric]})", fmt.wrap)
     ws.set_row(4, 75)
     chain = excel_api.projection_table("all", DEFAULT_SCENARIO, None, "jaar")
-    end_row, _ = _spill(ws, 5, 0, f'=MPP_PROJECTION("all",KeuzeScenario,{A},"jaar")', chain, fmt, fmt.number, fmt.year,
-                        _share_columns(chain, fmt))
+    end_row, _ = _spill(ws, 5, 0, f'=MPP_PROJECTION("all",KeuzeScenario,{A},"jaar",{SELECTION})', chain, fmt,
+                        fmt.number, fmt.year, _share_columns(chain, fmt))
     coa_row = end_row + 3
     ws.write(coa_row - 1, 0, "COA per maand voor het gekozen scenario (voor de grafiek)", fmt.h2)
     coa = excel_api.projection_table("coa.*", DEFAULT_SCENARIO, None, "maand")
-    coa_end, _ = _spill(ws, coa_row, 0, f'=MPP_PROJECTION("coa.*",KeuzeScenario,{A},"maand")', coa, fmt, fmt.number,
-                        fmt.date, _share_columns(coa, fmt))
+    coa_end, _ = _spill(ws, coa_row, 0, f'=MPP_PROJECTION("coa.*",KeuzeScenario,{A},"maand",{SELECTION})', coa, fmt,
+                        fmt.number, fmt.date, _share_columns(coa, fmt))
     coa_cols = coa[0]
 
-    # Dwangsommen: headline, all scenarios x variants per year, the chosen scenario, the chosen detail
+    # Dwangsommen: headline, all scenarios x variants per year, the chosen scenario, the chosen detail; every
+    # per-year table ends in the total over the window chosen on Start
     ws = sheets["Dwangsommen"]
-    ws.set_column(0, 0, 14)
+    ws.set_column(0, 0, 16)
     ws.set_column(1, 16, 18)
     ws.write(0, 0, "Dwangsommen en proceskosten (euro; verschil = variant min base)", fmt.title)
     ws.write(1, 0, f"Bedragen staan in het jaar waarin ze ontstaan; '{excel_api.PAID_LABEL}' staat in het jaar van "
-                   "betaling (penalty.payment_lag_months later).", fmt.text)
-    ws.write(2, 0, "Totaal 2024-2027 per scenario en variant", fmt.h2)
+                   "betaling (penalty.payment_lag_months later). Totalen over het venster dat u op Start kiest.",
+             fmt.text)
+    ws.write(2, 0, "Totaal over het venster per scenario en variant", fmt.h2)
     summary = excel_api.summary_table(None)
-    end_row, _ = _spill(ws, 3, 0, f"=MPP_SUMMARY({A})", summary, fmt, fmt.euro)
+    end_row, _ = _spill(ws, 3, 0, f"=MPP_SUMMARY({A},Venster,{SELECTION})", summary, fmt, fmt.euro)
     row = end_row + 3
     ws.write(row - 1, 0, "Per jaar, alle scenario's en varianten", fmt.h2)
     every = excel_api.penalties_table("all", "all", None)
-    end_row, _ = _spill(ws, row, 0, f'=MPP_PENALTIES("all","all",{A})', every, fmt, fmt.euro, fmt.year)
+    end_row, _ = _spill(ws, row, 0, f'=MPP_PENALTIES("all","all",{A},Venster,{SELECTION})', every, fmt, fmt.euro,
+                        fmt.year)
     row = end_row + 3
     ws.write(row - 2, 0, "Scenario:", fmt.h2)
     ws.data_validation(row - 2, 1, row - 2, 1, {"validate": "list", "source": list(SCENARIOS)})
@@ -321,18 +490,23 @@ def build_workbook_bytes() -> bytes:
     ws.write(row - 1, 0, "Per jaar voor het gekozen scenario, alle varianten", fmt.h2)
     chosen = excel_api.penalties_table(DEFAULT_SCENARIO, "all", None)
     chosen_row = row
-    chosen_end, _ = _spill(ws, row, 0, f'=MPP_PENALTIES(KeuzeScenarioDwangsom,"all",{A})', chosen, fmt, fmt.euro,
-                           fmt.year)
-    row = chosen_end + 3
+    _spill(ws, row, 0, f'=MPP_PENALTIES(KeuzeScenarioDwangsom,"all",{A},Venster,{SELECTION})', chosen, fmt, fmt.euro,
+           fmt.year)
+    chosen_years_end = chosen_row + N_YEARS  # the chart shows the years, not the window total below them
+    row = chosen_row + len(chosen) + 2
     ws.write(row - 1, 0, "Per jaar en spoor voor het gekozen scenario en de gekozen variant", fmt.h2)
     detail = excel_api.penalties_table(DEFAULT_SCENARIO, DEFAULT_VARIANT, None)
     counts = {c: fmt.number for c, name in enumerate(detail[0]) if name in excel_api.COUNT_LABELS.values()}
-    _spill(ws, row, 0, f"=MPP_PENALTIES(KeuzeScenarioDwangsom,KeuzeVariant,{A})", detail, fmt, fmt.euro, fmt.year,
-           counts)
+    _spill(ws, row, 0, f"=MPP_PENALTIES(KeuzeScenarioDwangsom,KeuzeVariant,{A},Venster,{SELECTION})", detail, fmt,
+           fmt.euro, fmt.year, counts)
+
+    _budget_sheet(wb, sheets["Begroting"], fmt)
+    _compare_sheet(wb, sheets["Vergelijking"], fmt)
 
     # Grafieken
     ws = sheets["Grafieken"]
-    ws.write(0, 0, "Grafieken (volgen de keuzes op de bladen Instroom, Keten en Dwangsommen)", fmt.title)
+    ws.write(0, 0, "Grafieken (volgen de keuzes op Start en op de bladen Instroom, Keten en Dwangsommen; de "
+                   "begrotingsgrafieken staan op Begroting en Vergelijking)", fmt.title)
     first, final = month_row + 1, inflow_end
     chart = wb.add_chart({"type": "line"})
     for col, name in enumerate(SCENARIOS, start=1):
@@ -357,8 +531,9 @@ def build_workbook_bytes() -> bytes:
 
     chart = wb.add_chart({"type": "column"})
     for col, name in enumerate(chosen[0][1:len(NAMED_VARIANTS) + 1], start=1):
-        chart.add_series({"name": name.split(" ", 1)[1], "categories": ["Dwangsommen", chosen_row + 1, 0, chosen_end, 0],
-                          "values": ["Dwangsommen", chosen_row + 1, col, chosen_end, col]})
+        chart.add_series({"name": name.split(" ", 1)[1],
+                          "categories": ["Dwangsommen", chosen_row + 1, 0, chosen_years_end, 0],
+                          "values": ["Dwangsommen", chosen_row + 1, col, chosen_years_end, col]})
     chart.set_title({"name": "Dwangsommen en kosten per jaar per variant (gekozen scenario)"})
     chart.set_y_axis({"num_format": "€ #,##0", "name": "euro"})
     ws.insert_chart(46, 0, chart, {"x_scale": 1.6, "y_scale": 1.3})

@@ -1,62 +1,88 @@
-Function MPP_PARAMS(Optional assumptions)
+Function MPP_BUDGET(Optional scenario, Optional variant, Optional window, Optional assumptions, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_PARAMS = XLPy.CallUDF("mpp_xl.udfs", "MPP_PARAMS", Array(assumptions), ThisWorkbook, Application.Caller)
+        MPP_BUDGET = XLPy.CallUDF("mpp_xl.udfs", "MPP_BUDGET", Array(scenario, variant, window, assumptions, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_PARAMS = XLPy.CallUDF("mpp_xl.udfs", "MPP_PARAMS", Array(assumptions))
+        MPP_BUDGET = XLPy.CallUDF("mpp_xl.udfs", "MPP_BUDGET", Array(scenario, variant, window, assumptions, edition, measures))
+        Exit Function
+    #End If
+failed:
+    MPP_BUDGET = Err.Description
+End Function
+
+Function MPP_COMPARE(Optional a, Optional b, Optional what, Optional assumptions, Optional scenario, Optional variant, Optional window, Optional measures)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MPP_COMPARE = XLPy.CallUDF("mpp_xl.udfs", "MPP_COMPARE", Array(a, b, what, assumptions, scenario, variant, window, measures), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MPP_COMPARE = XLPy.CallUDF("mpp_xl.udfs", "MPP_COMPARE", Array(a, b, what, assumptions, scenario, variant, window, measures))
+        Exit Function
+    #End If
+failed:
+    MPP_COMPARE = Err.Description
+End Function
+
+Function MPP_PARAMS(Optional assumptions, Optional edition, Optional measures)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MPP_PARAMS = XLPy.CallUDF("mpp_xl.udfs", "MPP_PARAMS", Array(assumptions, edition, measures), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MPP_PARAMS = XLPy.CallUDF("mpp_xl.udfs", "MPP_PARAMS", Array(assumptions, edition, measures))
         Exit Function
     #End If
 failed:
     MPP_PARAMS = Err.Description
 End Function
 
-Function MPP_PENALTIES(Optional scenario, Optional variant, Optional assumptions)
+Function MPP_PENALTIES(Optional scenario, Optional variant, Optional assumptions, Optional window, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_PENALTIES = XLPy.CallUDF("mpp_xl.udfs", "MPP_PENALTIES", Array(scenario, variant, assumptions), ThisWorkbook, Application.Caller)
+        MPP_PENALTIES = XLPy.CallUDF("mpp_xl.udfs", "MPP_PENALTIES", Array(scenario, variant, assumptions, window, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_PENALTIES = XLPy.CallUDF("mpp_xl.udfs", "MPP_PENALTIES", Array(scenario, variant, assumptions))
+        MPP_PENALTIES = XLPy.CallUDF("mpp_xl.udfs", "MPP_PENALTIES", Array(scenario, variant, assumptions, window, edition, measures))
         Exit Function
     #End If
 failed:
     MPP_PENALTIES = Err.Description
 End Function
 
-Function MPP_PROJECTION(Optional metric, Optional scenario, Optional assumptions, Optional frequency)
+Function MPP_PROJECTION(Optional metric, Optional scenario, Optional assumptions, Optional frequency, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_PROJECTION = XLPy.CallUDF("mpp_xl.udfs", "MPP_PROJECTION", Array(metric, scenario, assumptions, frequency), ThisWorkbook, Application.Caller)
+        MPP_PROJECTION = XLPy.CallUDF("mpp_xl.udfs", "MPP_PROJECTION", Array(metric, scenario, assumptions, frequency, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_PROJECTION = XLPy.CallUDF("mpp_xl.udfs", "MPP_PROJECTION", Array(metric, scenario, assumptions, frequency))
+        MPP_PROJECTION = XLPy.CallUDF("mpp_xl.udfs", "MPP_PROJECTION", Array(metric, scenario, assumptions, frequency, edition, measures))
         Exit Function
     #End If
 failed:
     MPP_PROJECTION = Err.Description
 End Function
 
-Function MPP_SUMMARY(Optional assumptions)
+Function MPP_SUMMARY(Optional assumptions, Optional window, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_SUMMARY = XLPy.CallUDF("mpp_xl.udfs", "MPP_SUMMARY", Array(assumptions), ThisWorkbook, Application.Caller)
+        MPP_SUMMARY = XLPy.CallUDF("mpp_xl.udfs", "MPP_SUMMARY", Array(assumptions, window, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_SUMMARY = XLPy.CallUDF("mpp_xl.udfs", "MPP_SUMMARY", Array(assumptions))
+        MPP_SUMMARY = XLPy.CallUDF("mpp_xl.udfs", "MPP_SUMMARY", Array(assumptions, window, edition, measures))
         Exit Function
     #End If
 failed:
     MPP_SUMMARY = Err.Description
 End Function
 
-Function MPP_VERSION(Optional assumptions)
+Function MPP_VERSION(Optional assumptions, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_VERSION = XLPy.CallUDF("mpp_xl.udfs", "MPP_VERSION", Array(assumptions), ThisWorkbook, Application.Caller)
+        MPP_VERSION = XLPy.CallUDF("mpp_xl.udfs", "MPP_VERSION", Array(assumptions, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_VERSION = XLPy.CallUDF("mpp_xl.udfs", "MPP_VERSION", Array(assumptions))
+        MPP_VERSION = XLPy.CallUDF("mpp_xl.udfs", "MPP_VERSION", Array(assumptions, edition, measures))
         Exit Function
     #End If
 failed:
