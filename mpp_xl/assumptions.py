@@ -332,7 +332,7 @@ def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=";" if semicolon else ","))
     except csv.Error as exc:
-        raise MppError(f"{path}: not a readable CSV file ({exc})") from None
+        raise MppError(f"{path}: not a readable CSV file ({str(exc).split(' - ')[0]})") from None
     if len(rows) > MAX_INPUT_ROWS:
         raise MppError(f"{path}: {len(rows):,} rows; an assumptions file holds at most {MAX_INPUT_ROWS:,}")
     long = next((i for i, row in enumerate(rows, start=1) if sum(len(c) for c in row) > MAX_LINE_CHARS), None)

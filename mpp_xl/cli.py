@@ -109,7 +109,7 @@ def effective_assumptions(paths=None, edition: str | None = None, measures=None,
     from .timegrid import TimeGrid
     grid = grid or TimeGrid.from_text()
     paths = [paths] if isinstance(paths, str) else list(paths or [])
-    chosen = find_edition(edition or DEFAULT_EDITION)
+    chosen = find_edition(DEFAULT_EDITION if edition is None else edition)
     aset = edition_set(chosen.name, select_scenarios(scenarios), grid)
     name = aset.name
     aset = apply_measures(aset, measures)

@@ -205,3 +205,19 @@ def test_reruns_write_identical_workbooks_and_charts(tmp_path):
         assert main(["run", "--quiet", "--scenario", "medio", "--variant", "base", "--out", str(tmp_path / out)]) == 0
     for name in ("results.xlsx", "coa_need.png", "penalties.png"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--edition", ""], "unknown edition ''"),
+    (["run", "--measure", ""], "unknown measure ''"),
+    (["compare", "mpp-2024-I", "mpp-2099"], "unknown edition 'mpp-2099'"),
+    (["run", "--start", "2022-1"], "horizon: '2022-1' .. '2030-12' is not a pair of months"),
+])
+def test_plain_bad_choices_of_the_new_commands(tmp_path, capsys, argv, message):
+    run_fails(argv, message, capsys, tmp_path / "out")
+
+
+def test_backtest_out_naming_a_file(tmp_path, capsys):
+    target = write(tmp_path / "afile", "mine")
+    assert main(["backtest", "--out", str(target)]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err and target.read_text() == "mine"
