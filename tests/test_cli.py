@@ -1,5 +1,6 @@
 """The command line: output contract, provenance, reruns, and one-line errors."""
 
+import re
 import csv
 import io
 import os
@@ -273,3 +274,9 @@ def test_readme_parameter_table_is_in_step_with_the_data():
     from penalty_parameter_table import README, readme_with_table
     text = README.read_text(encoding="utf-8")
     assert readme_with_table(text) == text
+
+
+def test_the_summary_prints_no_negative_zero(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path / "o")]) == 0
+    text = capsys.readouterr().out
+    assert not re.search(r"(?<![\d.,])-0(\.0+)?(?![\d.,])", text)

@@ -57,3 +57,11 @@ def test_readme_calibration_table_is_generated_from_the_data(default_run):
                               text=True, check=True).stdout.strip()
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert expected in readme
+
+
+def test_readme_metrics_table_is_generated_from_the_catalogue():
+    """README's metrics table is the output of tools/metrics_table.py: one catalogue of units and labels."""
+    root = Path(__file__).resolve().parents[1]
+    expected = subprocess.run([sys.executable, str(root / "tools" / "metrics_table.py")], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    assert expected in (root / "README.md").read_text(encoding="utf-8")
