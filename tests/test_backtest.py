@@ -82,3 +82,22 @@ def test_cli_backtest_writes_both_files(tmp_path, capsys):
     frame = pd.read_csv(tmp_path / "backtest.csv", comment="#")
     assert list(frame.columns) == COLUMNS
     assert (tmp_path / "backtest_summary.csv").exists()
+
+
+def test_every_row_is_forecast_minus_the_published_realised_figure(panel):
+    """For every row: realised looked up in the record by hand (inflow by year; occupancy on the day before a
+    1 January need), error = forecast - realised, error_pct = 100 x error / realised, lead = year - published."""
+    record = published_record()
+    realised = record[record.edition == "realised"]
+    for r in panel.itertuples():
+        if r.metric == "inflow.total":
+            hit = realised[(realised.metric == "inflow.total") & (realised.year == str(r.year))]
+        else:
+            hit = realised[(realised.metric == "coa.occupancy") & (realised.year == f"{r.year - 1}-12-31")]
+        if hit.empty:
+            assert np.isnan(r.realised) and np.isnan(r.error) and np.isnan(r.error_pct)
+            continue
+        actual = float(hit.value.iloc[0])
+        assert (r.realised, r.error) == (actual, r.forecast - actual)
+        assert r.error_pct == pytest.approx(100 * (r.forecast - actual) / actual, rel=1e-12)
+        assert r.lead_years == r.year - int(r.published[:4])

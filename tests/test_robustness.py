@@ -221,3 +221,24 @@ def test_backtest_out_naming_a_file(tmp_path, capsys):
     target = write(tmp_path / "afile", "mine")
     assert main(["backtest", "--out", str(target)]) == 2
     assert "exists and is not a folder" in capsys.readouterr().err and target.read_text() == "mine"
+
+
+# ---------------------------------------------------------------- housekeeping
+
+def test_build_metadata_is_not_tracked():
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert ".egg-info/" not in tracked
+
+
+def test_ci_stops_when_the_install_fails(tmp_path):
+    """The README's test command runs under set -e inside an && list, which set -e does not stop on: the
+    script must stop anyway. Run its install-and-test line with an install that fails."""
+    root = Path(__file__).resolve().parents[1]
+    line = next(l for l in (root / ".ci" / "run").read_text().splitlines() if l.startswith("pip install -e"))
+    script = tmp_path / "ci.sh"
+    script.write_text("set -euo pipefail\npip() { return 1; }\npython() { return 0; }\n" + line + "\necho reached\n")
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    assert done.returncode != 0 and "reached" not in done.stdout
