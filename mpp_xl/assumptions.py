@@ -30,6 +30,7 @@ from .errors import MppError, did_you_mean
 SCENARIOS = ("min", "medio", "max")
 ALL = "all"
 COLUMNS = ("parameter", "scenario", "from", "to", "value", "unit", "source")
+EXTRA_COLUMNS = ("layer", "description", "beschrijving", "omschrijving")  # shown beside the records, never read
 OPEN_START = np.datetime64("1900-01-01", "D")
 OPEN_END = np.datetime64("9999-12-31", "D")
 DEFAULT_SET_NAME = "MPP 2024-II (public reconstruction)"
@@ -217,7 +218,7 @@ def is_blank(cell) -> bool:
 
 def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decimal_comma: bool = False,
                 default_source: str | None = None, row_offset: int = 1,
-                row_numbers: Sequence[int] | None = None) -> tuple[Assumption, ...]:
+                row_numbers: Sequence[int] | None = None, key_column: str | None = None) -> tuple[Assumption, ...]:
     """Validate a whole table (header row first) and return its records, or raise one MppError.
 
     ``where`` names the table in messages (a file name or a sheet range); ``row_offset`` is the number of
@@ -231,6 +232,10 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise MppError(f"{where}: header must contain {','.join(COLUMNS)}; missing column '{missing[0]}'")
+    unknown = [c for c in header if c and c not in COLUMNS and c not in EXTRA_COLUMNS and c != key_column]
+    if unknown:
+        hint = " (a variants file: give it with --variants)" if unknown[0] == "variant" else ""
+        raise MppError(f"{where}: unknown column '{unknown[0]}'{hint}; the columns are {','.join(COLUMNS)}")
     col = {name: header.index(name) for name in COLUMNS}
     records = []
     for index, raw in enumerate(rows[1:], start=1):
@@ -271,6 +276,9 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
             value = parse_number(cell("value"), decimal_comma)
         except ValueError as exc:
             fail("value", str(exc))
+        raw = str(cell("value")).strip()
+        if spec.kind in ("count", "eur") and re.fullmatch(r"-?[1-9]\d{0,2}\.\d{3}", raw):
+            fail("value", f"'{raw}' is ambiguous (3 or 3000?): write the number without a thousands separator")
         low, high, reason = _KIND_CHECKS[spec.kind]
         if not low <= value <= high or (spec.kind == "flag" and value not in (0.0, 1.0)):
             fail("value", f"{format_value(value)} is not allowed for {name}: {reason}")
@@ -283,9 +291,23 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
             if default_source is None:
                 fail("source", "every assumption needs a source (document + date, or 'model assumption: why')")
             source = f"{default_source} row {row_no}"
+        if read_per_month(name):
+            if start != OPEN_START and start != start.astype("datetime64[M]").astype("datetime64[D]"):
+                fail("from", f"{name} is read per month: start on the first of a month "
+                             f"({start.astype('datetime64[M]')}-01 or {start.astype('datetime64[M]') + 1}-01)")
+            if end != OPEN_END and end + 1 != (end + 1).astype("datetime64[M]").astype("datetime64[D]"):
+                fail("to", f"{name} is read per month: end on the last day of a month")
         records.append(Assumption(name, scenario, start, end, value, unit, source, f"{where} row {row_no}"))
     _check_overlaps(records)
     return tuple(records)
+
+
+DAILY_PREFIXES = ("deadline.", "ukraine.", "penalty.void_reading")  # read at exact days; every other parameter per month
+
+
+def read_per_month(name: str) -> bool:
+    """Whether the model reads a parameter on the first day of each month (so a record must cover whole months)."""
+    return not name.startswith(DAILY_PREFIXES)
 
 
 def _check_overlaps(records: Sequence[Assumption]) -> None:
@@ -314,20 +336,30 @@ def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
         raise MppError(f"{path}: {size / 2**20:,.0f} MB is more than an assumptions file needs (at most "
                        f"{MAX_INPUT_BYTES // 2**20} MB)")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as stream:  # bounded: a device or a pipe reports no size
+            data = stream.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise MppError(f"{path}: more than {MAX_INPUT_BYTES // 2**20} MB; an assumptions file is far smaller")
     except FileNotFoundError:
         raise MppError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise MppError(f"{path}: is a folder, expected a CSV file") from None
     except OSError as exc:
         raise MppError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" export on Windows
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")  # Excel's "CSV" export on Windows
     if "\x00" in text:
         raise MppError(f"{path}: not a text CSV file (binary content)")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    lines = text.splitlines()
+    while lines and lines[0].startswith("#"):  # a comment line on top (mpp-xl's own files carry one)
+        lines.pop(0)
+    text = "\n".join(lines)
+    first_line = next((line for line in lines if line.strip()), "")
     semicolon = first_line.count(";") > first_line.count(",")
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=";" if semicolon else ","))

@@ -185,6 +185,8 @@ def _backtest(args) -> int:
     panel = backtest_frame()
     summary = backtest_summary(panel)
     shown = panel.assign(error_pct=panel.error_pct.round(1))
+    written = write_tables(args.out, {"backtest.csv": panel, "backtest_summary.csv": summary},
+                           "# mpp-xl backtest; source: mpp_xl/data/editions.csv (published figures only)\n", "backtest")
     print("Published MPP forecasts against what happened (error = forecast - realised; blank = not published)")
     whole = lambda v: "" if v != v else f"{v:,.0f}"  # noqa: E731
     print(shown.to_string(index=False, na_rep="", formatters={"forecast": whole, "realised": whole, "error": whole,
@@ -194,8 +196,6 @@ def _backtest(args) -> int:
     print(summary.to_string(index=False, na_rep="", float_format=lambda v: f"{v:,.1f}"))
     print("\nRealised 2025 (40,000) is a lower bound: first applications and nareis only; repeat and resettlement "
           "2025 are not published.")
-    written = write_tables(args.out, {"backtest.csv": panel, "backtest_summary.csv": summary},
-                           "# mpp-xl backtest; source: mpp_xl/data/editions.csv (published figures only)\n")
     print(f"Backtest written to {written}")
     return 0
 
@@ -206,7 +206,9 @@ def _editions(args) -> int:
         mark = " (default)" if edition.name == DEFAULT_EDITION else ""
         print(f"{edition.name:13s} published {edition.published:10s} inflow: {edition.coverage()}{mark}")
         print(f"{'':13s} source: {edition.source}")
-    print("\nA run needs an inflow total for every scenario and year from 2022 on: a year before the edition's "
+    print(f"{'realised':13s} what happened: realised inflow by category through 2025, then the latest editions; "
+          f"run it with --variant wbv_2023_26_withdrawn for the legal history as it happened")
+    print("\nA run needs an inflow total for every scenario and year after the realised history: a year before the edition's "
           "publication takes the realised total, a year after its last published year is held at that level, a "
           "gap in between stops the run.")
     return 0

@@ -97,6 +97,13 @@ def available_editions() -> dict[str, Edition]:
     return dict(sorted(out.items(), key=lambda item: item[1].published))
 
 
+def first_open_year(aset: AssumptionSet) -> int:
+    """The first calendar year not wholly covered by realised history (it needs an annual total)."""
+    history_end = max((r.end for _, r in aset.records() if r.parameter.startswith("history.inflow.")),
+                      default=np.datetime64("1900-01-01"))
+    return int(str(history_end + 1)[:4])
+
+
 def find_edition(name: str) -> Edition:
     editions = available_editions()
     if str(name).strip().lower() == REALISED:
@@ -105,8 +112,8 @@ def find_edition(name: str) -> Edition:
     by_lower = {k.lower(): v for k, v in editions.items()}
     edition = by_lower.get(str(name).strip().lower())
     if edition is None:
-        raise MppError(f"unknown edition '{name}'{did_you_mean(str(name), editions)}; available: "
-                       f"{', '.join(editions)} (mpp-xl editions lists them)")
+        raise MppError(f"unknown edition '{name}'{did_you_mean(str(name), [*editions, REALISED])}; available: "
+                       f"{', '.join(editions)}, {REALISED} (mpp-xl editions lists them)")
     return edition
 
 
@@ -166,8 +173,14 @@ def edition_set(name: str, scenarios, grid) -> AssumptionSet:
     edition = find_edition(name)
     if edition.is_default:
         return base
-    first_year, last_year = int(grid.years[0]), int(grid.years[-1])
-    records = edition.records(scenarios, first_year, last_year)
+    first_year, last_year = max(int(grid.years[0]), first_open_year(base)), int(grid.years[-1])
+    records = []
+    for scenario in SCENARIOS:  # every scenario the edition can give, so the hash does not depend on the selection
+        try:
+            records += edition.records([scenario], first_year, last_year)
+        except MppError:
+            if scenario in scenarios:
+                raise
     kept = tuple(r for _, r in base.records() if r.parameter != "inflow.total_annual")
     title = f"{edition.title} (public reconstruction; other assumptions as {DEFAULT_SET_NAME.split(' (')[0]})"
-    return AssumptionSet(title, [("default", kept), (f"edition {edition.title}", records)], base.registry)
+    return AssumptionSet(title, [("default", kept), (f"edition {edition.title}", tuple(records))], base.registry)

@@ -40,6 +40,16 @@ def category_shares(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[
     return shares
 
 
+def _no_total_for_realised_year(aset: AssumptionSet, scenario: str, year: int) -> None:
+    """A year wholly covered by realised history takes no annual total: an override for it would do nothing."""
+    first, last = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
+    for label, rec in aset.records():
+        if (label != "default" and rec.parameter == "inflow.total_annual" and rec.scenario in ("all", scenario)
+                and rec.start <= last and rec.end >= first):
+            raise MppError(f"{rec.origin}: inflow.total_annual for {year} has no effect: {year} is realised history "
+                           f"(history.inflow.*); change the history records instead")
+
+
 def project_inflow(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[str, np.ndarray]:
     """Monthly inflow (persons/month) per category, plus ``total`` and ``amv`` (amv among first)."""
     full = grid.full_years
@@ -52,6 +62,7 @@ def project_inflow(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[s
         in_year = full.years == year
         open_months = np.flatnonzero(in_year & ~is_history)
         if open_months.size == 0:
+            _no_total_for_realised_year(aset, scenario, int(year))
             continue
         in_force = aset.at("inflow.total_annual", scenario, full.month_starts[in_year])
         if (in_force != in_force[0]).any():

@@ -47,6 +47,8 @@ def _csv(frame: pd.DataFrame) -> str:
     for column in safe.columns:
         if safe[column].dtype == object or str(safe[column].dtype).startswith(("string", "str")):
             safe[column] = safe[column].map(defused)
+        elif safe[column].dtype.kind == "f":  # as written (4 decimals), and never a negative zero
+            safe[column] = safe[column].round(4) + 0.0
     return safe.to_csv(index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
 
@@ -105,6 +107,26 @@ def _clean_leftovers(folder: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _check_ours(folder: Path, command: str) -> None:
+    """A non-empty --out may be replaced only when its provenance.json says mpp-xl wrote exactly the files in it,
+    with the same command: a file of the user's, or another command's results, is never swapped away."""
+    try:
+        written = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        listed = set(written.get("files", [])) | {"provenance.json"}
+        previous = written.get("command", "run")
+    except (OSError, ValueError, AttributeError):
+        raise MppError(f"--out {folder}: holds files mpp-xl did not write (no provenance.json of a results folder);"
+                       f" choose an empty folder") from None
+    present = {p.name for p in folder.iterdir()}
+    foreign = sorted(present - listed)
+    if foreign:
+        raise MppError(f"--out {folder}: holds files mpp-xl did not write ({foreign[0]}"
+                       f"{' and more' if len(foreign) > 1 else ''}); choose an empty folder or a results folder")
+    if previous != command:
+        raise MppError(f"--out {folder}: holds the results of `mpp-xl {previous}`; choose another folder for "
+                       f"`mpp-xl {command}`")
+
+
 def write_folder(folder: str | Path, contents: dict[str, str | bytes], protected: tuple[Path, ...] = ()) -> Path:
     """Results appear whole or not at all: every file is written into a new hidden folder beside ``folder``,
     which then replaces it by rename. ``folder`` may hold only files mpp-xl writes (nothing the user gave is
@@ -117,11 +139,10 @@ def write_folder(folder: str | Path, contents: dict[str, str | bytes], protected
     for target in (folder / name for name in contents):
         if any(target.resolve() == p.resolve() for p in protected):
             raise MppError(f"--out {folder}: would overwrite your input file {target}; choose another folder")
-    if folder.is_dir():
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in RESULT_NAMES)
-        if foreign:
-            raise MppError(f"--out {folder}: holds files mpp-xl did not write ({foreign[0]}"
-                           f"{' and more' if len(foreign) > 1 else ''}); choose an empty folder or a results folder")
+    if folder.resolve() == Path.cwd().resolve() or folder.resolve() == folder.resolve().parent:
+        raise MppError(f"--out {folder}: give a folder below this one (a results folder is replaced as a whole)")
+    if folder.is_dir() and any(folder.iterdir()):
+        _check_ours(folder, json.loads(contents["provenance.json"]).get("command", ""))
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         _clean_leftovers(folder)
@@ -134,6 +155,7 @@ def write_folder(folder: str | Path, contents: dict[str, str | bytes], protected
                 with os.fdopen(os.open(temp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as stream:
                     stream.write(data.encode("utf-8") if isinstance(data, str) else data)
             if folder.exists():
+                os.chmod(temp, folder.stat().st_mode & 0o7777)  # the folder keeps its permissions
                 os.replace(folder, old)
                 try:
                     os.replace(temp, folder)
@@ -158,7 +180,7 @@ def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, 
     rows = result.aset.table_rows() + [rec.as_row() + (f"variant {name}",) for name, variant in
                                         result.variants.items() for rec in variant.records]
     assumptions = pd.DataFrame(rows, columns=["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"])
-    provenance = dict(result.provenance, run_date=run_date(), files=list(OUTPUT_FILES[:-1]))
+    provenance = dict(result.provenance, command="run", run_date=run_date(), files=list(OUTPUT_FILES[:-1]))
     contents = {
         "projection.csv": csv_text(result.projection_frame(), result),
         "penalties.csv": csv_text(result.penalty_frame(), result),
@@ -182,12 +204,17 @@ def write_comparison(frame: pd.DataFrame, results, folder: str | Path, protected
     a, b = results
     header = (f"# mpp-xl {a.provenance['package_version']}; A: {a.aset.name} (hash {a.aset.digest}); "
               f"B: {b.aset.name} (hash {b.aset.digest}); delta = B - A; window {a.window[0]}-{a.window[1]}\n")
-    provenance = {"run_date": run_date(), "a": a.provenance, "b": b.provenance, "files": ["comparison.csv"]}
+    provenance = {"command": "compare", "run_date": run_date(), "a": a.provenance, "b": b.provenance,
+                  "files": ["comparison.csv"]}
     write_folder(folder, {"comparison.csv": header + _csv(frame),
                           "provenance.json": json.dumps(provenance, indent=2, sort_keys=True) + "\n"}, protected)
     return target
 
 
-def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], header: str) -> Path:
-    """Write CSV tables (each with a comment header line) to ``folder``, whole or not at all."""
-    return write_folder(folder, {name: header + _csv(frame) for name, frame in tables.items()})
+def write_tables(folder: str | Path, tables: dict[str, pd.DataFrame], header: str, command: str) -> Path:
+    """Write CSV tables (each with a comment header line) and a provenance.json to ``folder``, whole or not at all."""
+    from . import __version__
+    provenance = {"command": command, "package_version": __version__, "run_date": run_date(), "files": list(tables)}
+    contents = {name: header + _csv(frame) for name, frame in tables.items()}
+    contents["provenance.json"] = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
+    return write_folder(folder, contents)

@@ -59,7 +59,7 @@ def parse_variant_rows(rows: list[list], where: str, registry: Registry, decimal
     for name, members in groups.items():
         table = [rows[0]] + [row for _, row in members]
         records = parse_table(table, where, registry, decimal_comma=decimal_comma,
-                              row_numbers=[n for n, _ in members])
+                              row_numbers=[n for n, _ in members], key_column="variant")
         text, text_nl = (descriptions or {}).get(name, (f"custom variant from {where}",
                                                          f"eigen variant uit {Path(where).name}"))
         out[name] = Variant(name, text, text_nl, records)

@@ -106,7 +106,7 @@ def test_a_folder_with_files_of_the_user_is_never_swapped_away(tmp_path, capsys)
     out.mkdir()
     (out / "notes.docx").write_bytes(b"precious")
     assert main(["run", "--quiet", "--out", str(out)]) == 2
-    assert "holds files mpp-xl did not write (notes.docx)" in capsys.readouterr().err
+    assert "holds files mpp-xl did not write" in capsys.readouterr().err
     assert [p.name for p in out.iterdir()] == ["notes.docx"] and (out / "notes.docx").read_bytes() == b"precious"
 
 
@@ -242,3 +242,51 @@ def test_ci_stops_when_the_install_fails(tmp_path):
     script.write_text("set -euo pipefail\npip() { return 1; }\npython() { return 0; }\n" + line + "\necho reached\n")
     done = subprocess.run(["bash", str(script)], capture_output=True, text=True)
     assert done.returncode != 0 and "reached" not in done.stdout
+
+
+def test_a_users_file_named_like_a_result_is_never_replaced(tmp_path, capsys):
+    """A file called results.xlsx that mpp-xl did not write (no provenance.json lists it) stays."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "results.xlsx").write_bytes(b"my own workbook")
+    assert main(["run", "--quiet", "--scenario", "medio", "--out", str(out)]) == 2
+    assert (out / "results.xlsx").read_bytes() == b"my own workbook"
+
+
+def test_one_command_never_replaces_another_commands_results(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["run", "--quiet", "--scenario", "medio", "--variant", "base", "--out", str(out)]) == 0
+    assert main(["backtest", "--out", str(out)]) == 2
+    assert "holds the results of `mpp-xl run`" in capsys.readouterr().err
+    assert (out / "projection.csv").exists()
+
+
+@pytest.mark.parametrize("row, message", [
+    ("inflow.total_annual,medio,2023-01-01,2023-12-31,99999,persons/year,x", "2023 is realised history"),
+    ("ind.capacity.asylum,all,2025-06-02,2025-06-30,3000,cases/month,x", "is read per month: start on the first"),
+    ("budget.ukraine.normbedrag_per_day,all,2025-06-15,,1000,EUR/day,x", "is read per month: start on the first"),
+    ("ind.capacity.asylum,all,2025-01-01,2025-12-31,3.000,cases/month,x", "'3.000' is ambiguous"),
+])
+def test_records_that_would_silently_do_nothing_are_refused(tmp_path, capsys, row, message):
+    path = write(tmp_path / "o.csv", HEADER + row + "\n")
+    run_fails(["run", "--assumptions", str(path)], message, capsys, tmp_path / "out")
+
+
+def test_a_variants_file_given_as_assumptions_is_refused(tmp_path, capsys):
+    path = write(tmp_path / "v.csv", "variant," + HEADER + "mine,ind.capacity.asylum,all,2025-01-01,,3000,cases/month,x\n")
+    run_fails(["run", "--assumptions", str(path)], "unknown column 'variant' (a variants file: give it with --variants)",
+              capsys, tmp_path / "out")
+
+
+def test_a_device_is_read_no_further_than_the_limit(tmp_path, capsys):
+    run_fails(["run", "--assumptions", "/dev/zero"], "more than 20 MB", capsys, tmp_path / "out")
+
+
+def test_the_tools_own_assumptions_file_and_utf16_files_read_back(tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", "--quiet", "--scenario", "medio", "--variant", "base", "--out", str(out)]) == 0
+    used = out / "assumptions_used.csv"
+    assert main(["params", "--csv", "--assumptions", str(used)]) == 0
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_bytes((HEADER + "coa.capacity_buffer,all,,,10,places,x\n").encode("utf-16"))
+    assert main(["params", "--csv", "--assumptions", str(utf16)]) == 0
