@@ -3,7 +3,8 @@
 Forecasts and realised figures come from the editions record (``data/editions.csv``); a figure that is not
 published stays blank and is never filled in. Inflow totals are compared year by year; an edition's COA
 capacity need on 1 January is compared with the realised COA occupancy on the day before, where both are
-published (need includes the occupancy norm's buffer, so it lies above occupancy when it is right).
+published (need includes the occupancy norm's buffer, so it lies above occupancy when it is right); its
+``year`` is the year that ends on the day before (the need on 1 Jan 2024 is a forecast of the end of 2023).
 ``lead_years`` = forecast year − publication year (0 = the year of publication); ``error`` = forecast −
 realised; ``error_pct`` = 100 × error / realised.
 """
@@ -15,6 +16,7 @@ import pandas as pd
 
 from .editions import REALISED, published_record
 
+METRIC_NEED = "coa.capacity_need_vs_occupancy"  # the need on 1 January against the occupancy of 31 December
 COLUMNS = ["edition", "published", "scenario", "year", "metric", "forecast", "realised", "error", "error_pct",
            "lead_years"]
 SUMMARY_COLUMNS = ["metric", "scenario", "lead_years", "forecasts", "with_realised", "mean_error_pct",
@@ -44,8 +46,8 @@ def backtest_frame() -> pd.DataFrame:
         elif r.metric == "coa.capacity_need":
             day_before = (np.datetime64(period) - 1).astype(str)  # the need on 1 January vs occupancy on 31 Dec
             actual = realised.get(("coa.occupancy", day_before), (np.nan, ""))[0]
-            year = int(period[:4])
-            metric = "coa.capacity_need vs occupancy"
+            year = int(day_before[:4])  # a need for 1 January is a forecast of the year end before it
+            metric = METRIC_NEED
         else:
             continue
         error = r.value - actual

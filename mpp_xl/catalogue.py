@@ -59,23 +59,24 @@ METRICS = {
 METRIC_UNITS = {name: m.unit for name, m in METRICS.items()}
 
 # number formats by kind (Excel format codes; Dutch Excel shows its own separators)
-FORMATS = {"count": "#,##0", "weeks": "0.0", "share": "0.0%", "eur": "#,##0", "eur_m": '#,##0.0,,"M"',
+FORMATS = {"count": "#,##0", "weeks": "0.0", "share": "0.0%", "eur": "#,##0", "price": "#,##0.00", "number": "General",
+           "eur_m": '#,##0.0,,"M"',
            "text": "@", "date": "yyyy-mm-dd", "year": "0"}
 
 # column of an output table -> (Dutch header, kind)
 COLUMNS_NL = {
     "scenario": ("scenario", "text"), "variant": ("variant", "text"), "metric": ("reeks", "text"),
-    "date": ("datum", "date"), "value": ("waarde", "count"), "unit": ("eenheid", "text"),
+    "date": ("datum", "date"), "value": ("waarde", "number"), "unit": ("eenheid", "text"),
     "year": ("jaar", "year"), "track": ("spoor", "text"), "amount_eur": ("bedrag (EUR, opbouw)", "eur"),
     "amount_paid_eur": ("betaald (EUR, kasbasis)", "eur"), "delta_vs_base_eur": ("verschil met base (EUR)", "eur"),
     "cases_overdue": ("zaken over de termijn", "count"), "notices": ("ingebrekestellingen", "count"),
     "appeals": ("beroepen niet tijdig beslissen", "count"), "court_penalty_eur": ("dwangsom rechter (EUR)", "eur"),
     "repeat_penalty_eur": ("dwangsom herhaald beroep (EUR)", "eur"), "costs_eur": ("proceskosten en griffierecht (EUR)", "eur"),
     "admin_penalty_eur": ("bestuurlijke dwangsom (EUR)", "eur"), "line": ("begrotingsregel", "text"),
-    "quantity": ("hoeveelheid", "count"), "price_eur": ("prijs (EUR)", "eur"), "filing_month": ("indieningsmaand", "date"),
+    "quantity": ("hoeveelheid", "count"), "price_eur": ("prijs (EUR per eenheid)", "price"), "filing_month": ("indieningsmaand", "date"),
     "month": ("maand", "date"), "decided": ("beslist", "count"), "pending_end": ("in voorraad aan het eind", "count"),
     "wait_months": ("wachttijd (maanden)", "text"), "decisions": ("beslissingen", "count"),
-    "parameter": ("parameter", "text"), "from": ("van", "text"), "to": ("tot en met", "text"),
+    "parameter": ("parameter", "text"), "from": ("van", "date"), "to": ("tot en met", "date"),
     "source": ("bron", "text"), "layer": ("laag", "text"),
 }
 

@@ -25,6 +25,16 @@ LOG_FILE = Path(tempfile.gettempdir()) / f"mpp-xl-{os.getuid() if hasattr(os, 'g
 RECONCILE_COLUMNS = ["figure", "source", "role", "published", "model", "lower", "upper", "holds"]
 
 
+class _Once(argparse.Action):
+    """An option that may be given once: a second value is an error, never a silent override."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, f"_seen_{self.dest}", False):
+            raise MppError(f"{option_string} is given twice; give it once")
+        setattr(namespace, f"_seen_{self.dest}", True)
+        setattr(namespace, self.dest, values)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise MppError(f"{message} (see mpp-xl {self.prog.split()[-1]} --help)" if " " in self.prog
@@ -38,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run every scenario and variant, print a summary, write the results")
     _inputs_options(run)
-    run.add_argument("--out", default="mpp-output", metavar="DIR", help="output folder (default: mpp-output)")
+    run.add_argument("--out", default="mpp-output", action=_Once, metavar="DIR", help="output folder (default: mpp-output)")
     run.add_argument("--quiet", action="store_true", help="print only where the results were written")
 
     compare = sub.add_parser("compare", help="two editions or override files side by side: the budget mutation "
@@ -46,12 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("a", metavar="A", help="an edition name (mpp-xl editions) or an override file (CSV)")
     compare.add_argument("b", metavar="B", help="an edition name or an override file; delta = B - A")
     _inputs_options(compare, with_sources=False)
-    compare.add_argument("--out", default="mpp-compare", metavar="DIR", help="output folder (default: mpp-compare)")
+    compare.add_argument("--out", default="mpp-compare", action=_Once, metavar="DIR", help="output folder (default: mpp-compare)")
 
     sub.add_parser("editions", help="list the MPP editions and which inflow figures each publishes")
     backtest = sub.add_parser("backtest", help="every MPP edition against what happened (backtest.csv and "
                               "backtest_summary.csv)")
-    backtest.add_argument("--out", default="mpp-backtest", metavar="DIR", help="output folder (default: mpp-backtest)")
+    backtest.add_argument("--out", default="mpp-backtest", action=_Once, metavar="DIR", help="output folder (default: mpp-backtest)")
     sub.add_parser("measures", help="list the policy measures (apply with run --measure NAME)")
 
     params = sub.add_parser("params", help="print every assumption (name, scenario, from, to, value, unit, source)")
@@ -73,22 +83,23 @@ def _parser() -> argparse.ArgumentParser:
 def _inputs_options(parser, with_sources: bool = True) -> None:
     """The options that choose what a run computes (shared by run and compare)."""
     if with_sources:
-        parser.add_argument("--edition", metavar="NAME", help="MPP edition to run (default mpp-2024-II; see "
+        parser.add_argument("--edition", metavar="NAME", action=_Once, help="MPP edition to run (default mpp-2024-II; see "
                             "mpp-xl editions)")
-        parser.add_argument("--assumptions", action="append", metavar="FILE.csv",
-                            help="overrides: parameter,scenario,from,to,value,unit,source (repeatable; later files win)")
+    parser.add_argument("--assumptions", action="append", metavar="FILE.csv",
+                        help="overrides: parameter,scenario,from,to,value,unit,source (repeatable; later files win; "
+                             "with compare: applied to both A and B)")
     parser.add_argument("--measure", action="append", metavar="NAME", help="policy measure to apply (repeatable, in "
                         "the order given; see mpp-xl measures)")
-    parser.add_argument("--variants", metavar="FILE.csv", help="extra variants: variant,parameter,scenario,from,to,...")
+    parser.add_argument("--variants", metavar="FILE.csv", action=_Once, help="extra variants: variant,parameter,scenario,from,to,...")
     parser.add_argument("--variant", action="append", metavar="NAME", help="variant to run (repeatable; default all "
                         "named variants: base, all_undone, first_holds)")
     parser.add_argument("--scenario", action="append", metavar="NAME", help="min, medio or max (repeatable; default "
                         "all)")
-    parser.add_argument("--start", default=DEFAULT_START, metavar="YYYY-MM", help=f"first month (default {DEFAULT_START}; "
+    parser.add_argument("--start", default=DEFAULT_START, action=_Once, metavar="YYYY-MM", help=f"first month (default {DEFAULT_START}; "
                         "a year alone means its January)")
-    parser.add_argument("--end", default=DEFAULT_END, metavar="YYYY-MM", help=f"last month (default {DEFAULT_END}; a year "
+    parser.add_argument("--end", default=DEFAULT_END, action=_Once, metavar="YYYY-MM", help=f"last month (default {DEFAULT_END}; a year "
                         "alone means its December)")
-    parser.add_argument("--window", metavar="YYYY-YYYY", help="years of every total and delta (default 2024-2027, "
+    parser.add_argument("--window", metavar="YYYY-YYYY", action=_Once, help="years of every total and delta (default 2024-2027, "
                         "the letter's)")
 
 
@@ -134,10 +145,11 @@ def _prepared(args, source: str | None = None):
     if source is None:
         aset, protected, inputs = effective_assumptions(args.assumptions, args.edition, args.measure, args.scenario,
                                                         grid)
-    elif source.lower().endswith(".csv") or Path(source).exists():
-        aset, protected, inputs = effective_assumptions([source], None, args.measure, args.scenario, grid)
+    elif source.lower().endswith(".csv") or os.sep in source or "/" in source:  # a file; otherwise an edition name
+        aset, protected, inputs = effective_assumptions([source, *(args.assumptions or [])], None, args.measure,
+                                                        args.scenario, grid)
     else:
-        aset, protected, inputs = effective_assumptions(None, source, args.measure, args.scenario, grid)
+        aset, protected, inputs = effective_assumptions(args.assumptions, source, args.measure, args.scenario, grid)
     available = default_variants(aset.registry)
     if args.variants:
         available.update(load_variant_file(args.variants, aset.registry, available))

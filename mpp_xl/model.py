@@ -20,6 +20,7 @@ from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
 __all__ = ["WINDOW", "RunResult", "ModelCaches", "run_model", "parse_window", "select_scenarios", "select_variants"]
 
 MAX_RUNS = 36  # scenario x variant chains in one run
+MAX_WORK = 36 * 360 ** 2  # chains x months^2: about a minute and well under 2 GB on 2 cores
 
 
 def select_variants(names, available: dict[str, Variant]) -> dict[str, Variant]:
@@ -89,9 +90,13 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
     result = RunResult(aset, grid, select_scenarios(scenarios), select_variants(variants, available),
                        window=parse_window(window, grid), inputs=dict(inputs or {}))
     runs = len(result.scenarios) * len(result.variants)
-    if runs > MAX_RUNS:  # every scenario x variant is a chain of its own (about 20 MB each over 9 years)
+    if runs > MAX_RUNS:  # every scenario x variant is a chain of its own
         raise MppError(f"{len(result.scenarios)} scenarios x {len(result.variants)} variants = {runs} chains; a run "
                        f"holds at most {MAX_RUNS}: choose fewer variants (--variant) or scenarios (--scenario)")
+    if runs * grid.size ** 2 > MAX_WORK:  # the legal state is kept per cohort and notice month: work ~ months^2
+        raise MppError(f"{runs} chains over {grid.size} months is more than one run can hold (e.g. 9 chains over "
+                       f"60 years or 36 chains over 30 years): shorten the horizon (--end) or run fewer variants or "
+                       f"scenarios")
 
     def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
         key = (scenario, str(grid.start), str(grid.end), assumptions.digest_of(FRONT_PARAMETERS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,7 +30,7 @@ def run_date() -> str:
 
 
 def provenance_line(result: RunResult) -> str:
-    p = result.provenance
+    p = {k: re.sub(r"[\x00-\x1f\x7f]", " ", v) if isinstance(v, str) else v for k, v in result.provenance.items()}
     return (f"# mpp-xl {p['package_version']}; assumptions: {p['assumption_set']}; hash: {p['assumptions_hash']}; "
             f"variants: {p['variants']} (hash {p['variants_hash']}); horizon: {p['horizon']}; window: {p['window']}\n")
 

@@ -34,7 +34,8 @@ def _tables(result: RunResult) -> dict[str, pd.DataFrame]:
             f"Cohorten ({focus}, base)": cohorts[(cohorts.variant == BASE) & (cohorts.scenario == focus)],
             "Wachttijden": result.wait_frame(),
             "Aannames": pd.DataFrame(rows, columns=["parameter", "scenario", "from", "to", "value", "unit", "source",
-                                                    "layer"])}
+                                                    "layer"]).assign(value=lambda f: pd.to_numeric(f.value))}
+SHEET_LABELS = {"Begroting": {"amount_eur": "bedrag (EUR)"}}  # a budget amount is accrual or cash by its line
 
 
 def _yearly(result: RunResult, metric: str, how: str) -> pd.DataFrame:
@@ -86,6 +87,7 @@ def results_workbook(result: RunResult) -> bytes:
                 label, kind = f"{METRICS[name].label_nl} ({METRICS[name].unit_nl})", METRICS[name].kind
             else:
                 label, kind = COLUMNS_NL.get(name, (name, "text"))
+                label = SHEET_LABELS.get(sheet_name, {}).get(name, label)
             sheet.write_string(0, col, label, header)
             sheet.set_column(col, col, max(12, min(40, len(label) + 2)), formats.get(kind))
             values = frame[name]

@@ -18,6 +18,11 @@ def summary_text(result: RunResult) -> str:
     years = np.unique(grid.years)
     lines = [f"mpp-xl {result.provenance['package_version']} | {result.aset.name} | hash {result.aset.digest} | "
              f"{grid.start}..{grid.end}", ""]
+    for edge, months in ((grid.years[0], grid.months[grid.years == grid.years[0]]),
+                         (grid.years[-1], grid.months[grid.years == grid.years[-1]])):
+        if months.size < 12:
+            lines += [f"Note: {edge} holds only {months[0]}..{months[-1]}: its yearly figures are part of a year and "
+                      f"it is outside every window total.", ""]
 
     rows = []
     for scenario in result.scenarios:
@@ -83,17 +88,24 @@ def summary_text(result: RunResult) -> str:
 
 
 
+def shown_variant(result: RunResult) -> str:
+    """The variant a summary shows: the first one asked for besides base, else base."""
+    asked = [v for v in result.variants if v != BASE]
+    return asked[0] if len(asked) == 1 else BASE
+
+
 def budget_summary(result: RunResult) -> str:
-    """Budget lines per year of the window and in total, base variant (EUR million)."""
+    """Budget lines per year of the window and in total for the shown variant (EUR million)."""
     from .budget import LINES
     first, last = result.window
+    variant = shown_variant(result)
     frame = result.budget_frame()
-    frame = frame[(frame.variant == "base") & frame.year.between(first, last)]
+    frame = frame[(frame.variant == variant) & frame.year.between(first, last)]
     table = frame.pivot(index=["scenario", "line"], columns="year", values="amount_eur") / 1e6  # gaps stay NaN
     table = table.reindex(pd.MultiIndex.from_product([list(result.scenarios), list(LINES)]))
     table[f"{first}-{last}"] = table.sum(axis=1, min_count=table.shape[1])
     table[f"{first}-{last}"] = table[f"{first}-{last}"].where(table.drop(columns=f"{first}-{last}").notna().all(axis=1))
-    return (f"Budget lines {first}-{last}, variant base (EUR million; cash basis for penalties; blank = no price "
+    return (f"Budget lines {first}-{last}, variant {variant} (EUR million; cash basis for penalties; blank = no price "
             f"known for that year; coa.oda_first_year is part of coa.total)\n"
             + table.to_string(float_format=lambda v: f"{v:,.1f}", na_rep=""))
 
@@ -102,9 +114,10 @@ def comparison_summary(frame: pd.DataFrame, results) -> str:
     """The medio (or first scenario's) base rows: inflow, COA need and budget lines per year and window."""
     a, b = results
     scenario = "medio" if "medio" in a.scenarios else a.scenarios[0]
-    shown = frame[(frame.scenario == scenario) & (frame.variant == "base")
+    variant = shown_variant(a)
+    shown = frame[(frame.scenario == scenario) & (frame.variant == variant)
                   & frame.what.isin(["inflow.total", "coa.capacity_need", "penalties.accrued", "budget.coa.total",
                                      "budget.ukraine.municipal", "budget.ind.penalties.paid", "budget.total"])]
     shown = shown.set_index(["what", "period"])[["value_a", "value_b", "delta"]]
-    return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant base; delta = B - A (persons, places or "
+    return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant {variant}; delta = B - A (persons, places or "
             f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: f"{v:,.0f}", na_rep=""))

@@ -46,13 +46,13 @@ def test_errors_by_hand(panel, edition, scenario, year, forecast, realised, erro
 
 def test_capacity_need_against_the_occupancy_of_the_day_before(panel):
     """MPP 2023-II: need 69,900 on 1 Jan 2024; COA occupancy 63,000 on 31 Dec 2023: +6,900 (+10.95 %)."""
-    r = row(panel, "MPP 2023-II", "medio", 2024, "coa.capacity_need vs occupancy")
-    assert (r.forecast, r.realised, r.error) == (69900, 63000, 6900)
+    r = row(panel, "MPP 2023-II", "medio", 2023, "coa.capacity_need_vs_occupancy")
+    assert (r.forecast, r.realised, r.error, r.lead_years) == (69900, 63000, 6900, 0)  # 7 weeks ahead: lead 0
 
 
 def test_missing_figures_stay_blank(panel):
     assert np.isnan(row(panel, "MPP 2025-II", "max", 2026).realised)  # 2026 has not happened
-    assert np.isnan(row(panel, "MPP 2024-II", "medio", 2026, "coa.capacity_need vs occupancy").error)
+    assert np.isnan(row(panel, "MPP 2024-II", "medio", 2025, "coa.capacity_need_vs_occupancy").error)
     assert not ((panel.edition == "MPP 2023-II") & (panel.scenario == "medio") & (panel.year == 2024)
                 & (panel.metric == "inflow.total")).any()  # not published: no row is invented
 
@@ -93,7 +93,7 @@ def test_every_row_is_forecast_minus_the_published_realised_figure(panel):
         if r.metric == "inflow.total":
             hit = realised[(realised.metric == "inflow.total") & (realised.year == str(r.year))]
         else:
-            hit = realised[(realised.metric == "coa.occupancy") & (realised.year == f"{r.year - 1}-12-31")]
+            hit = realised[(realised.metric == "coa.occupancy") & (realised.year == f"{r.year}-12-31")]
         if hit.empty:
             assert np.isnan(r.realised) and np.isnan(r.error) and np.isnan(r.error_pct)
             continue
