@@ -2,16 +2,18 @@
 
 This module knows nothing of xlwings (``mpp_xl.udfs`` wraps it): every function takes plain Python
 values as a cell or range delivers them (None for empty cells, floats, strings, datetimes, nested lists)
-and returns a list of rows. Errors come back as a one-line ``Fout: ...`` text in the cell; the traceback
-of an unexpected error goes to the log file.
+and returns a list of rows. Errors come back as a one-line ``Fout: ...`` text in the cell, in Dutch (every
+message, in English and Dutch, is in ``mpp_xl.messages``); the traceback of an unexpected error goes to the log
+file. Headers are Dutch labels from ``mpp_xl.catalogue``; an undefined value (NaN) is an empty cell, never 0.
 
 Every table runs on an effective assumption set built as ``mpp-xl run`` builds it: an MPP edition (default
 mpp-2024-II), the policy measures switched on (in the order listed), then the changed rows of the Aannames
-range. Totals and deltas are over a window of years (default 2024-2027, the letter's).
+range. Totals and deltas are over a window of years (default model.WINDOW, the letter's).
 
-Caches: the assumptions range is parsed once per distinct content; the model runs once per effective
+Caches: the assumptions and measures ranges are parsed once per distinct content, keyed by a SHA-256 of their
+exact content (``content_digest``: the type and value of every cell); the model runs once per effective
 assumptions hash (the window only selects years, it never reruns the model); each table is kept per
-normalised arguments and hash.
+normalised arguments and hash. MPP_BACKTEST reads the published record of the editions only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
+import itertools
 import math
+import os
 import re
 import tempfile
 import traceback
@@ -28,25 +33,28 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, parse_table
+from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, is_blank, parse_table
+from .backtest import backtest_frame, backtest_summary
 from .budget import LINES
-from .chain import METRIC_UNITS
+from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS
 from .compare import YEAR_END, comparison_frame
-from .editions import DEFAULT_EDITION, available_editions, edition_set, find_edition
+from .editions import DEFAULT_EDITION, REALISED, available_editions, edition_set, find_edition
 from .errors import MppError, did_you_mean
 from .measures import Measure, apply_measures, available_measures
 from .memo import LruCache
+from .messages import dutch, english, to_dutch
 from .model import WINDOW, ModelCaches, RunResult, parse_window, run_model
 from .penalties import COUNTS
-from .timegrid import TimeGrid
+from .timegrid import DEFAULT_END, DEFAULT_START, TimeGrid
 from .variants import NAMED_VARIANTS
 
 LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl-udf.log"
+LOG_FILE_SHOWN = r"%TEMP%\mpp-xl-udf.log"  # where the log lies on the user's Windows machine (as the workbook says)
 RANGE_NAME = "Aannames"
 ALL_WORDS = ("all", "alle")
 FREQUENCIES = {"month": "month", "maand": "month", "year": "year", "jaar": "year"}
 CACHE_SIZE = 256
-GRID = TimeGrid.from_text("2022-01", "2030-12")  # the workbook's fixed horizon
+GRID = TimeGrid.from_text(DEFAULT_START, DEFAULT_END)  # the workbook's fixed horizon: the default of every run
 
 
 _sets = LruCache(32)      # assumptions range content -> AssumptionSet
@@ -71,103 +79,25 @@ def cache_stats() -> dict[str, tuple[int, int]]:
 
 # ---------------------------------------------------------------- the error policy
 
-# The core's messages are English; the workbook shows them in Dutch. Phrase by phrase in one pass (so Dutch
-# words are never translated again), longest phrase first; a phrase not listed stays English; names,
-# values and row numbers are kept as they are.
-DUTCH = (
-    ("metric and scenario cannot both be 'all': choose one metric or one scenario",
-     "reeks en scenario kunnen niet allebei 'all' zijn: kies één reeks of één scenario"),
-    # windows, editions, measures and comparisons
-    (": write it as YYYY-YYYY, e.g.", ": schrijf het als JJJJ-JJJJ, bijvoorbeeld"),
-    ("ends before it starts", "eindigt voordat het begint"),
-    ("lies outside the horizon", "ligt buiten de horizon"),
-    ("(a window needs whole years on it)", "(een venster bestaat uit hele jaren binnen de horizon)"),
-    ("window", "venster"),
-    ("unknown edition", "onbekende editie"),
-    ("(mpp-xl editions lists them)", "(zie de keuzelijst Editie op Start)"),
-    ("edition MPP", "editie MPP"),
-    ("edition:", "editie:"),
-    ("publishes no", "publiceert geen"),
-    (" inflow for ", " instroom voor "),
-    ("(gaps stay gaps); it has", "(ontbrekende cijfers worden niet bedacht); cijfers zijn er voor"),
-    (": choose other scenarios or another edition", ": kies een andere editie"),
-    ("unknown measure", "onbekende maatregel"),
-    ("(mpp-xl measures lists them)", "(zie de maatregelen op Start)"),
-    ("; available:", "; beschikbaar:"),
-    ("measures:", "maatregelen:"),
-    ("measures, row", "maatregelen, rij"),
-    ("is not ja or nee", "is niet ja of nee"),
-    ("expected a measure name, got the number", "verwacht de naam van een maatregel, maar kreeg het getal"),
-    ("what:", "wat:"),
-    ("unknown comparison", "onbekende vergelijking"),
-    ("; use all or one of", "; kies all of een van"),
-    ("'all' is not possible here", "'all' kan hier niet"),
-    ("including its header row, got a single cell or row", "met de kopregel, maar kreeg één cel of rij"),
-    ("assumptions: expected the Aannames table with", "aannames: verwacht de tabel Aannames met"),
-    ("assumptions: the Aannames table needs", "aannames: de tabel Aannames heeft nodig:"),
-    ("is not one of maand, jaar (month, year)", "is niet maand of jaar"),
-    ("is not a date (use YYYY-MM-DD)", "is geen datum (gebruik JJJJ-MM-DD)"),
-    ("is implausibly large (more than", "is onwaarschijnlijk groot (meer dan"),
-    ("a share must lie between 0 and 1", "een aandeel ligt tussen 0 en 1"),
-    ("a count cannot be negative", "een aantal kan niet negatief zijn"),
-    ("an amount cannot be negative", "een bedrag kan niet negatief zijn"),
-    ("a duration cannot be negative", "een duur kan niet negatief zijn"),
-    ("a ratio cannot be negative", "een verhouding kan niet negatief zijn"),
-    ("a flag must be 0 or 1", "een vlag is 0 of 1"),
-    ("the cell holds the Excel error", "de cel bevat de Excel-fout"),
-    ("expected text, got the number", "verwacht tekst, maar kreeg het getal"),
-    ("expected one cell, got a range of", "verwacht één cel, maar kreeg een bereik van"),
-    ("required value is empty", "verplichte waarde ontbreekt"),
-    ("header must contain", "de kopregel moet bevatten:"),
-    ("; missing column", "; ontbrekende kolom"),
-    ("is not allowed for", "is niet toegestaan voor"),
-    ("is not a number", "is geen getal"),
-    ("is not a date", "is geen datum"),
-    ("is measured in", "heeft als eenheid"),
-    ("not an empty unit", "niet een lege eenheid"),
-    ("before it starts", "voordat hij begint"),
-    ("period ends", "periode eindigt"),
-    ("overlaps", "overlapt met"),
-    ("unknown parameter", "onbekende parameter"),
-    ("unknown scenario", "onbekend scenario"),
-    ("unknown variant", "onbekende variant"),
-    ("unknown metric", "onbekende reeks"),
-    ("(did you mean", "(bedoelt u"),
-    ("; use one of", "; kies uit"),
-    ("; use", "; kies"),
-    (": period ", ": periode "),
-    (" of ", " van "),
-    (" for ", " voor "),
-    (" or all", " of all"),
-    ("columns", "kolommen"),
-    (", got", ", kreeg"),
-    (", row", ", rij"),
-    (" row ", " rij "),
-    (", column", ", kolom"),
-    (", not ", ", niet "),
-    (" sum to ", " tellen op tot "),
-    ("metric:", "reeks:"),
-    ("frequency:", "frequentie:"),
-)
-
-
-# Whole sentences whose word order differs in Dutch (tried first; a match is not translated further)
-DUTCH_SENTENCES = (
-    (re.compile(r"measures: measures (\S+) and (\S+) both set (\S+) from (\S+): apply one of them"),
-     r"maatregelen: \1 en \2 zetten allebei \3 vanaf \4: zet er één op nee"),
-    (re.compile(r"measures: measure (\S+) is given twice"), r"maatregelen: \1 staat er twee keer in"),
-)
-
-_DUTCH_PATTERN = re.compile("|".join(re.escape(e) for e, _ in sorted(DUTCH, key=lambda p: -len(p[0]))))
-_DUTCH_WORDS = dict(DUTCH)
-
-
 def in_dutch(message: str) -> str:
-    """The one-line message of the core, in Dutch for the workbook."""
-    for pattern, dutch in DUTCH_SENTENCES:
-        if pattern.fullmatch(message):
-            return pattern.sub(dutch, message)
-    return _DUTCH_PATTERN.sub(lambda match: _DUTCH_WORDS[match.group(0)], message)
+    """The one-line message of the core, in Dutch for the workbook (every message is in ``mpp_xl.messages``)."""
+    return to_dutch(message)
+
+
+def fail(arg: str, key: str, **values) -> MppError:
+    """The error of a bad argument: '<argument>: <the catalogue message key>'."""
+    return MppError(english("argument", arg=arg, reason=english(key, **values)))
+
+
+def _log(text: str) -> bool:
+    """Append to the log; never follow a link planted at its name (the log is the user's own file)."""
+    try:
+        handle = os.open(LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(handle, "a", encoding="utf-8") as log:
+            log.write(text)
+        return True
+    except OSError:
+        return False
 
 
 def excel_safe(func):
@@ -180,12 +110,8 @@ def excel_safe(func):
         except MppError as exc:
             return [[f"Fout: {in_dutch(str(exc))}"]]
         except Exception as exc:  # noqa: BLE001 - a cell must never show a traceback
-            try:
-                with open(LOG_FILE, "a", encoding="utf-8") as log:
-                    log.write(f"{func.__name__}{args!r}\n{traceback.format_exc()}\n")
-            except OSError:
-                pass
-            return [[f"Fout: interne fout in {func.__name__} ({type(exc).__name__}); details in {LOG_FILE}"]]
+            _log(f"{func.__name__}{args!r}\n{traceback.format_exc()}\n")
+            return [[f"Fout: {dutch('internal', function=func.__name__, kind=type(exc).__name__, log=LOG_FILE)}"]]
 
     return wrapper
 
@@ -205,28 +131,24 @@ def _one_cell(value, what: str):
     """Unwrap 1x1 ranges (lists, tuples, arrays) to the cell value."""
     while isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0):
         if len(value) != 1:
-            raise MppError(f"{what}: expected one cell, got a range of {len(value)}")
+            raise fail(what, "one_cell", count=len(value))
         value = value[0]
     if isinstance(value, np.ndarray):
         value = value.item()
     return value
 
 
-def _is_empty(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
-
-
 def scalar(value, what: str, default: str | None = None, lower: bool = True) -> str:
     """A text argument from a cell: unwrap 1x1 ranges, reject errors and numbers, lower-case it."""
     value = _one_cell(value, what)
-    if _is_empty(value):
+    if is_blank(value):
         if default is None:
-            raise MppError(f"{what}: required value is empty")
+            raise fail(what, "required")
         return default
     if _is_excel_error(value):
-        raise MppError(f"{what}: the cell holds the Excel error {value}")
+        raise fail(what, "excel_error", value=value)
     if isinstance(value, (bool, int, float, np.number)):
-        raise MppError(f"{what}: expected text, got the number {value}")
+        raise fail(what, "expected_text", value=value)
     text = str(value).strip()
     return text.lower() if lower else text
 
@@ -237,7 +159,8 @@ def scenario_arg(value, allow_all: bool = True) -> str:
         return "all"
     if name not in SCENARIOS:
         choices = SCENARIOS + (("all",) if allow_all else ())
-        raise MppError(f"scenario: unknown scenario '{name}'{did_you_mean(name, choices)}; use {', '.join(choices)}")
+        raise fail("scenario", "unknown_scenario", name=name, hint=did_you_mean(name, choices),
+                   choices=", ".join(choices))
     return name
 
 
@@ -248,8 +171,8 @@ def variant_arg(value, run: RunResult | None = None) -> str:
     if name in ALL_WORDS:
         return "all"
     if name not in variants:
-        raise MppError(f"variant: unknown variant '{name}'{did_you_mean(name, variants)}; "
-                       f"use {', '.join(variants)} or all")
+        raise fail("variant", "unknown_variant", name=name, hint=did_you_mean(name, variants),
+                   choices=", ".join(variants))
     return name
 
 
@@ -264,17 +187,17 @@ def metric_arg(value) -> list[str]:
             return chosen
     elif name in METRIC_UNITS:
         return [name]
-    raise MppError(f"metric: unknown metric '{name}'{did_you_mean(name, METRIC_UNITS)}")
+    raise fail("metric", "unknown_metric", name=name, hint=did_you_mean(name, METRIC_UNITS))
 
 
 def window_arg(value) -> tuple[int, int]:
-    """'2026-2030' -> (2026, 2030); empty = 2024-2027 (the letter's window). A year typed as a number is read
+    """'2026-2030' -> (2026, 2030); empty = model.WINDOW (the letter's window). A year typed as a number is read
     as its text, so the message says how to write a window."""
     value = _one_cell(value, "window")
-    if _is_empty(value):
+    if is_blank(value):
         return WINDOW
     if _is_excel_error(value):
-        raise MppError(f"window: the cell holds the Excel error {value}")
+        raise fail("window", "excel_error", value=value)
     if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) and math.isfinite(value) \
             and float(value).is_integer():
         value = int(value)
@@ -290,6 +213,17 @@ def editions() -> dict:
     if "editions" not in _catalogue:
         _catalogue["editions"] = available_editions()
     return _catalogue["editions"]
+
+
+def edition_choices() -> list[str]:
+    """What an edition selector offers: every published edition, oldest first, then realised (what happened:
+    the realised inflow through the last published year, then the latest editions)."""
+    return [*editions(), REALISED]
+
+
+def edition_title(name: str) -> str:
+    """'mpp-2024-I' -> 'MPP 2024-I'; realised -> its Dutch name."""
+    return editions()[name].title if name in editions() else "gerealiseerd"
 
 
 def measures() -> dict[str, Measure]:
@@ -310,7 +244,11 @@ def edition_arg(value, what: str = "edition") -> str:
     try:
         return find_edition(name).name
     except MppError as exc:
-        raise MppError(f"{what}: {exc}") from None
+        raise MppError(english("argument", arg=what, reason=str(exc))) from None
+
+
+def _measures_row(row_no: int, key: str, **values) -> MppError:
+    return MppError(english("measures_row", row=row_no, reason=english(key, **values)))
 
 
 SWITCH_ON = frozenset({"ja", "j", "yes", "y", "aan", "true", "waar", "x", "1"})
@@ -319,10 +257,10 @@ SWITCH_OFF = frozenset({"nee", "n", "no", "uit", "false", "onwaar", "0"})
 
 def _switch(value, row_no: int) -> bool:
     """A ja/nee cell: ja (or yes, aan, TRUE, 1) switches a measure on; nee, empty (or no, uit, FALSE, 0) off."""
-    if _is_empty(value):
+    if is_blank(value):
         return False
     if _is_excel_error(value):
-        raise MppError(f"measures, row {row_no}: the cell holds the Excel error {value}")
+        raise _measures_row(row_no, "excel_error", value=value)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     text = (format(value, "g") if isinstance(value, (int, float, np.number)) else str(value)).strip().lower()
@@ -330,18 +268,12 @@ def _switch(value, row_no: int) -> bool:
         return True
     if text in SWITCH_OFF:
         return False
-    raise MppError(f"measures, row {row_no}: '{value}' is not ja or nee")
+    raise _measures_row(row_no, "switch", value=value)
 
 
 def measures_arg(value) -> tuple[str, ...]:
     """The measures switched on, in the order listed (kept per distinct content of the range)."""
-    try:
-        key = ("measures", tuple(tuple(r) if isinstance(r, (list, tuple)) else r for r in value)
-               if isinstance(value, (list, tuple)) else value)
-        hash(key)
-    except TypeError:  # arrays, unhashable cells: parse every time
-        return _parse_measures(value)
-    return _sets.fetch(key, lambda: _parse_measures(value))
+    return _sets.fetch(("measures", content_digest(value)), lambda: _parse_measures(value))
 
 
 def _parse_measures(value) -> tuple[str, ...]:
@@ -355,24 +287,24 @@ def _parse_measures(value) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], (list, tuple, np.ndarray)):
         value = value[0]
     if not isinstance(value, (list, tuple)):
-        if _is_empty(value):
+        if is_blank(value):
             return ()
         if _is_excel_error(value):
-            raise MppError(f"measures: the cell holds the Excel error {value}")
+            raise fail("measures", "excel_error", value=value)
         if isinstance(value, (bool, int, float, np.number)):
-            raise MppError(f"measures: expected a measure name, got the number {value}")
+            raise fail("measures", "measure_number", value=value)
         return _names(value)
     chosen = []
     for row_no, row in enumerate(value, start=1):
         cells = list(row.tolist() if isinstance(row, np.ndarray) else row) if isinstance(
             row, (list, tuple, np.ndarray)) else [row]
-        if not cells or _is_empty(cells[0]):
+        if not cells or is_blank(cells[0]):
             continue
         name = cells[0]
         if _is_excel_error(name):
-            raise MppError(f"measures, row {row_no}: the cell holds the Excel error {name}")
+            raise _measures_row(row_no, "excel_error", value=name)
         if isinstance(name, (bool, int, float, np.number)):
-            raise MppError(f"measures, row {row_no}: expected a measure name, got the number {name}")
+            raise _measures_row(row_no, "measure_number", value=name)
         if len(cells) < 2:
             chosen += _names(name)
         elif _switch(cells[1], row_no):
@@ -388,7 +320,7 @@ def _names(text) -> tuple[str, ...]:
 def frequency_arg(value) -> str:
     name = scalar(value, "frequency", default="month")
     if name not in FREQUENCIES:
-        raise MppError(f"frequency: '{name}' is not one of maand, jaar (month, year)")
+        raise fail("frequency", "frequency", name=name)
     return FREQUENCIES[name]
 
 
@@ -396,28 +328,49 @@ def _rows_of(value) -> list[list]:
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)) or not value or not isinstance(value[0], (list, tuple, np.ndarray)):
-        raise MppError(f"assumptions: expected the {RANGE_NAME} table with {len(COLUMNS)} columns "
-                       f"({','.join(COLUMNS)}) including its header row, got a single cell or row")
+        raise fail("assumptions", "table_shape", range=RANGE_NAME, count=len(COLUMNS), columns=",".join(COLUMNS))
     rows = [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
     if len(rows[0]) < len(COLUMNS):
-        raise MppError(f"assumptions: the {RANGE_NAME} table needs {len(COLUMNS)} columns ({','.join(COLUMNS)}), "
-                       f"got {len(rows[0])}")
+        raise fail("assumptions", "table_narrow", range=RANGE_NAME, count=len(COLUMNS), columns=",".join(COLUMNS),
+                   got=len(rows[0]))
     return rows
 
 
-def _cell_key(cell):
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
-        return None
-    if isinstance(cell, (dt.date, dt.datetime)):
-        return cell.isoformat()
-    if isinstance(cell, (np.floating, np.integer)):
-        return float(cell)
-    return cell if isinstance(cell, (int, float, str)) else str(cell)
+_PLAIN = frozenset({type(None), bool, int, float, str, dt.datetime, dt.date})  # types whose repr() is exact
+
+
+def _tagged(value) -> str:
+    """An exact text of any cell or range: the type and value of every cell (the slow path of
+    ``content_digest``, for arrays, numpy numbers and error objects of formula engines)."""
+    if isinstance(value, np.ndarray):
+        return _tagged(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(map(_tagged, value)) + "]"
+    if type(value) in _PLAIN:
+        return repr(value)
+    if isinstance(value, np.generic):
+        return _tagged(value.item())
+    return f"<{type(value).__module__}.{type(value).__qualname__}:{str(value)!r}>"
+
+
+def content_digest(value) -> str:
+    """The cache key of an argument as delivered: a SHA-256 of its exact content, the type and value of every
+    cell. Python's hash() is not a key: hash(-1.0) == hash(-2.0), and hash(1.0) == hash(True) ==
+    hash(2.0 ** -61), so a changed cell could be served the old results."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()  # Python numbers and lists, so the fast path below applies
+    if isinstance(value, (list, tuple)) and all(type(row) in (list, tuple) for row in value) \
+            and _PLAIN.issuperset(map(type, itertools.chain.from_iterable(value))):
+        text = repr(value)  # the common case, a range of plain cells: repr() is exact for these types (C speed)
+    else:
+        text = _tagged(value)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _clean_cell(cell, row_no: int, column: str):
     if _is_excel_error(cell):
-        raise MppError(f"{RANGE_NAME}, row {row_no}, column '{column}': the cell holds the Excel error {cell}")
+        raise MppError(english("cell", where=RANGE_NAME, row=row_no, column=column,
+                               reason=english("excel_error", value=cell)))
     if isinstance(cell, str):
         return cell.strip()
     return cell
@@ -442,19 +395,11 @@ def assumptions_arg(value) -> AssumptionSet:
     default run (same hash as the CLI); a changed row overrides as in ``mpp-xl run --assumptions``.
     Empty argument = the embedded defaults.
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if not isinstance(value, (list, tuple, np.ndarray)) and is_blank(value):
         return default_set()
-    try:  # a 64-bit hash of the content as delivered (no copy): comparing or copying the whole table on every
-        key = (len(value), hash(tuple(map(tuple, value))))  # call would cost more than the call
-        rows = None
-    except TypeError:
-        rows = _rows_of(value)
-        key = repr([[_cell_key(c) for c in r] for r in rows])
-
     def build():
-        nonlocal rows
-        rows = rows if rows is not None else _rows_of(value)  # the shape is checked before anything is kept
-        header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
+        rows = _rows_of(value)  # the shape is checked before anything is kept
+        header = ["" if is_blank(c) else str(c).strip().lower() for c in rows[0]]
         clean = [rows[0]] + [[_clean_cell(c, n, header[i] if i < len(header) else f"#{i + 1}")
                               for i, c in enumerate(r)] for n, r in enumerate(rows[1:], start=2)]
         base = default_set()
@@ -462,7 +407,7 @@ def assumptions_arg(value) -> AssumptionSet:
         changed = [r for r in records if _identity(r) not in _default["keys"]]
         return base.with_layer(f"workbook {RANGE_NAME}", changed)
 
-    return _sets.fetch(key, build)
+    return _sets.fetch(("assumptions", content_digest(value)), build)
 
 
 def _edition_base(name: str, what: str) -> AssumptionSet:
@@ -472,8 +417,8 @@ def _edition_base(name: str, what: str) -> AssumptionSet:
         try:
             sets[name] = edition_set(name, SCENARIOS, GRID)
         except MppError as exc:  # 'edition MPP 2023-II publishes no ...' names the edition argument itself
-            raise MppError(str(exc) if what == "edition" and str(exc).startswith("edition") else f"{what}: {exc}") \
-                from None
+            raise MppError(str(exc) if what == "edition" and str(exc).startswith("edition")
+                           else english("argument", arg=what, reason=str(exc))) from None
     return sets[name]
 
 
@@ -497,7 +442,7 @@ def _effective(aset: AssumptionSet, name: str, chosen: tuple[str, ...], what: st
             try:
                 base = apply_measures(base, chosen, measures()).renamed(f"{base.name} + measures {', '.join(chosen)}")
             except MppError as exc:
-                raise MppError(f"measures: {exc}") from None
+                raise MppError(english("argument", arg="measures", reason=str(exc))) from None
         for label, records in aset.layers[1:]:  # the workbook's own layer over the embedded defaults
             base = base.with_layer(label, records)
         return base
@@ -560,6 +505,16 @@ def _rows(keys, columns) -> list[list]:
     return [[key, *(c[i] for c in cells)] for i, key in enumerate(keys)]
 
 
+def metric_label(metric: str, frequency: str = "month") -> str:
+    """The Dutch header of a metric's column (mpp_xl.catalogue): label and unit, e.g. 'IND voorraad asiel (zaken)';
+    a flow summed over a year is per year ('personen/jaar'); a share needs no unit."""
+    entry = METRICS[metric]
+    unit = entry.unit_nl
+    if frequency == "year" and unit.endswith("/maand"):
+        unit = unit[: -len("maand")] + "jaar"
+    return entry.label_nl if entry.kind == "share" else f"{entry.label_nl} ({unit})"
+
+
 def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
     years = np.unique(GRID.years)
     if METRIC_UNITS[metric].endswith("/month"):
@@ -592,12 +547,13 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
     aset = effective_set(assumptions, edition, measures_on)
     metrics, scen, freq = metric_arg(metric), scenario_arg(scenario), frequency_arg(frequency)
     if scen == "all" and len(metrics) > 1:
-        raise MppError("metric and scenario cannot both be 'all': choose one metric or one scenario")
+        raise MppError(english("both_all"))
 
     def compute():
         run = model_run(aset)
         columns = [(m, scen) for m in metrics] if scen != "all" else [(metrics[0], s) for s in SCENARIOS]
-        header = ["jaar" if freq == "year" else "datum"] + [m if scen != "all" else s for m, s in columns]
+        header = ([COLUMNS_NL["year" if freq == "year" else "date"][0]]
+                  + [metric_label(m, freq) if scen != "all" else s for m, s in columns])
         if freq == "year":
             keys = [float(y) for y in np.unique(GRID.years)]
             data = [_yearly(m, run.chain(s).metrics[m], run.chain(s)) for m, s in columns]
@@ -609,9 +565,10 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
     return cached_table("projection", (tuple(metrics), scen, freq), aset, compute)
 
 
-TRACK_LABELS = {"asylum": "asiel_eur", "nareis": "nareis_eur", "total": "totaal_eur"}
-PAID_LABEL = "betaald (kasbasis)"  # all tracks, in the year of payment; the other amounts are in the year they accrue
-COUNT_LABELS = {"cases_overdue": "zaken_over_termijn", "notices": "ingebrekestellingen", "appeals": "beroepen"}
+TRACK_LABELS = {"asylum": "asiel (EUR)", "nareis": "nareis (EUR)", "total": "totaal (EUR)"}  # in the year they accrue
+PAID_LABEL = COLUMNS_NL["amount_paid_eur"][0]  # all tracks, in the year of payment
+DELTA_LABEL = COLUMNS_NL["delta_vs_base_eur"][0]
+COUNT_LABELS = {name: COLUMNS_NL[name][0] for name in COUNTS}
 
 
 def _total_row(window: tuple[int, int], columns) -> list:
@@ -632,7 +589,7 @@ def penalties_table(scenario="medio", variant="base", assumptions=None, window=N
         years = [float(y) for y in np.unique(GRID.years)]
         yearly = run.yearly_penalties
         if scen != "all" and var != "all":
-            header = ["jaar", *TRACK_LABELS.values(), PAID_LABEL, "verschil_met_base_eur", *COUNT_LABELS.values()]
+            header = [COLUMNS_NL["year"][0], *TRACK_LABELS.values(), PAID_LABEL, DELTA_LABEL, *COUNT_LABELS.values()]
             columns = [yearly[(scen, var, t)]["amount_eur"] for t in TRACK_LABELS]
             total = yearly[(scen, var, "total")]
             columns += [total["amount_paid_eur"], total["delta_vs_base_eur"]] + [total[c] for c in COUNTS]
@@ -640,7 +597,8 @@ def penalties_table(scenario="medio", variant="base", assumptions=None, window=N
             combos = [(s, v) for s in (SCENARIOS if scen == "all" else (scen,))
                       for v in (list(run.variants) if var == "all" else [var])]
             deltas = [c for c in combos if c[1] != "base"]
-            header = ["jaar"] + [f"{s} {v}" for s, v in combos] + [f"verschil {s} {v}" for s, v in deltas]
+            header = ([COLUMNS_NL["year"][0]] + [f"{s} {v}" for s, v in combos]
+                      + [f"verschil {s} {v}" for s, v in deltas])
             columns = ([yearly[(s, v, "total")]["amount_eur"] for s, v in combos]
                        + [yearly[(s, v, "total")]["delta_vs_base_eur"] for s, v in deltas])
         return [header] + _rows(years, columns) + [_total_row(span, columns)]
@@ -660,7 +618,7 @@ def summary_table(assumptions=None, window=None, edition=None, measures_on=None)
         header = (["scenario"] + [f"{v} {text}" for v in run.variants]
                   + [f"verschil {v} {text}" for v in others])
         totals = {(s, v): run.window_total(s, v) for s in SCENARIOS for v in run.variants}
-        body = [[s] + [totals[(s, v)][0] for v in run.variants] + [totals[(s, v)][1] for v in others]
+        body = [[s, *_finite([totals[(s, v)][0] for v in run.variants] + [totals[(s, v)][1] for v in others])]
                 for s in SCENARIOS]
         return [header] + body
 
@@ -669,19 +627,7 @@ def summary_table(assumptions=None, window=None, edition=None, measures_on=None)
 
 # ---------------------------------------------------------------- budget lines and the comparison of editions
 
-BUDGET_LABELS_NL = {
-    "coa.regular.occupied": "COA regulier, bezette plaatsen",
-    "coa.regular.empty": "COA regulier, lege plaatsen (buffer boven de bezetting)",
-    "coa.emergency.occupied": "COA noodopvang, bezette plaatsen",
-    "coa.emergency.empty": "COA noodopvang, lege plaatsen (buffer boven de bezetting)",
-    "coa.amv.occupied": "COA amv-opvang, bezette plaatsen",
-    "coa.total": "COA-opvang totaal (de vijf regels hierboven)",
-    "ukraine.municipal": "Oekraïne, gemeentelijke opvang (normbedrag)",
-    "ind.penalties.paid": "IND dwangsommen (kasbasis)",
-    "ind.legal_costs.paid": "IND proceskosten en griffierecht (kasbasis)",
-    "total": "totaal (COA, Oekraïne, dwangsommen en proceskosten)",
-    "coa.oda_first_year": "waarvan ODA-toerekenbaar: COA-bewoners in hun eerste 12 maanden (niet in het totaal)",
-}
+BUDGET_LABELS_NL = BUDGET_LINES_NL  # one catalogue (mpp_xl.catalogue) for every Dutch label
 BUDGET_GROUPS = {  # the lines each chart of the Begroting sheet shows
     "COA-opvang": ("coa.regular.occupied", "coa.regular.empty", "coa.emergency.occupied", "coa.emergency.empty",
                    "coa.amv.occupied"),
@@ -690,11 +636,8 @@ BUDGET_GROUPS = {  # the lines each chart of the Begroting sheet shows
 }
 COMPARE_WHAT = ("inflow.total", *YEAR_END, "penalties.accrued", *(f"budget.{line}" for line in LINES))
 COMPARE_LABELS_NL = {
-    "inflow.total": "instroom totaal (per jaar)",
-    "ind.pending.asylum": "IND voorraad asiel (31 december)",
-    "coa.capacity_need": "COA capaciteitsbehoefte (31 december)",
-    "coa.statushouders": "statushouders in COA (31 december)",
-    "ukraine.municipal_places": "gemeentelijke plekken Oekraïne (31 december)",
+    "inflow.total": f"{METRICS['inflow.total'].label_nl} (per jaar)",
+    **{metric: f"{METRICS[metric].label_nl} (31 december)" for metric in YEAR_END},
     "penalties.accrued": "dwangsommen en kosten (in het jaar van ontstaan)",
     **{f"budget.{line}": f"begroting: {label}" for line, label in BUDGET_LABELS_NL.items()},
 }
@@ -704,7 +647,7 @@ UNITS_NL = {"persons": "personen", "cases": "zaken", "places": "plaatsen", "EUR"
 def one_variant_arg(value, run: RunResult | None = None) -> str:
     name = variant_arg(value, run)
     if name == "all":
-        raise MppError(f"variant: 'all' is not possible here; use {', '.join(run.variants if run else NAMED_VARIANTS)}")
+        raise fail("variant", "variant_not_all", choices=", ".join(run.variants if run else NAMED_VARIANTS))
     return name
 
 
@@ -719,8 +662,8 @@ def what_arg(value) -> tuple[str, ...]:
             return chosen
     elif name in COMPARE_WHAT:
         return (name,)
-    raise MppError(f"what: unknown comparison '{name}'{did_you_mean(name, COMPARE_WHAT)}; use all or one of "
-                   f"{', '.join(COMPARE_WHAT)}")
+    raise fail("what", "unknown_comparison", name=name, hint=did_you_mean(name, COMPARE_WHAT),
+               choices=", ".join(COMPARE_WHAT))
 
 
 @excel_safe
@@ -748,7 +691,7 @@ def budget_table(scenario="medio", variant="base", window=None, assumptions=None
 
 
 def _period_order(period: str) -> tuple:
-    """Years and year ends in time order; the window total (e.g. 2024-2027) last."""
+    """Years and year ends in time order; the window total (e.g. 2026-2030) last."""
     return bool(re.fullmatch(r"\d{4}-\d{4}", period)), period
 
 
@@ -763,7 +706,7 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
     rows = assumptions_arg(assumptions)
     set_a, set_b = _effective(rows, name_a, chosen, "a"), _effective(rows, name_b, chosen, "b")
     var = one_variant_arg(variant)  # the named variants every workbook run has
-    titles = [editions()[name].title for name in (name_a, name_b)]
+    titles = [edition_title(name) for name in (name_a, name_b)]
 
     def compute():
         views = [_view(comparison_run(aset, scen, var), scen, var, span) for aset in (set_a, set_b)]
@@ -778,3 +721,98 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
         return [header] + body
 
     return cached_table("compare", (set_b.digest, whats, scen, var, span), set_a, compute)
+
+
+# ---------------------------------------------------------------- the backtest: every edition against what happened
+
+BACKTEST_WHAT = {"panel": "panel", "paneel": "panel", "summary": "summary", "samenvatting": "summary"}
+INFLOW = "inflow.total"
+SUMMARY_HEADER = ["scenario", "jaren vooruit", "prognoses", "met realisatie", "gemiddelde fout (%)",
+                  "spreiding van de fout (sd, %)", "gemiddelde absolute fout (%)", "realisatie binnen [min, max]",
+                  "paren [min, max]"]
+
+
+def _backtest() -> dict:
+    """The backtest frame (mpp_xl.backtest), its metrics as the core names them, and for the COA rows the date
+    of the forecast need (1 January) by (edition, scenario, forecast), read once."""
+    if "backtest" not in _catalogue:
+        from .editions import published_record
+        frame = backtest_frame()
+        record = published_record()
+        need = record[record.metric == "coa.capacity_need"]
+        _catalogue["backtest"] = {
+            "frame": frame, "metrics": list(dict.fromkeys(frame.metric)),
+            "need_dates": {(r.edition, r.scenario, float(r.value)): str(r.year) for r in need.itertuples()}}
+    return _catalogue["backtest"]
+
+
+def backtest_metric_arg(value) -> str:
+    """inflow.total or the COA need against occupancy (by the core's name, or 'coa.capacity_need' for short)."""
+    name = scalar(value, "metric", default=INFLOW)
+    metrics = _backtest()["metrics"]
+    coa = next((m for m in metrics if m != INFLOW), None)
+    aliases = {m: m for m in metrics} | ({"coa.capacity_need": coa, "coa.capacity_need vs occupancy": coa,
+                                         "coa.capacity_need_vs_occupancy": coa} if coa else {})
+    if name not in aliases:
+        raise fail("metric", "unknown_backtest", name=name, hint=did_you_mean(name, aliases),
+                   choices=", ".join(metrics))
+    return aliases[name]
+
+
+def backtest_what_arg(value) -> str:
+    name = scalar(value, "what", default="panel")
+    if name not in BACKTEST_WHAT:
+        raise fail("what", "backtest_what", name=name)
+    return BACKTEST_WHAT[name]
+
+
+def _cell(value):
+    """A number for a cell; NaN (a figure that is not published) is an empty cell, never 0."""
+    return float(value) if value is not None and np.isfinite(value) else None
+
+
+def _backtest_panel(frame, metric: str) -> list[list]:
+    """Editions x years: one row per edition and forecast year (by year, then by publication), the forecast of
+    each scenario, the realised figure and the error of each scenario in % of the realised figure. The COA
+    panel names the day of each forecast need (1 January) and compares it with the occupancy the day before."""
+    coa = metric != INFLOW
+    need_dates = _backtest()["need_dates"]
+    header = ["jaar", "editie", "gepubliceerd", "jaren vooruit", *(["behoefte op"] if coa else []),
+              *(f"prognose {s}" for s in SCENARIOS), "bezetting de dag ervoor" if coa else "gerealiseerd",
+              *(f"fout {s} (%)" for s in SCENARIOS)]
+    body = []
+    for (year, _, edition), rows in frame.groupby(["year", "published", "edition"], sort=True):
+        by_scenario = {r.scenario: r for r in rows.itertuples()}
+        realised = rows.realised.dropna()
+        dates = [need_dates.get((edition, r.scenario, float(r.forecast)), "") for r in rows.itertuples()]
+        body.append([float(year), str(edition), str(rows.published.iloc[0]), float(rows.lead_years.iloc[0]),
+                     *([next((d for d in dates if d), None)] if coa else []),
+                     *(_cell(by_scenario[s].forecast) if s in by_scenario else None for s in SCENARIOS),
+                     _cell(realised.iloc[0]) if len(realised) else None,
+                     *(_cell(by_scenario[s].error_pct) if s in by_scenario else None for s in SCENARIOS)])
+    return [header] + body
+
+
+def _backtest_summary(frame) -> list[list]:
+    """Per lead (0, 1, 2 years ahead) and scenario: bias and spread of the error, and how often the realised
+    figure fell inside the edition's [min, max]."""
+    summary = backtest_summary(frame)
+    order = {s: i for i, s in enumerate((*SCENARIOS, "min-max"))}
+    rows = sorted(summary.itertuples(index=False), key=lambda r: (r.lead_years, order.get(r.scenario, 9)))
+    return [SUMMARY_HEADER] + [[r.scenario, float(r.lead_years), float(r.forecasts), float(r.with_realised),
+                                *(_cell(v) for v in (r.mean_error_pct, r.sd_error_pct, r.mean_abs_error_pct,
+                                                     r.inside_min_max, r.min_max_pairs))] for r in rows]
+
+
+@excel_safe
+def backtest_table(metric=INFLOW, what="panel"):
+    """The published forecasts of every MPP edition against what happened (mpp_xl.backtest; the editions record,
+    not the assumptions: the same in every workbook). Blank where a figure is not published."""
+    name, kind = backtest_metric_arg(metric), backtest_what_arg(what)
+
+    def compute():
+        frame = _backtest()["frame"]
+        frame = frame[frame.metric == name]
+        return _backtest_panel(frame, name) if kind == "panel" else _backtest_summary(frame)
+
+    return _tables.fetch(("backtest", name, kind), compute)

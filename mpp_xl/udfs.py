@@ -2,18 +2,25 @@
 
 Each function returns a whole table as a native dynamic array (no ``expand=``). Arguments arrive as
 raw cell values (``ndim=2`` for the assumptions and measures ranges) and are normalised in the core.
-The last arguments of every function choose the edition and the policy measures (the selectors on Start);
-left empty they mean MPP 2024-II without measures, as before.
+The last arguments of every function that runs the model choose the edition and the policy measures (the
+selectors on Start); left empty they mean MPP 2024-II without measures, as before. MPP_BACKTEST reads only the
+published record of the editions. Variants: the three every workbook run has (own variant files are a
+command-line feature: ``mpp-xl run --variants FILE``).
 """
 
 from xlwings import arg, func, ret
 
 from . import excel_api
+from .editions import DEFAULT_EDITION, REALISED
+from .model import WINDOW
+from .variants import NAMED_VARIANTS
 
 ASSUMPTIONS_DOC = ("Het bereik Aannames (kolommen parameter, scenario, from, to, value, unit, source, met kopregel); "
                    "leeg = de ingebouwde standaardaannames")
-WINDOW_DOC = "Venster: jaren van elk totaal en verschil, als JJJJ-JJJJ (bv. 2026-2030); leeg = 2024-2027"
-EDITION_DOC = "MPP-editie, bv. mpp-2024-II (standaard) of mpp-2024-I; de keuzelijst op Start toont alle edities"
+WINDOW_DOC = f"Venster: jaren van elk totaal en verschil, als JJJJ-JJJJ (bv. 2026-2030); leeg = {WINDOW[0]}-{WINDOW[1]}"
+EDITION_DOC = (f"MPP-editie, bv. {DEFAULT_EDITION} (standaard), mpp-2024-I of {REALISED} (wat er gebeurde); de "
+               "keuzelijst op Start toont alle edities")
+VARIANTS = ", ".join(NAMED_VARIANTS[:-1]) + " of " + NAMED_VARIANTS[-1]  # the variants every workbook run has
 MEASURES_DOC = ("Het bereik Maatregelen (naam, ja/nee): maatregelen met ja gelden, in de volgorde van de lijst; "
                 "leeg = geen maatregelen")
 
@@ -53,7 +60,7 @@ def MPP_PROJECTION(metric="all", scenario="medio", assumptions=None, frequency="
 
 @func(category="mpp-xl")
 @arg("scenario", err_to_str=True, doc="min, medio, max of all")
-@arg("variant", err_to_str=True, doc="base, all_undone, first_holds (of een eigen variant) of all")
+@arg("variant", err_to_str=True, doc=f"{', '.join(NAMED_VARIANTS)} of all")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
 @arg("window", err_to_str=True, doc=WINDOW_DOC + " (de laatste rij telt het venster op)")
 @arg("edition", err_to_str=True, doc=EDITION_DOC)
@@ -71,13 +78,13 @@ def MPP_PENALTIES(scenario="medio", variant="base", assumptions=None, window=Non
 @arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
 def MPP_SUMMARY(assumptions=None, window=None, edition=None, measures=None):
-    """Kerntabel: dwangsommen en kosten over het venster (standaard 2024-2027) per scenario en variant, en het verschil met base (euro)."""
+    """Kerntabel: dwangsommen en kosten over het venster per scenario en variant, en het verschil met base (euro)."""
     return excel_api.summary_table(assumptions, window, edition, measures)
 
 
 @func(category="mpp-xl")
 @arg("scenario", err_to_str=True, doc="min, medio of max")
-@arg("variant", err_to_str=True, doc="base, all_undone of first_holds (de dwangsommen verschillen per variant)")
+@arg("variant", err_to_str=True, doc=f"{VARIANTS} (de dwangsommen verschillen per variant)")
 @arg("window", err_to_str=True, doc=WINDOW_DOC)
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
 @arg("edition", err_to_str=True, doc=EDITION_DOC)
@@ -94,7 +101,7 @@ def MPP_BUDGET(scenario="medio", variant="base", window=None, assumptions=None, 
 @arg("what", err_to_str=True, doc="Wat: een code (bv. inflow.total, coa.capacity_need, budget.coa.total), een voorvoegsel met * (bv. budget.*) of all")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC + "; gelden voor A en B")
 @arg("scenario", err_to_str=True, doc="min, medio (standaard) of max")
-@arg("variant", err_to_str=True, doc="base (standaard), all_undone of first_holds")
+@arg("variant", err_to_str=True, doc=f"{VARIANTS}; standaard {NAMED_VARIANTS[0]}")
 @arg("window", err_to_str=True, doc=WINDOW_DOC + " (de rij met het venstertotaal)")
 @arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC + "; gelden voor A en B")
 @ret(index=False, header=False)
@@ -104,5 +111,16 @@ def MPP_COMPARE(a=None, b=None, what="all", assumptions=None, scenario="medio", 
     return excel_api.compare_table(a, b, what, assumptions, scenario, variant, window, measures)
 
 
+@func(category="mpp-xl")
+@arg("metric", err_to_str=True, doc="inflow.total (asielinstroom per jaar, standaard) of coa.capacity_need "
+                                    "(COA-behoefte op 1 januari tegen de bezetting de dag ervoor)")
+@arg("what", err_to_str=True, doc="panel (standaard): per jaar en editie de prognose min, medio, max, de realisatie en "
+                                  "de fout in %; summary: gemiddelde fout per aantal jaren vooruit")
+@ret(index=False, header=False)
+def MPP_BACKTEST(metric="inflow.total", what="panel"):
+    """Terugblik: de gepubliceerde prognoses van elke MPP-editie tegen wat er gebeurde (leeg = niet gepubliceerd)."""
+    return excel_api.backtest_table(metric, what)
+
+
 UDF_NAMES = ("MPP_VERSION", "MPP_PARAMS", "MPP_PROJECTION", "MPP_PENALTIES", "MPP_SUMMARY", "MPP_BUDGET",
-             "MPP_COMPARE")
+             "MPP_COMPARE", "MPP_BACKTEST")

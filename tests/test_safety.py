@@ -2,7 +2,6 @@
 
 import ast
 import os
-import shutil
 import socket
 import zipfile
 from pathlib import Path
@@ -66,7 +65,8 @@ def test_only_udfs_imports_xlwings():
 
 
 def test_workbook_has_no_external_links_and_only_xlwings_vba():
-    with zipfile.ZipFile(WORKBOOK) as archive:
+    import io
+    with zipfile.ZipFile(io.BytesIO(build_workbook_bytes())) as archive:  # a fresh build: the point is safety
         names = archive.namelist()
         assert not [n for n in names if "externalLink" in n or "connections" in n or "queryTable" in n]
         assert archive.read("xl/vbaProject.bin") == vba_project()  # xlwings' own standalone module, unchanged
@@ -120,7 +120,8 @@ def test_results_are_swapped_in_as_a_whole_folder(monkeypatch, tmp_path):
 
 def test_build_workbook_keeps_a_differing_file_unless_forced(tmp_path, capsys):
     target = tmp_path / "mpp_model.xlsm"
-    shutil.copy(WORKBOOK, target)
+    fresh = build_workbook_bytes()  # the point is the refusal and the backup, not the committed file's content
+    target.write_bytes(fresh)
     with zipfile.ZipFile(target, "a") as archive:
         archive.writestr("customXml/note.xml", "<note>edited</note>")
     edited = target.read_bytes()
@@ -130,7 +131,7 @@ def test_build_workbook_keeps_a_differing_file_unless_forced(tmp_path, capsys):
     assert main(["build-workbook", "--out", str(target), "--force"]) == 0
     backups = list(tmp_path.glob("mpp_model.backup-*.xlsm"))
     assert len(backups) == 1 and backups[0].read_bytes() == edited
-    assert target.read_bytes() == WORKBOOK.read_bytes()
+    assert target.read_bytes() == fresh
 
 
 def test_errors_are_mpp_errors_with_one_line():

@@ -1,3 +1,16 @@
+Function MPP_BACKTEST(Optional metric, Optional what)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MPP_BACKTEST = XLPy.CallUDF("mpp_xl.udfs", "MPP_BACKTEST", Array(metric, what), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MPP_BACKTEST = XLPy.CallUDF("mpp_xl.udfs", "MPP_BACKTEST", Array(metric, what))
+        Exit Function
+    #End If
+failed:
+    MPP_BACKTEST = Err.Description
+End Function
+
 Function MPP_BUDGET(Optional scenario, Optional variant, Optional window, Optional assumptions, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
