@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import hashlib
 import io
 import os
@@ -294,30 +295,45 @@ def _build(args) -> int:
 def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
-        return {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures, "backtest": _backtest, "params": _params,
-                "variants": _variants, "reconcile": _reconcile, "build-workbook": _build}[args.command](args)
+        commands = {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures,
+                    "backtest": _backtest, "params": _params, "variants": _variants, "reconcile": _reconcile,
+                    "build-workbook": _build}
+        return commands[args.command](args)
     except MppError as exc:
         print(f"mpp-xl: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mpp-xl: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`): the work itself is done
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # the reader of our output went away (e.g. `| head`): the work is done
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except OSError:
+                pass
+            return 0
+        if exc.errno not in (errno.ENOSPC, errno.EIO):
+            return _internal_error(exc)
         try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            print(f"mpp-xl: error: cannot write the output ({exc.strerror})", file=sys.stderr)
         except OSError:
             pass
-        return 0
+        return 2
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, details in the log
-        try:  # never follow a link planted at the log's name; the log is the user's own file
-            handle = os.open(LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            with os.fdopen(handle, "a", encoding="utf-8") as log:
-                log.write(traceback.format_exc() + "\n")
-            where = f" (details in {LOG_FILE})"
-        except OSError:
-            where = ""
-        print(f"mpp-xl: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
-        return 3
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """One line for the user and the traceback in the user's own log (exit code 3)."""
+    try:  # never follow a link planted at the log's name; the log is the user's own file
+        handle = os.open(LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(handle, "a", encoding="utf-8") as log:
+            log.write(traceback.format_exc() + "\n")
+        where = f" (details in {LOG_FILE})"
+    except OSError:
+        where = ""
+    print(f"mpp-xl: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":

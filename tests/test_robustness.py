@@ -290,3 +290,11 @@ def test_the_tools_own_assumptions_file_and_utf16_files_read_back(tmp_path):
     utf16 = tmp_path / "u16.csv"
     utf16.write_bytes((HEADER + "coa.capacity_buffer,all,,,10,places,x\n").encode("utf-16"))
     assert main(["params", "--csv", "--assumptions", str(utf16)]) == 0
+
+
+def test_a_full_output_device_is_one_line_and_exit_2(tmp_path):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    done = subprocess.run(f"{sys.executable} -m mpp_xl.cli editions > /dev/full", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "cannot write the output" in done.stderr
