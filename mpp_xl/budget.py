@@ -47,6 +47,11 @@ def _mean_in_month(account) -> np.ndarray:
     return (account.opening + account.closing) / 2.0
 
 
+def _mean_of_closings(closing: np.ndarray) -> np.ndarray:
+    """Mean of each month from a series of month ends (the first month opens at its own end)."""
+    return (np.concatenate([[closing[0]], closing[:-1]]) + closing) / 2.0
+
+
 def _days_in_month(grid: TimeGrid) -> np.ndarray:
     return ((grid.months + 1).astype("datetime64[D]") - grid.month_starts).astype(int).astype(float)
 
@@ -113,7 +118,7 @@ def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun)
                     "coa.nareis_short_stay"))
     amv = np.minimum(_mean_in_month(stocks["coa.amv"]), occupied)
     need = metrics["coa.capacity_need"]
-    need_mean = (np.concatenate([[need[0]], need[:-1]]) + need) / 2.0
+    need_mean = _mean_of_closings(need)
     empty = np.maximum(need_mean - occupied, 0.0)
     emergency = at("budget.coa.emergency_share")
     index = at("budget.price_index.coa")
@@ -132,7 +137,7 @@ def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun)
         lines[line] = (quantity, quantity * unit_price)
     lines["coa.total"] = (sum(lines[k][0] for k in quantities), sum(lines[k][1] for k in quantities))
     municipal = metrics["ukraine.municipal_places"]
-    municipal_mean = (np.concatenate([[municipal[0]], municipal[:-1]]) + municipal) / 2.0 * days
+    municipal_mean = _mean_of_closings(municipal) * days
     lines["ukraine.municipal"] = (municipal_mean, municipal_mean * at("budget.ukraine.normbedrag_per_day", False))
     paid = {c: sum(tp.paid[c] for tp in penalties.tracks.values()) for c in
             ("court_penalty", "repeat_penalty", "admin_penalty", "costs")}

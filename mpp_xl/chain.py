@@ -147,12 +147,9 @@ def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: n
     same_month = np.bincount(decided_in[valid], weights=target[valid], minlength=span)[:span]
     of_month = np.where(valid, same_month[np.maximum(decided_in, 0)], 0.0)
     share = np.divide(target, of_month, out=np.zeros(span), where=valid & (of_month > 0))
-    lead_at_decision = np.interp(np.clip(decided_in[:size], -OPENING_COHORTS, size - 1) + OPENING_COHORTS,
-                                 np.arange(lead.size), lead)
     return {"decisions": decisions[:size], "filings": cohorts[OPENING_COHORTS:],
             "opening": cohorts[:OPENING_COHORTS], "decided_in": decided_in[:size], "share": share[:size],
-            "target": target[:size], "per_grant": per_grant[:size], "travel_at_arrival": travel[:size],
-            "lead_at_arrival": lead_at_decision}
+            "target": target[:size], "per_grant": per_grant[:size]}
 
 
 def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None) -> dict:

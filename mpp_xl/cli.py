@@ -123,10 +123,8 @@ def effective_assumptions(paths=None, edition: str | None = None, measures=None,
     paths = [paths] if isinstance(paths, str) else list(paths or [])
     chosen = find_edition(DEFAULT_EDITION if edition is None else edition)
     aset = edition_set(chosen.name, select_scenarios(scenarios), grid)
-    name = aset.name
     aset = apply_measures(aset, measures)
-    if measures:
-        name += " + measures " + ", ".join(str(m).lower() for m in measures)
+    name = aset.name
     inputs = {"edition": chosen.title, "edition_published": chosen.published,
               "measures": [str(m).lower() for m in measures or ()], "override_files": []}
     for path in paths:

@@ -78,10 +78,6 @@ class DeadlineRegime:
         return self.statutory_by_filing_month[index]
 
     @property
-    def shortest_months(self) -> float:
-        return float(self.statutory_by_filing_month.min())
-
-    @property
     def event_dates(self) -> tuple[float, ...]:
         """Grid times at which what is known about deadlines changes (voids and withdrawals)."""
         return tuple(sorted({d for i in self.instruments for d in (i.void_retroactive_from, i.withdrawn_from)

@@ -440,7 +440,7 @@ def _effective(aset: AssumptionSet, name: str, chosen: tuple[str, ...], what: st
         base = _edition_base(name, what)
         if chosen:
             try:
-                base = apply_measures(base, chosen, measures()).renamed(f"{base.name} + measures {', '.join(chosen)}")
+                base = apply_measures(base, chosen, measures())
             except MppError as exc:
                 raise MppError(english("argument", arg="measures", reason=str(exc))) from None
         for label, records in aset.layers[1:]:  # the workbook's own layer over the embedded defaults

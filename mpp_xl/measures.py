@@ -44,7 +44,7 @@ def _overlap(a: Assumption, b: Assumption) -> bool:
 
 
 def apply_measures(aset: AssumptionSet, names, available: dict[str, Measure] | None = None) -> AssumptionSet:
-    """``aset`` with the named measures applied as layers in the given order."""
+    """``aset`` with the named measures applied as layers in the given order; its name says which."""
     available = available if available is not None else available_measures(aset.registry)
     chosen: list[Measure] = []
     for name in names or ():
@@ -63,4 +63,4 @@ def apply_measures(aset: AssumptionSet, names, available: dict[str, Measure] | N
         chosen.append(measure)
     for measure in chosen:
         aset = aset.with_layer(f"measure {measure.name}", measure.records)
-    return aset
+    return aset.renamed(f"{aset.name} + measures {', '.join(m.name for m in chosen)}") if chosen else aset

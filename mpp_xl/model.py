@@ -106,7 +106,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
     for scenario in result.scenarios:
         for name, variant in result.variants.items():
             # a variant's legal events use IND capacity, so every variant has its own queues and chain
-            variant_set = aset.with_layer(f"variant {name}", variant.records)
+            variant_set = result.variant_set(name)
             chain = chain_of(variant_set, scenario)
             result.chains[(scenario, name)] = chain
             result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues,

@@ -79,7 +79,6 @@ def atomic_write_many(folder: Path, contents: dict[str, str | bytes]) -> None:
                 os.remove(temp)
 
 
-RESULT_NAMES = set(OUTPUT_FILES) | {"comparison.csv", "backtest.csv", "backtest_summary.csv"}
 _TEMP_MARK = ".mpp-tmp-"
 _OLD_MARK = ".mpp-old-"
 
@@ -178,9 +177,7 @@ def write_results(result: RunResult, folder: str | Path, protected: tuple[Path, 
     """Write the output contract to ``folder``; refuse to overwrite any file in ``protected`` (user input)."""
     folder = Path(folder)
     targets = [folder / name for name in OUTPUT_FILES]
-    rows = result.aset.table_rows() + [rec.as_row() + (f"variant {name}",) for name, variant in
-                                        result.variants.items() for rec in variant.records]
-    assumptions = pd.DataFrame(rows, columns=["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"])
+    assumptions = pd.DataFrame(result.assumption_rows(), columns=["parameter", "scenario", "from", "to", "value", "unit", "source", "layer"])
     provenance = dict(result.provenance, command="run", run_date=run_date(), files=list(OUTPUT_FILES[:-1]))
     contents = {
         "projection.csv": csv_text(result.projection_frame(), result),

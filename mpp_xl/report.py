@@ -21,19 +21,17 @@ MAX_SHEET_ROWS = 1_048_575  # Excel's limit below its header row
 
 
 def _tables(result: RunResult) -> dict[str, pd.DataFrame]:
-    rows = result.aset.table_rows() + [rec.as_row() + (f"variant {name}",) for name, variant in
-                                       result.variants.items() for rec in variant.records]
     projection = result.projection_frame().pivot_table(index=["scenario", "variant", "date"], columns="metric",
                                                        values="value", sort=False).reset_index()
     projection = projection[["scenario", "variant", "date", *METRICS]]
     cohorts = result.cohort_frame()  # every variant and scenario is in cohorts.csv; the sheet keeps one
-    focus = "medio" if "medio" in result.scenarios else result.scenarios[0]
+    focus = result.focus_scenario
     return {"Projectie": projection, "Dwangsommen": result.penalty_frame(),
             "Dwangsommen per maand": result.penalty_monthly_frame(),
             "Begroting": result.budget_frame().assign(line=lambda f: f.line.map(BUDGET_LINES_NL)),
             f"Cohorten ({focus}, base)": cohorts[(cohorts.variant == BASE) & (cohorts.scenario == focus)],
             "Wachttijden": result.wait_frame(),
-            "Aannames": pd.DataFrame(rows, columns=["parameter", "scenario", "from", "to", "value", "unit", "source",
+            "Aannames": pd.DataFrame(result.assumption_rows(), columns=["parameter", "scenario", "from", "to", "value", "unit", "source",
                                                     "layer"]).assign(value=lambda f: pd.to_numeric(f.value))}
 SHEET_LABELS = {"Begroting": {"amount_eur": "bedrag (EUR)"}}  # a budget amount is accrual or cash by its line
 
@@ -51,10 +49,9 @@ def _yearly(result: RunResult, metric: str, how: str) -> pd.DataFrame:
 
 def _chart_data(result: RunResult) -> dict[str, tuple[str, pd.DataFrame, str]]:
     """Chart name -> (Dutch title, yearly table, unit) for the charts of results.xlsx and the PNG files."""
-    penalties = pd.DataFrame({v: result.yearly_penalties[(result.scenarios[0] if "medio" not in result.scenarios
-                                                          else "medio", v, "total")]["amount_eur"] / 1e6
+    scenario = result.focus_scenario
+    penalties = pd.DataFrame({v: result.yearly_penalties[(scenario, v, "total")]["amount_eur"] / 1e6
                               for v in result.variants}, index=np.unique(result.grid.years))
-    scenario = "medio" if "medio" in result.scenarios else result.scenarios[0]
     need = pd.DataFrame({"capaciteitsbehoefte": _yearly(result, "coa.capacity_need", "end")[scenario],
                          "bezetting": _yearly(result, "coa.occupancy", "end")[scenario],
                          "Spreidingswet": _yearly(result, "coa.spreidingswet_capacity", "end")[scenario]})
@@ -155,7 +152,3 @@ def chart_pngs(result: RunResult) -> dict[str, bytes]:
         plt.close(figure)
         out[name] = buffer.getvalue()
     return out
-
-
-def base_only(result: RunResult) -> bool:
-    return list(result.variants) == [BASE]

@@ -52,9 +52,24 @@ class RunResult:
                 sha.update(("\n" + "|".join(rec.as_row())).encode())
         return sha.hexdigest()[:12]
 
+    @cached_property
+    def variant_sets(self) -> dict[str, AssumptionSet]:
+        """The assumptions each variant runs on: the run's set with the variant's records over it (built once)."""
+        return {name: self.aset.with_layer(f"variant {name}", variant.records)
+                for name, variant in self.variants.items()}
+
     def variant_set(self, variant: str) -> AssumptionSet:
-        """The assumptions a variant ran on: the run's set with the variant's records over it."""
-        return self.aset.with_layer(f"variant {variant}", self.variants[variant].records)
+        return self.variant_sets[variant]
+
+    @property
+    def focus_scenario(self) -> str:
+        """The scenario a one-scenario view shows: medio when it was run, else the first."""
+        return "medio" if "medio" in self.scenarios else self.scenarios[0]
+
+    def assumption_rows(self) -> list[tuple]:
+        """Every record of every layer and of every variant, with its layer (assumptions_used.csv)."""
+        return self.aset.table_rows() + [rec.as_row() + (f"variant {name}",) for name, variant in
+                                         self.variants.items() for rec in variant.records]
 
     @cached_property
     def _budget(self) -> pd.DataFrame:

@@ -113,7 +113,7 @@ def budget_summary(result: RunResult) -> str:
 def comparison_summary(frame: pd.DataFrame, results) -> str:
     """The medio (or first scenario's) base rows: inflow, COA need and budget lines per year and window."""
     a, b = results
-    scenario = "medio" if "medio" in a.scenarios else a.scenarios[0]
+    scenario = a.focus_scenario
     variant = shown_variant(a)
     shown = frame[(frame.scenario == scenario) & (frame.variant == variant)
                   & frame.what.isin(["inflow.total", "coa.capacity_need", "penalties.accrued", "budget.coa.total",
