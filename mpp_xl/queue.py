@@ -25,11 +25,13 @@ points) if the applicant claims (take-up read at the notice month).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from . import queue_kernel
 from .assumptions import AssumptionSet
 from .deadlines import DeadlineRegime
 from .errors import MppError
@@ -196,74 +198,183 @@ def _take_in_order(available: np.ndarray, amount: float) -> np.ndarray:
     return np.clip(amount - before, 0.0, available)
 
 
-def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
-              regime: DeadlineRegime, params) -> CohortMatrix:
-    """Run one track's queue with its legal chain over the grid.
+@dataclass(frozen=True)
+class QueueInputs:
+    """Everything the monthly loop reads, as arrays (grid months for times; cases for amounts).
 
-    ``filings``: new applications per month; ``opening``: pending cases at the start per filing month before
-    it (oldest first); ``params``: the penalty assumptions (``PenaltyParams``), read at each event's month.
-    """
-    size, n_open = grid.size, opening.size
-    cohorts = n_open + size
-    filing_months = np.arange(grid.start - n_open, grid.end + 1, dtype="datetime64[M]")
-    filed_time = np.arange(-n_open, size) + 0.5  # mid-month filing, grid months
-    filed = np.concatenate([opening, filings])
+    ``deadline`` (S, C) and ``notice_times`` (S, 3, C) are what is known about each cohort's deadline and
+    notice times in each of the S states of knowledge (a state changes at a void or withdrawal);
+    ``state_of_month`` (T,) says which state holds in each month. ``open0``/``declined0``/``lag_used0``/
+    ``overdue0`` (C,) are the legal states at the start."""
 
-    # the timeline of a notice sent in month n: appeal, judgment and the end of the court term per branch
+    filings: np.ndarray
+    capacity: np.ndarray
+    fast_share: np.ndarray
+    newest_share: np.ndarray
+    notice_time: np.ndarray
+    appeal_time: np.ndarray
+    judgment_time: np.ndarray
+    term_end: np.ndarray
+    term_month: np.ndarray
+    within_term_share: np.ndarray
+    after_notice_share: np.ndarray
+    take_up: np.ndarray
+    share_heard: np.ndarray
+    state_of_month: np.ndarray
+    deadline: np.ndarray
+    notice_times: np.ndarray
+    open0: np.ndarray
+    declined0: np.ndarray
+    lag_used0: np.ndarray
+    overdue0: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.filings.size
+
+    @property
+    def n_open(self) -> int:
+        return self.open0.size - self.filings.size
+
+
+def court_timeline(params, size: int, judgment_factor=1.0) -> dict[str, np.ndarray]:
+    """The timeline of a notice sent in month n: appeal, judgment and the end of the court term per branch
+    (grid months); ``judgment_factor`` scales the time to judgment (the Monte Carlo's shock; 1 = as assumed)."""
     notice_time = np.arange(size) + 0.5
     appeal_time = notice_time + params.at("appeal_wait_weeks", notice_time) / WEEKS_PER_MONTH
-    judgment_time = appeal_time + params.at("judgment_months", appeal_time)
-    term_end = np.empty((size, 2))
-    term_end[:, HEARD] = judgment_time + params.at("term_weeks.heard", judgment_time) / WEEKS_PER_MONTH
-    term_end[:, NOT_HEARD] = judgment_time + params.at("term_weeks.not_heard", judgment_time) / WEEKS_PER_MONTH
-    term_month = np.floor(term_end).astype(int)
-    within_term_share = np.broadcast_to(params.at("share_decided_within_term", judgment_time), (size,))
-    after_notice_share = np.broadcast_to(params.at("share_decided_after_notice", notice_time), (size,))
-    take_up = np.broadcast_to(params.at("take_up", notice_time), (size,))
-    share_heard = np.broadcast_to(params.at("share_heard", notice_time), (size,))
+    judgment_time = appeal_time + params.at("judgment_months", appeal_time) * judgment_factor
+    term_end = np.empty(np.shape(judgment_time) + (2,))
+    term_end[..., HEARD] = judgment_time + params.at("term_weeks.heard", judgment_time) / WEEKS_PER_MONTH
+    term_end[..., NOT_HEARD] = judgment_time + params.at("term_weeks.not_heard", judgment_time) / WEEKS_PER_MONTH
+    return {"notice_time": notice_time, "appeal_time": appeal_time, "judgment_time": judgment_time,
+            "term_end": term_end, "term_month": np.floor(term_end).astype(np.int64),
+            "within_term_share": np.broadcast_to(params.at("share_decided_within_term", judgment_time),
+                                                 np.shape(judgment_time)).astype(float)}
 
-    fast_pool = np.zeros(cohorts)
-    open_cases = np.zeros(cohorts)
-    declined = np.zeros(cohorts)
-    legal = np.zeros((cohorts, size, 2))  # pending noticed cases by filing cohort, notice month, branch
-    legal_by_cohort = np.zeros(cohorts)  # legal summed over notice months and branches, kept in step
-    lag_used = np.zeros(cohorts)  # share of the notice-lag distribution already passed
-    overdue_counted = np.zeros(cohorts, dtype=bool)
 
-    decided = np.zeros((cohorts, size))
-    pending_end = np.zeros((cohorts, size))
-    fast_decided, legal_decided = np.zeros(size), np.zeros(size)
-    notices, cases_overdue = np.zeros(size), np.zeros(size)
-    legal_regular = np.zeros((size, 2, size))  # noticed cases decided by regular work: notice, branch, month
-    after_notice = np.zeros((size, 2))
-    within_term = np.zeros((size, 2))
-    within_term_time = np.zeros((size, 2))
+def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
+                  regime: DeadlineRegime, params) -> QueueInputs:
+    """The loop's inputs: deadlines as known in each state of knowledge, the court timeline per notice month,
+    and the opening stock's legal state."""
+    size, n_open = grid.size, opening.size
+    filed_time = np.arange(-n_open, size) + 0.5  # mid-month filing, grid months
+    line = court_timeline(params, size)
+    notice_time = line["notice_time"]
+    full = lambda name: np.broadcast_to(params.at(name, notice_time), (size,)).astype(float)  # noqa: E731
 
     # the opening stock starts unclaimed: claims made before the start lie outside the model, so a case whose
     # whole notice lag ran out before the start counts as not claiming (README: opening stock)
     known = regime.known_at(filed_time, 0.0)
     lag_mean = params.at("notice_lag_months", np.maximum(known.claim_from, 0.0))
     before_start = np.maximum(known.claim_from + np.multiply(lag_mean, max(LAG_POINTS)), known.event_floor) < 0
-    open_cases[:n_open] = np.where(before_start[:n_open], 0.0, opening)
-    declined[:n_open] = np.where(before_start[:n_open], opening, 0.0)
-    lag_used[:n_open] = np.where(before_start[:n_open], 1.0, 0.0)
-    overdue_counted[:n_open] = known.deadline[:n_open] < 0
+    cohorts = n_open + size
+    open0, declined0, lag_used0 = np.zeros(cohorts), np.zeros(cohorts), np.zeros(cohorts)
+    open0[:n_open] = np.where(before_start[:n_open], 0.0, opening)
+    declined0[:n_open] = np.where(before_start[:n_open], opening, 0.0)
+    lag_used0[:n_open] = np.where(before_start[:n_open], 1.0, 0.0)
+    overdue0 = np.zeros(cohorts, dtype=bool)
+    overdue0[:n_open] = known.deadline[:n_open] < 0
 
+    # what is known about deadlines changes only at a void or withdrawal: one state per stretch of months,
+    # read in the first month of the stretch
     events = regime.event_dates
-    known_cache: dict[int, tuple] = {}
+    state_of_month = np.array([sum(1 for e in events if e < t + 1) for t in range(size)], dtype=np.int64)
+    states = int(state_of_month.max()) + 1 if size else 1
+    deadline = np.zeros((states, cohorts))
+    notice_times = np.zeros((states, len(LAG_POINTS), cohorts))
+    for state in np.unique(state_of_month):
+        t = int(np.argmax(state_of_month == state))
+        kd = regime.known_at(filed_time, t + 1 - 1e-9)
+        lag = params.at("notice_lag_months", np.clip(kd.claim_from, 0, size - 1))
+        deadline[state] = kd.deadline
+        notice_times[state] = np.stack([np.maximum(kd.claim_from + np.multiply(lag, p), kd.event_floor)
+                                        for p in LAG_POINTS])
+    return QueueInputs(np.asarray(filings, float), np.asarray(order.capacity, float),
+                       np.asarray(order.fast_share, float), np.asarray(order.newest_first_share, float),
+                       notice_time, line["appeal_time"], line["judgment_time"], line["term_end"], line["term_month"],
+                       line["within_term_share"], full("share_decided_after_notice"), full("take_up"),
+                       full("share_heard"), state_of_month, deadline, notice_times, open0, declined0, lag_used0,
+                       overdue0)
+
+
+ENGINES = ("compiled", "numpy")
+
+
+def default_engine() -> str:
+    """``MPP_XL_ENGINE`` (compiled or numpy) if set; otherwise compiled where numba loads."""
+    chosen = os.environ.get("MPP_XL_ENGINE", "").strip().lower()
+    if chosen:
+        if chosen not in ENGINES:
+            raise MppError(f"MPP_XL_ENGINE='{chosen}': use compiled or numpy")
+        if chosen == "compiled" and not queue_kernel.AVAILABLE:
+            raise MppError("MPP_XL_ENGINE=compiled, but numba cannot be imported: install numba or use numpy")
+        return chosen
+    return "compiled" if queue_kernel.AVAILABLE else "numpy"
+
+
+def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
+              regime: DeadlineRegime, params, engine: str | None = None) -> CohortMatrix:
+    """Run one track's queue with its legal chain over the grid.
+
+    ``filings``: new applications per month; ``opening``: pending cases at the start per filing month before
+    it (oldest first); ``params``: the penalty assumptions (``PenaltyParams``), read at each event's month;
+    ``engine``: compiled (numba) or numpy (the reference), by default ``default_engine()``.
+    """
+    inputs = prepare_queue(grid, filings, opening, order, regime, params)
+    raw = run_loop(inputs, engine)
+    return assemble(track, grid, inputs, raw)
+
+
+def empty_outputs(size: int, cohorts: int) -> dict[str, np.ndarray]:
+    """Zeroed output arrays of the loop."""
+    return {"decided": np.zeros((cohorts, size)), "pending_end": np.zeros((cohorts, size)),
+            "fast_decided": np.zeros(size), "legal_decided": np.zeros(size), "notices": np.zeros(size),
+            "cases_overdue": np.zeros(size), "legal_regular": np.zeros((size, 2, size)),
+            "after_notice": np.zeros((size, 2)), "within_term": np.zeros((size, 2)),
+            "within_term_time": np.zeros((size, 2)), "pending_legal": np.zeros((size, 2))}
+
+
+def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]:
+    """The monthly loop by the chosen engine; both fill the same outputs (``empty_outputs``)."""
+    engine = engine or default_engine()
+    if engine == "numpy":
+        return _loop_numpy(q)
+    out = empty_outputs(q.size, q.open0.size)
+    queue_kernel.run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
+                          q.capacity, q.fast_share, q.newest_share, q.judgment_time, q.term_end, q.term_month,
+                          q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
+                          q.deadline, q.notice_times, FAST_PATIENCE, *out.values())
+    return out
+
+
+def _loop_numpy(q: QueueInputs) -> dict[str, np.ndarray]:
+    """The reference loop in numpy, whole cohort vectors at a time."""
+    size, n_open = q.size, q.n_open
+    cohorts = n_open + size
+    filings = q.filings
+    term_month, term_end, judgment_time = q.term_month, q.term_end, q.judgment_time
+    out = empty_outputs(size, cohorts)
+    decided, pending_end = out["decided"], out["pending_end"]
+    fast_decided, legal_decided, notices, cases_overdue = (out[k] for k in ("fast_decided", "legal_decided",
+                                                                           "notices", "cases_overdue"))
+    legal_regular, after_notice = out["legal_regular"], out["after_notice"]
+    within_term, within_term_time = out["within_term"], out["within_term_time"]
+
+    fast_pool = np.zeros(cohorts)
+    open_cases = q.open0.copy()
+    declined = q.declined0.copy()
+    legal = np.zeros((cohorts, size, 2))  # pending noticed cases by filing cohort, notice month, branch
+    legal_by_cohort = np.zeros(cohorts)  # legal summed over notice months and branches, kept in step
+    lag_used = q.lag_used0.copy()  # share of the notice-lag distribution already passed
+    overdue_counted = q.overdue0.copy()
+
     for t in range(size):
         c_new = n_open + t
-        fast_pool[c_new] = filings[t] * order.fast_share[t]
+        fast_pool[c_new] = filings[t] * q.fast_share[t]
         open_cases[c_new] = filings[t] - fast_pool[c_new]
 
-        # 1. what is known about deadlines this month (changes only at a void or withdrawal)
-        state = sum(1 for e in events if e < t + 1)
-        if state not in known_cache:
-            kd = regime.known_at(filed_time, t + 1 - 1e-9)
-            lag = params.at("notice_lag_months", np.clip(kd.claim_from, 0, size - 1))
-            times = np.stack([np.maximum(kd.claim_from + np.multiply(lag, p), kd.event_floor) for p in LAG_POINTS])
-            known_cache[state] = (kd.deadline, times)
-        deadline, notice_times = known_cache[state]
+        # 1. what is known about deadlines this month
+        deadline, notice_times = q.deadline[q.state_of_month[t]], q.notice_times[q.state_of_month[t]]
 
         # 2. notices: the share of the lag distribution that passes this month resolves open cases
         live = slice(0, c_new + 1)
@@ -273,15 +384,15 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
                                                  where=lag_used[live] < 1.0)
         lag_used[live] = np.maximum(lag_used[live], passed)
         open_cases[live] -= resolving
-        noticed = resolving * take_up[t]
+        noticed = resolving * q.take_up[t]
         declined[live] += resolving - noticed
-        legal[live, t, HEARD] += noticed * share_heard[t]
-        legal[live, t, NOT_HEARD] += noticed * (1.0 - share_heard[t])
+        legal[live, t, HEARD] += noticed * q.share_heard[t]
+        legal[live, t, NOT_HEARD] += noticed * (1.0 - q.share_heard[t])
         legal_by_cohort[live] += noticed
         notices[t] = noticed.sum()
 
         regular_start = open_cases + declined + legal_by_cohort
-        capacity = order.capacity[t]
+        capacity = q.capacity[t]
 
         # 3. the priority tracks of new filings, oldest first, from the month after filing; a priority case
         # still waiting after FAST_PATIENCE months is no longer quick work and joins the regular queue
@@ -296,12 +407,12 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
         fast_decided[t] = fast_take.sum()
 
         # 4. answers to notices and court orders whose term runs out, from the same capacity
-        answer = legal[:, t, :] * after_notice_share[t]
+        answer = legal[:, t, :] * q.after_notice_share[t]
         due = np.flatnonzero((term_month == t).any(axis=1) & (np.arange(size) < t))
         order_due = np.zeros((cohorts, due.size, 2))
         if due.size:
             mask = (term_month[due] == t).astype(float)  # (due, 2)
-            order_due = legal[:, due, :] * (within_term_share[due, None] * mask)[None]
+            order_due = legal[:, due, :] * (q.within_term_share[due, None] * mask)[None]
         demand = answer.sum() + order_due.sum()
         scale = 0.0 if demand <= 0 else 1.0 if demand <= capacity else max(capacity, 0.0) / demand
         if scale > 0:
@@ -325,7 +436,7 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
 
         # 5. newest first for a share of what is left, then oldest first; only cases filed before this month
         pool = np.maximum(open_cases[:c_new] + declined[:c_new] + legal_by_cohort[:c_new], 0.0)
-        newest = _take_in_order(pool[::-1], capacity * order.newest_first_share[t])[::-1]
+        newest = _take_in_order(pool[::-1], capacity * q.newest_share[t])[::-1]
         take = newest + _take_in_order(pool - newest, max(capacity - newest.sum(), 0.0))
         share = np.divide(take, pool, out=np.zeros_like(take), where=pool > 0)
         open_cases[:c_new] -= open_cases[:c_new] * share
@@ -347,8 +458,15 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
                                 * into_month).sum()
             overdue_counted |= due_now
         pending_end[:, t] = fast_pool + regular_now
+    out["pending_legal"] = legal.sum(axis=0)  # (notice month, branch)
+    return out
 
-    pending_legal = legal.sum(axis=0)  # (notice month, branch)
+
+def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray]) -> LegalRows:
+    """The noticed cases with their decision times, from the loop's outputs."""
+    notice_time, appeal_time = q.notice_time, q.appeal_time
+    legal_regular, after_notice, within_term = raw["legal_regular"], raw["after_notice"], raw["within_term"]
+    within_term_time, pending_legal = raw["within_term_time"], raw["pending_legal"]
     rows = []
     for branch, heard in ((HEARD, 1.0), (NOT_HEARD, 0.0)):
         n, m = np.nonzero(legal_regular[:, branch, :])
@@ -361,6 +479,12 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
         n = np.flatnonzero(pending_legal[:, branch] > 0)
         rows.append((notice_time[n], np.full(n.size, heard), np.full(n.size, PENDING_BEYOND),
                      pending_legal[n, branch]))
-    legal_rows = LegalRows(*(np.concatenate([r[i] for r in rows]) for i in range(4)))
-    return CohortMatrix(track, filing_months, grid.months.copy(), filed, decided, pending_end, fast_decided,
-                        legal_decided, notices, cases_overdue, legal_rows)
+    return LegalRows(*(np.concatenate([r[i] for r in rows]) for i in range(4)))
+
+
+def assemble(track: str, grid: TimeGrid, q: QueueInputs, raw: dict[str, np.ndarray]) -> CohortMatrix:
+    filing_months = np.arange(grid.start - q.n_open, grid.end + 1, dtype="datetime64[M]")
+    filed = np.concatenate([q.open0[:q.n_open] + q.declined0[:q.n_open], q.filings])
+    return CohortMatrix(track, filing_months, grid.months.copy(), filed, raw["decided"], raw["pending_end"],
+                        raw["fast_decided"], raw["legal_decided"], raw["notices"], raw["cases_overdue"],
+                        legal_rows(q, raw))
