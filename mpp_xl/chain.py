@@ -77,15 +77,16 @@ BEYOND_MONTHS = 72  # nareis arrivals needed after the grid to derive decisions 
 def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
     """First arrivals wait in COA a few weeks before their application is registered (and filed)."""
     waiting_target = first * aset.at("coa.registration_wait_weeks", scenario, grid.month_starts) / WEEKS_PER_MONTH
-    registered, _ = drain(waiting_target[0], first, lambda t, stock, available: available - waiting_target[t])
-    return registered, waiting_target[0]
+    registered, _ = drain(waiting_target[..., 0], first,
+                          lambda t, stock, available: available - waiting_target[..., t])
+    return registered, waiting_target[..., 0]
 
 
 def _extended(series: np.ndarray, extra: int) -> np.ndarray:
     """A monthly series followed by ``extra`` months that repeat its last twelve (model assumption: beyond the
     horizon the last year's pattern holds, as the MPP's own figures after 2025 do)."""
-    last_year = series[-12:] if series.size >= 12 else np.full(12, series[-1])
-    return np.concatenate([series, np.resize(last_year, extra)])
+    last_year = series[..., -12:] if series.shape[-1] >= 12 else np.repeat(series[..., -1:], 12, axis=-1)
+    return np.concatenate([series, np.take(last_year, np.arange(extra) % last_year.shape[-1], axis=-1)], axis=-1)
 
 
 def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: np.ndarray,
@@ -102,7 +103,8 @@ def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: n
     applications filed by then follow from what was known then (the realised arrivals, their last year
     repeated), so a forecast changes nothing dated before its data.
     Returns decisions (the track's capacity), filings, the opening stock by cohort and, per grid month, the
-    decision month its arrivals came from and their share of that month's grants.
+    decision month its arrivals came from and their share of that month's grants. ``arrivals`` may carry
+    leading axes (paths of the Monte Carlo, shape (..., T)); every result then has them too.
     """
     size, extra = grid.size, BEYOND_MONTHS
     span = size + extra
@@ -122,34 +124,39 @@ def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: n
     months = np.arange(span)
     decided_in = months - travel  # the decision month of each arrival month
     forecast = _extended(arrivals, extra)
-    realised = _extended(arrivals[:known + 1], span - known - 1) if known >= 0 else forecast
+    realised = _extended(arrivals[..., :known + 1], span - known - 1) if known >= 0 else forecast
     target = np.where(decided_in <= known, realised, forecast)  # what each arrival month is derived from
+    valid = decided_in >= 0  # arrivals decided before the start are the MPP's own figures
+    by_decision = np.zeros((span, span))  # arrival month -> the month it was decided in
+    by_decision[np.flatnonzero(valid), decided_in[valid]] = 1.0
 
     def decisions_from(series: np.ndarray) -> np.ndarray:
-        valid = decided_in >= 0
-        persons = np.bincount(decided_in[valid], weights=series[valid], minlength=span)[:span]
-        return persons / (grant_rate * per_grant)
+        return (series @ by_decision) / (grant_rate * per_grant)
 
-    ends = np.arange(-OPENING_COHORTS, size) + 1.0 + lead  # everything filed by the end of month s is decided
+    # everything filed by the end of month s is decided by s + lead: read the cumulative decisions there
+    ends = np.arange(-OPENING_COHORTS, size) + 1.0 + lead
+    low = np.clip(np.floor(ends).astype(int), 0, span - 1)
+    part = np.clip(ends - low, 0.0, 1.0)
 
     def filed_by(decisions: np.ndarray) -> np.ndarray:
-        decided_before = np.concatenate([[0.0], np.cumsum(decisions)])
-        return np.interp(ends, np.arange(decided_before.size), decided_before, left=0.0)
+        zero = np.zeros(decisions.shape[:-1] + (1,))
+        decided_before = np.concatenate([zero, np.cumsum(decisions, axis=-1)], axis=-1)
+        value = decided_before[..., low] * (1.0 - part) + decided_before[..., low + 1] * part
+        return np.where(ends < 0, 0.0, value)
 
     decisions = decisions_from(target)
     filed = filed_by(decisions)
     if known >= 0:
         settled = np.arange(-OPENING_COHORTS, size) <= known
         filed = np.where(settled, filed_by(decisions_from(realised)), filed)
-    filed = np.maximum.accumulate(filed)
-    cohorts = np.diff(np.concatenate([[0.0], filed]))
-    valid = decided_in >= 0  # arrivals decided before the start are the MPP's own figures
-    same_month = np.bincount(decided_in[valid], weights=target[valid], minlength=span)[:span]
-    of_month = np.where(valid, same_month[np.maximum(decided_in, 0)], 0.0)
-    share = np.divide(target, of_month, out=np.zeros(span), where=valid & (of_month > 0))
-    return {"decisions": decisions[:size], "filings": cohorts[OPENING_COHORTS:],
-            "opening": cohorts[:OPENING_COHORTS], "decided_in": decided_in[:size], "share": share[:size],
-            "target": target[:size], "per_grant": per_grant[:size]}
+    filed = np.maximum.accumulate(filed, axis=-1)
+    cohorts = np.diff(filed, axis=-1, prepend=0.0)
+    same_month = target @ by_decision
+    of_month = np.where(valid, same_month[..., np.maximum(decided_in, 0)], 0.0)
+    share = np.divide(target, of_month, out=np.zeros(np.shape(target)), where=valid & (of_month > 0))
+    return {"decisions": decisions[..., :size], "filings": cohorts[..., OPENING_COHORTS:],
+            "opening": cohorts[..., :OPENING_COHORTS], "decided_in": decided_in[:size], "share": share[..., :size],
+            "target": target[..., :size], "per_grant": per_grant[:size]}
 
 
 def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None) -> dict:
@@ -178,38 +185,77 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
             "nareis": nareis, "queues": queues}
 
 
-def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) -> ChainResult:
-    """The whole chain; ``front`` may pass in ``run_front``'s result for the same inputs."""
-    days = grid.month_starts
-    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
-    front = front if front is not None else run_front(aset, scenario, grid)
-    inflow, queues, nareis_in = front["inflow"], front["queues"], front["nareis"]
-    asylum, nareis = queues["asylum"], queues["nareis"]
-    size = grid.size
+@dataclass(frozen=True)
+class QueueFlows:
+    """What the rest of the chain reads of an IND queue (cases; arrays (..., T), leading axes are paths)."""
 
+    opening_total: np.ndarray  # pending at the start
+    filings: np.ndarray
+    decisions: np.ndarray
+    pending: np.ndarray
+    fast_decided: np.ndarray
+
+    @classmethod
+    def of(cls, q: CohortMatrix) -> "QueueFlows":
+        return cls(np.asarray(q.filed[:q.n_opening].sum()), q.filings(), q.decisions(), q.pending(), q.fast_decided)
+
+
+def series_reader(aset: AssumptionSet, scenario: str, grid: TimeGrid, shocked: dict | None = None):
+    """name -> its monthly series (T,); ``shocked`` replaces some by (..., T) arrays (the Monte Carlo's paths)."""
+    shocked = shocked or {}
+    return lambda name: shocked[name] if name in shocked else aset.at(name, scenario, grid.month_starts)
+
+
+def chain_core(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, asylum: QueueFlows,
+               nareis_decisions: np.ndarray, read) -> dict:
+    """From the IND's decisions to COA: grants, nareis arrivals, the five COA groups, amv and the capacity need
+    (persons or places; arrays (..., T)). ``front`` gives inflow, registered and not_registered_open; ``read``
+    is a ``series_reader``. The deterministic chain and the Monte Carlo both run through here."""
+    inflow, nareis_in = front["inflow"], front["nareis"]
+    size = grid.size
     fast = asylum.fast_decided
-    regular = asylum.decisions() - fast
-    grants = regular * at("ind.grant_rate.asylum") + fast * at("ind.grant_rate.fast_lane")
-    rejections = asylum.decisions() - grants
-    nareis_grants = nareis.decisions() * at("ind.grant_rate.nareis")
+    regular = asylum.decisions - fast
+    grants = regular * read("ind.grant_rate.asylum") + fast * read("ind.grant_rate.fast_lane")
+    rejections = asylum.decisions - grants
+    nareis_grants = nareis_decisions * read("ind.grant_rate.nareis")
     # every arrival month takes its share of the grants of the month it was decided in (persons who travel);
     # arrivals decided before the start are the MPP's own figures; a restriction (a measure) delays a share
     decided_in, share = nareis_in["decided_in"], nareis_in["share"]
     from_grid = decided_in >= 0
-    landing = np.where(from_grid, (nareis_grants * nareis_in["per_grant"])[np.maximum(decided_in, 0)] * share,
+    landing = np.where(from_grid, (nareis_grants * nareis_in["per_grant"])[..., np.maximum(decided_in, 0)] * share,
                        nareis_in["target"])
-    delayed = at("ind.nareis.delayed_share")[np.clip(decided_in, 0, size - 1)] * from_grid
-    delay = np.rint(at("ind.nareis.delay_months")).astype(int)[np.clip(decided_in, 0, size - 1)]
-    nareis_arrivals = landing * (1.0 - delayed)
+    delayed = read("ind.nareis.delayed_share")[np.clip(decided_in, 0, size - 1)] * from_grid
+    delay = np.rint(read("ind.nareis.delay_months")).astype(int)[np.clip(decided_in, 0, size - 1)]
     later = np.arange(size) + delay
     inside = later < size
-    np.add.at(nareis_arrivals, later[inside], (landing * delayed)[inside])
+    shift = np.zeros((size, size))  # arrival month -> the month a delayed arrival lands (beyond: dropped)
+    shift[np.flatnonzero(inside), later[inside]] = 1.0
+    nareis_arrivals = landing * (1.0 - delayed) + (landing * delayed) @ shift
 
-    coa = coa_groups(aset, scenario, grid, front, grants, rejections, nareis_arrivals)
-    amv_stay = at("coa.stay_months.amv")
+    coa = coa_groups(aset, scenario, grid, front, asylum, grants, rejections, nareis_arrivals, read)
+    amv_stay = read("coa.stay_months.amv")
     amv_open = _opening(aset, "coa.opening.amv", scenario, grid)
     amv_out, _ = drain(amv_open, inflow["amv"], lambda t, stock, available: stock / max(amv_stay[t], 1.0))
     amv = StockAccount("coa.amv", "persons", amv_open, {"arrivals": inflow["amv"]}, {"left": amv_out}).close()
+    occupancy = sum(coa.accounts[n].closing for n in COA_GROUPS)
+    norm = read("coa.occupancy_norm")
+    if (norm <= 0).any():
+        raise MppError("coa.occupancy_norm must be above 0")
+    return {"grants": grants, "rejections": rejections, "nareis_grants": nareis_grants,
+            "nareis_arrivals": nareis_arrivals, "coa": coa, "amv": amv, "occupancy": occupancy, "norm": norm,
+            "capacity_need": occupancy / norm + read("coa.capacity_buffer")}
+
+
+def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) -> ChainResult:
+    """The whole chain; ``front`` may pass in ``run_front``'s result for the same inputs."""
+    read = series_reader(aset, scenario, grid)
+    front = front if front is not None else run_front(aset, scenario, grid)
+    inflow, queues = front["inflow"], front["queues"]
+    asylum, nareis = queues["asylum"], queues["nareis"]
+    size = grid.size
+    core = chain_core(aset, scenario, grid, front, QueueFlows.of(asylum), nareis.decisions(), read)
+    coa, amv, occupancy, norm = core["coa"], core["amv"], core["occupancy"], core["norm"]
+    grants, nareis_arrivals, capacity_need = core["grants"], core["nareis_arrivals"], core["capacity_need"]
 
     ukraine = ukraine_account(aset, scenario, grid)
     ind_accounts = {
@@ -217,12 +263,6 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
                                                {"filings": q.filings()}, {"decisions": q.decisions()}).close()
         for q in queues.values()}
     stocks = {**coa.accounts, "coa.amv": amv, "ukraine.stock": ukraine, **ind_accounts}
-
-    occupancy = sum(stocks[n].closing for n in COA_GROUPS)
-    norm = at("coa.occupancy_norm")
-    if (norm <= 0).any():
-        raise MppError("coa.occupancy_norm must be above 0")
-    capacity_need = occupancy / norm + at("coa.capacity_buffer")
     holders = stocks["coa.statushouders"].closing
 
     total = inflow["first"] + nareis_arrivals + inflow["repeat"] + inflow["resettlement"]
@@ -237,16 +277,17 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
         "ind.pending_over_6m.asylum": asylum.pending_older_than(6),
         "ind.pending_over_15m.asylum": asylum.pending_older_than(15),
         "ind.pending_over_3m.nareis": nareis.pending_older_than(3),
-        "ind.grants.asylum": grants, "ind.rejections.asylum": rejections, "ind.grants.nareis": nareis_grants,
+        "ind.grants.asylum": grants, "ind.rejections.asylum": core["rejections"],
+        "ind.grants.nareis": core["nareis_grants"],
         **{name: stocks[name].closing for name in COA_GROUPS},
         "coa.occupancy": occupancy, "coa.permit_holder_share": np.divide(
             holders, occupancy, out=np.full(size, np.nan), where=occupancy > 0),
         "coa.amv": amv.closing, "coa.housed": coa.housed, "coa.capacity_need": capacity_need,
         "coa.capacity_need_amv": amv.closing / norm,
-        "coa.spreidingswet_capacity": at("coa.spreidingswet_capacity"),
-        "coa.spreidingswet_shortfall": np.maximum(capacity_need - at("coa.spreidingswet_capacity"), 0.0),
+        "coa.spreidingswet_capacity": read("coa.spreidingswet_capacity"),
+        "coa.spreidingswet_shortfall": np.maximum(capacity_need - read("coa.spreidingswet_capacity"), 0.0),
         "ukraine.net_inflow": ukraine.inflows["net_inflow"], "ukraine.stock": ukraine.closing,
-        "ukraine.municipal_places": ukraine.closing * at("ukraine.municipal_share"),
+        "ukraine.municipal_places": ukraine.closing * read("ukraine.municipal_share"),
     })
     return ChainResult(scenario, grid, queues, stocks, m, coa.entries, coa.exits)
 
@@ -271,24 +312,24 @@ class CoaGroups:
     housed: np.ndarray
 
 
-def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, grants: np.ndarray,
-               rejections: np.ndarray, nareis_arrivals: np.ndarray) -> CoaGroups:
+def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, asylum: QueueFlows,
+               grants: np.ndarray, rejections: np.ndarray, nareis_arrivals: np.ndarray, read) -> CoaGroups:
     """Every person in COA is in exactly one group; a decision moves a resident from ``in_procedure`` to
-    ``statushouders`` (grant) or ``rejected``; a repeat application moves a rejected resident back."""
-    days = grid.month_starts
-    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
-    size = grid.size
-    inflow, asylum = front["inflow"], front["queues"]["asylum"]
+    ``statushouders`` (grant) or ``rejected``; a repeat application moves a rejected resident back.
+    Arrays are (..., T): leading axes are the Monte Carlo's paths."""
+    inflow = front["inflow"]
     registered = front["registered"]
-    seekers_share = at("coa.share_in_coa.asylum_seekers")
-    from_rejected_share = at("coa.repeat_share_from_rejected")
-    stay_rejected = at("coa.share_in_coa.rejected")
-    departure_rate = at("coa.departure_rate.rejected")
-    decisions = asylum.decisions()
-    pending_before = np.concatenate([[asylum.filed[:asylum.n_opening].sum()], asylum.pending()[:-1]])
-    pool = pending_before + asylum.filings()
-    decided_share = np.clip(np.divide(decisions, pool, out=np.zeros(size), where=pool > 1e-9), 0.0, 1.0)
-    grant_share = np.divide(grants, decisions, out=np.zeros(size), where=decisions > 0)
+    seekers_share = read("coa.share_in_coa.asylum_seekers")
+    from_rejected_share = read("coa.repeat_share_from_rejected")
+    stay_rejected = read("coa.share_in_coa.rejected")
+    departure_rate = read("coa.departure_rate.rejected")
+    decisions = asylum.decisions
+    shape = np.broadcast_shapes(np.shape(decisions), np.shape(registered), np.shape(grants))
+    pending_before = np.concatenate([np.broadcast_to(asylum.opening_total, asylum.pending.shape[:-1] + (1,)),
+                                     asylum.pending[..., :-1]], axis=-1)
+    pool = pending_before + asylum.filings
+    decided_share = np.clip(np.divide(decisions, pool, out=np.zeros(np.shape(pool)), where=pool > 1e-9), 0.0, 1.0)
+    grant_share = np.divide(grants, decisions, out=np.zeros(shape), where=decisions > 0)
 
     # arrivals wait unregistered in COA; at registration those who stay in COA move to in_procedure
     not_registered = StockAccount("coa.not_registered", "persons", front["not_registered_open"],
@@ -297,23 +338,23 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
                                    "registered_elsewhere": registered * (1.0 - seekers_share)}).close()
 
     repeat_in_coa = inflow["repeat"] * seekers_share
-    from_rejected, from_outside = np.zeros(size), np.zeros(size)
-    decided_in_coa = np.zeros(size)
-    left_at_once, departed = np.zeros(size), np.zeros(size)
-    in_procedure = seekers_share[0] * pending_before[0]
-    rejected = _opening(aset, "coa.opening.rejected", scenario, grid)
+    from_rejected, from_outside = np.zeros(shape), np.zeros(shape)
+    decided_in_coa = np.zeros(shape)
+    left_at_once, departed = np.zeros(shape), np.zeros(shape)
+    in_procedure = seekers_share[0] * pending_before[..., 0]
+    rejected = np.full(shape[:-1], _opening(aset, "coa.opening.rejected", scenario, grid))
     in_procedure_open, rejected_open = in_procedure, rejected
-    for t in range(size):
-        from_rejected[t] = min(repeat_in_coa[t] * from_rejected_share[t], rejected)
-        from_outside[t] = repeat_in_coa[t] - from_rejected[t]
-        available = in_procedure + registered[t] * seekers_share[t] + repeat_in_coa[t]
-        decided_in_coa[t] = available * decided_share[t]
-        in_procedure = available - decided_in_coa[t]
-        coa_rejections = decided_in_coa[t] * (1.0 - grant_share[t])
-        left_at_once[t] = coa_rejections * (1.0 - stay_rejected[t])
-        staying = rejected - from_rejected[t] + coa_rejections - left_at_once[t]
-        departed[t] = staying * departure_rate[t]
-        rejected = staying - departed[t]
+    for t in range(shape[-1]):
+        from_rejected[..., t] = np.minimum(repeat_in_coa[..., t] * from_rejected_share[t], rejected)
+        from_outside[..., t] = repeat_in_coa[..., t] - from_rejected[..., t]
+        available = in_procedure + registered[..., t] * seekers_share[t] + repeat_in_coa[..., t]
+        decided_in_coa[..., t] = available * decided_share[..., t]
+        in_procedure = available - decided_in_coa[..., t]
+        coa_rejections = decided_in_coa[..., t] * (1.0 - grant_share[..., t])
+        left_at_once[..., t] = coa_rejections * (1.0 - stay_rejected[t])
+        staying = rejected - from_rejected[..., t] + coa_rejections - left_at_once[..., t]
+        departed[..., t] = staying * departure_rate[t]
+        rejected = staying - departed[..., t]
     coa_grants = decided_in_coa * grant_share
     in_procedure_acc = StockAccount(
         "coa.in_procedure", "persons", in_procedure_open,
@@ -325,14 +366,13 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
                                 {"repeat_application": from_rejected, "left_at_once": left_at_once,
                                  "departures": departed}).close()
 
-    holders = _statushouders(aset, scenario, grid, front, coa_grants, grants, nareis_arrivals,
-                             inflow["resettlement"])
+    holders = _statushouders(aset, scenario, grid, coa_grants, grants, nareis_arrivals, inflow["resettlement"], read)
     with_sponsor, short_stay_in, housed = holders["with_sponsor"], holders["short_stay"], holders["housed"]
     statushouders = StockAccount("coa.statushouders", "persons", _opening(aset, "coa.opening.statushouders", scenario, grid),
                                  {"granted": coa_grants, "resettled": inflow["resettlement"],
                                   "nareis_with_sponsor": with_sponsor}, {"housed": housed}).close()
 
-    nareis_stay = at("coa.stay_months.nareis")
+    nareis_stay = read("coa.stay_months.nareis")
     nareis_open = _opening(aset, "coa.opening.nareis_short_stay", scenario, grid)
     joined, _ = drain(nareis_open, short_stay_in, lambda t, stock, available: stock / max(nareis_stay[t], 1.0))
     nareis_short = StockAccount("coa.nareis_short_stay", "persons", nareis_open, {"arrivals": short_stay_in},
@@ -347,8 +387,9 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     return CoaGroups(accounts, entries, exits, housed)
 
 
-def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, coa_grants: np.ndarray,
-                   grants: np.ndarray, nareis_arrivals: np.ndarray, resettled: np.ndarray) -> dict[str, np.ndarray]:
+def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grants: np.ndarray,
+                   grants: np.ndarray, nareis_arrivals: np.ndarray, resettled: np.ndarray,
+                   read) -> dict[str, np.ndarray]:
     """Permit holders waiting in COA, month by month (persons/month flows).
 
     Housing: realisation rate x the half-year target / 6. Where a taakstelling is published the target is that
@@ -361,31 +402,33 @@ def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: di
     stock over the housing outflow (Little's law); only sponsors who lived in COA count (the COA share of
     grants). Faster housing thus sends fewer families to COA. Of the other arrivals, ``coa.nareis.share_short_stay`` pass through COA.
     """
-    at = lambda name: aset.at(name, scenario, grid.month_starts)  # noqa: E731
     published = aset.at("housing.taakstelling", scenario, grid.month_starts, required=False) / 6.0
-    realisation, backlog_share = at("housing.realisation_rate"), at("housing.target_backlog_share")
-    gap, short_share = at("coa.nareis.months_from_grant_to_arrival"), at("coa.nareis.share_short_stay")
-    coa_share = np.divide(coa_grants, grants, out=np.zeros_like(grants), where=grants > 0)
-    size = grid.size
-    housed, with_sponsor, short_stay = np.zeros(size), np.zeros(size), np.zeros(size)
-    entered = np.zeros(size)
-    stock = float(_opening(aset, "coa.opening.statushouders", scenario, grid))
-    target = np.nan
-    for t in range(size):
-        if np.isnan(published[t]) and (np.isnan(target) or grid.calendar_month[t] in (1, 7)):
-            past = entered[max(0, t - 6):t]
-            expected = past.mean() * 6.0 if past.size else (coa_grants[t] + resettled[t]) * 6.0
-            target = (expected + backlog_share[t] * stock) / 6.0
+    realisation, backlog_share = read("housing.realisation_rate"), read("housing.target_backlog_share")
+    gap, short_share = read("coa.nareis.months_from_grant_to_arrival"), read("coa.nareis.share_short_stay")
+    shape = np.broadcast_shapes(np.shape(coa_grants), np.shape(nareis_arrivals), np.shape(realisation))
+    coa_share = np.divide(coa_grants, grants, out=np.zeros(shape), where=grants > 0)
+    housed, with_sponsor, short_stay = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    entered = np.zeros(shape)
+    stock = np.full(shape[:-1], float(_opening(aset, "coa.opening.statushouders", scenario, grid)))
+    target, have_target = np.zeros(shape[:-1]), False
+    for t in range(shape[-1]):
+        if np.isnan(published[t]) and (not have_target or grid.calendar_month[t] in (1, 7)):
+            past = entered[..., max(0, t - 6):t]
+            expected = past.mean(axis=-1) * 6.0 if t > 0 else (coa_grants[..., t] + resettled[..., t]) * 6.0
+            target, have_target = (expected + backlog_share[..., t] * stock) / 6.0, True
         wanted = published[t] if not np.isnan(published[t]) else target
-        planned = max(realisation[t] * wanted, 0.0)
-        recent = housed[max(0, t - 12):t]
-        outflow = recent.mean() if recent.size and recent.mean() > 0 else planned
-        mean_wait = stock / outflow if outflow > 0 else np.inf
-        still_waiting = np.exp(-gap[t] / mean_wait) if mean_wait > 0 else 0.0
-        with_sponsor[t] = nareis_arrivals[t] * still_waiting * coa_share[t]
-        short_stay[t] = (nareis_arrivals[t] - with_sponsor[t]) * short_share[t]
-        entered[t] = coa_grants[t] + resettled[t] + with_sponsor[t]
-        available = stock + entered[t]
-        housed[t] = min(planned, available)
-        stock = available - housed[t]
+        planned = np.maximum(realisation[..., t] * wanted, 0.0)
+        if t > 0:
+            recent = housed[..., max(0, t - 12):t].mean(axis=-1)
+            outflow = np.where(recent > 0, recent, planned)
+        else:
+            outflow = planned
+        mean_wait = np.where(outflow > 0, stock / np.where(outflow > 0, outflow, 1.0), np.inf)
+        still_waiting = np.where(mean_wait > 0, np.exp(-gap[..., t] / np.where(mean_wait > 0, mean_wait, 1.0)), 0.0)
+        with_sponsor[..., t] = nareis_arrivals[..., t] * still_waiting * coa_share[..., t]
+        short_stay[..., t] = (nareis_arrivals[..., t] - with_sponsor[..., t]) * short_share[..., t]
+        entered[..., t] = coa_grants[..., t] + resettled[..., t] + with_sponsor[..., t]
+        available = stock + entered[..., t]
+        housed[..., t] = np.minimum(planned, available)
+        stock = available - housed[..., t]
     return {"housed": housed, "with_sponsor": with_sponsor, "short_stay": short_stay}

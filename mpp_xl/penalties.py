@@ -88,14 +88,15 @@ class Ledger:
         self.counts = {c: np.zeros(size) for c in COUNTS}
         self._full_months = {c: np.zeros(size + 1) for c in COMPONENTS}  # difference array of whole months
 
-    def point(self, target: np.ndarray, times: np.ndarray, values) -> None:
-        """Book ``values`` in the month of ``times``; bookings outside the grid are dropped."""
+    def point(self, target: np.ndarray, times: np.ndarray, values, rows=None) -> None:
+        """Book ``values`` in the month of ``times``; bookings outside the grid are dropped (``rows``: the
+        input rows the bookings come from, used by ``RowLedger``)."""
         values = np.broadcast_to(values, times.shape)
         month = np.floor(times)
         inside = (month >= 0) & (month < self.size) & (values != 0)
         target += np.bincount(month[inside].astype(int), weights=values[inside], minlength=self.size)
 
-    def linear(self, component: str, start: np.ndarray, end: np.ndarray, per_month) -> None:
+    def linear(self, component: str, start: np.ndarray, end: np.ndarray, per_month, rows=None) -> None:
         """Book an accrual at ``per_month`` over [start, end): the part months at both ends directly, the
         whole months in between through a difference array (so the cost does not grow with the span)."""
         per_month = np.broadcast_to(per_month, start.shape)
@@ -126,6 +127,57 @@ class Ledger:
             self.amounts[component] += np.cumsum(diff)[:self.size]
         paid = {c: pay_after_lag(v, params) for c, v in self.amounts.items()}
         return TrackPenalties(track, self.amounts, self.counts, paid)
+
+
+class RowLedger(Ledger):
+    """Bookings kept apart per input row: ``amounts`` per component (rows, T) in EUR per month. The Monte
+    Carlo uses it to tabulate what one noticed case books, by notice month, branch and decision time."""
+
+    def __init__(self, size: int, n_rows: int):
+        super().__init__(size)
+        self.n_rows = n_rows
+        self.amounts = {c: np.zeros(n_rows * size) for c in COMPONENTS}
+        self.counts = {c: np.zeros(n_rows * size) for c in COUNTS}
+        self._full_months = {c: np.zeros(n_rows * (size + 1)) for c in COMPONENTS}
+
+    def point(self, target, times, values, rows=None) -> None:
+        values = np.broadcast_to(values, times.shape)
+        month = np.floor(times)
+        inside = (month >= 0) & (month < self.size) & (values != 0)
+        flat = rows[inside] * self.size + month[inside].astype(int)
+        target += np.bincount(flat, weights=values[inside], minlength=target.size)
+
+    def linear(self, component, start, end, per_month, rows=None) -> None:
+        per_month = np.broadcast_to(per_month, start.shape)
+        live = (end > start) & (per_month != 0)
+        start, end, rate, rows = start[live], end[live], per_month[live], rows[live]
+        first, last = np.floor(start), np.floor(end)
+        same = first == last
+        target = self.amounts[component]
+        self.point(target, start, np.where(same, end - start, first + 1 - start) * rate, rows)
+        self.point(target, end, np.where(same, 0.0, end - last) * rate, rows)
+        low = np.clip(first + 1, 0, self.size).astype(int)
+        high = np.clip(last, 0, self.size).astype(int)
+        inner = high > low
+        diff = self._full_months[component]
+        width = self.size + 1
+        diff += np.bincount(rows[inner] * width + low[inner], rate[inner], minlength=diff.size)
+        diff -= np.bincount(rows[inner] * width + high[inner], rate[inner], minlength=diff.size)
+
+    def per_row(self) -> np.ndarray:
+        """(rows, T) EUR per month, every component together."""
+        total = np.zeros((self.n_rows, self.size))
+        for component in COMPONENTS:
+            diff = self._full_months[component].reshape(self.n_rows, self.size + 1)
+            total += self.amounts[component].reshape(self.n_rows, self.size) + np.cumsum(diff, axis=1)[:, :self.size]
+        return total
+
+
+def per_case_bookings(rows: LegalRows, params: PenaltyParams, size: int) -> np.ndarray:
+    """(rows, T) EUR per month that one case of each row books (expected value; ``rows.cases`` is ignored)."""
+    ledger = RowLedger(size, rows.notice.size)
+    _kernel(ledger, params, LegalRows(rows.notice, rows.heard, rows.decided, np.ones(rows.notice.size)), None)
+    return ledger.per_row()
 
 
 def pay_after_lag(accrued: np.ndarray, params: PenaltyParams) -> np.ndarray:
@@ -166,14 +218,14 @@ def _kernel(ledger: Ledger, p: PenaltyParams, rows: LegalRows, draws: dict | Non
     notice, decided, claims, heard = rows.notice, rows.decided, rows.cases, rows.heard
     index = np.arange(notice.size)  # positions in the draws of the cases that go on
     appeal = notice + p.at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
-    _admin_penalty(ledger, p, decided, appeal, claims * p.at("admin_applies", notice))
+    _admin_penalty(ledger, p, decided, appeal, claims * p.at("admin_applies", notice), index)
     appeals = claims * (decided > appeal)
     keep = appeals > 0
     appeals, appeal, decided, heard, index = appeals[keep], appeal[keep], decided[keep], heard[keep], index[keep]
-    ledger.point(ledger.counts["appeals"], appeal, appeals)
+    ledger.point(ledger.counts["appeals"], appeal, appeals, index)
     judgment = appeal + p.at("judgment_months", appeal)
     costs = p.at("legal_costs", judgment) + p.at("court_fee", judgment)
-    ledger.point(ledger.amounts["costs"], np.minimum(judgment, decided), appeals * costs)
+    ledger.point(ledger.amounts["costs"], np.minimum(judgment, decided), appeals * costs, index)
 
     term = np.where(heard > 0, p.at("term_weeks.heard", judgment), p.at("term_weeks.not_heard", judgment))
     start = judgment + term / WEEKS_PER_MONTH
@@ -184,39 +236,39 @@ def _kernel(ledger: Ledger, p: PenaltyParams, rows: LegalRows, draws: dict | Non
     per_month = p.at("per_day", start) * DAYS_PER_MONTH
     for cap_weight, cap in ((1.0 - high, p.at("cap.standard", judgment)), (high, p.at("cap.high", judgment))):
         end = np.minimum(decided, start + cap / per_month)
-        ledger.linear("court_penalty", start, end, per_month * late * cap_weight)
+        ledger.linear("court_penalty", start, end, per_month * late * cap_weight, index)
 
     repeats = late * _branch(p.at("repeat.probability", start), draws, "repeat", index)
     keep = repeats > 0
-    repeats, start, decided = repeats[keep], start[keep], decided[keep]
+    repeats, start, decided, index = repeats[keep], start[keep], decided[keep], index[keep]
     repeat_judgment = start + p.at("repeat.lag_months", start)
     repeat_costs = p.at("legal_costs", repeat_judgment) + p.at("court_fee", repeat_judgment)
-    ledger.point(ledger.amounts["costs"], np.minimum(repeat_judgment, decided), repeats * repeat_costs)
+    ledger.point(ledger.amounts["costs"], np.minimum(repeat_judgment, decided), repeats * repeat_costs, index)
     repeat_start = repeat_judgment + p.at("repeat.term_weeks", repeat_judgment) / WEEKS_PER_MONTH
     repeat_per_month = p.at("repeat.per_day", repeat_start) * DAYS_PER_MONTH
     repeat_end = np.minimum(decided, repeat_start + p.at("repeat.cap", repeat_judgment) / repeat_per_month)
     ledger.linear("repeat_penalty", repeat_start, repeat_end,
-                  repeat_per_month * repeats * (decided > repeat_judgment))
+                  repeat_per_month * repeats * (decided > repeat_judgment), index)
 
 
 def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start: np.ndarray,
-                   cases: np.ndarray) -> None:
+                   cases: np.ndarray, index: np.ndarray) -> None:
     """Awb 4:17: from two weeks after the notice, tiers of ``tier_days`` at rising daily amounts, capped."""
     cases = np.broadcast_to(cases, start.shape)
     if not cases.any():
         return
     keep = cases > 0
-    decided, start, cases = decided[keep], start[keep], cases[keep]
+    decided, start, cases, index = decided[keep], start[keep], cases[keep], index[keep]
     tier = p.at("admin.tier_days", start) / DAYS_PER_MONTH
     cap = p.at("admin.cap", start)
     paid_before = np.zeros_like(start)
-    for index, rate_name in enumerate(("admin.tier1_per_day", "admin.tier2_per_day", "admin.tier3_per_day")):
+    for tier_no, rate_name in enumerate(("admin.tier1_per_day", "admin.tier2_per_day", "admin.tier3_per_day")):
         per_month = p.at(rate_name, start) * DAYS_PER_MONTH
-        tier_start = start + index * tier
+        tier_start = start + tier_no * tier
         room = np.maximum(cap - paid_before, 0.0)
-        length = room / per_month if index == 2 else np.minimum(tier, room / per_month)
+        length = room / per_month if tier_no == 2 else np.minimum(tier, room / per_month)
         ledger.linear("admin_penalty", tier_start, np.minimum(decided, tier_start + length),
-                      per_month * cases)
+                      per_month * cases, index)
         paid_before = paid_before + per_month * length
 
 

@@ -25,37 +25,42 @@ class StockAccount:
     closing: np.ndarray | None = None
 
     def close(self) -> "StockAccount":
-        """Integrate the flows; refuse a stock that would go negative."""
-        size = len(next(iter({**self.inflows, **self.outflows}.values())))
-        net = np.zeros(size)
+        """Integrate the flows; refuse a stock that would go negative. Flows may carry leading axes (paths of
+        the Monte Carlo, shape (..., T)); ``initial`` then has the leading shape."""
+        flows = [*self.inflows.values(), *self.outflows.values()]
+        shape = np.broadcast_shapes(np.shape(self.initial) + (1,), *(np.shape(f) for f in flows))
+        net = np.zeros(shape)
         for flow in self.inflows.values():
             net = net + flow
         for flow in self.outflows.values():
             net = net - flow
-        opening, closing = np.empty(size), np.empty(size)
-        stock = float(self.initial)
-        for t in range(size):  # month by month so both identities hold to the last bit
-            opening[t] = stock
-            stock = stock + net[t]
-            closing[t] = stock
-        if (closing < -1e-6 * max(1.0, abs(self.initial))).any():
-            raise MppError(f"stock {self.name} would become negative in month {int(np.argmax(closing < 0)) + 1}"
-                           f" of the horizon: check its inflows and outflows")
+        opening, closing = np.empty(shape), np.empty(shape)
+        stock = np.asarray(self.initial, dtype=float)
+        for t in range(shape[-1]):  # month by month so both identities hold to the last bit
+            opening[..., t] = stock
+            stock = stock + net[..., t]
+            closing[..., t] = stock
+        floor = -1e-6 * np.maximum(1.0, np.abs(np.asarray(self.initial, dtype=float)))
+        below = closing < np.expand_dims(floor, -1)
+        if below.any():
+            month = int(np.argmax(below.any(axis=tuple(range(below.ndim - 1))))) + 1
+            raise MppError(f"stock {self.name} would become negative in month {month} of the horizon: check its "
+                           f"inflows and outflows")
         self.opening, self.closing = opening, closing
         return self
 
 
-def drain(initial: float, inflow: np.ndarray, wanted_out) -> tuple[np.ndarray, np.ndarray]:
-    """Run a stock month by month where the outflow is ``wanted_out(t, available)`` capped by what is there.
-
-    Returns (outflow, closing). ``available`` = opening + this month's inflow.
+def drain(initial, inflow: np.ndarray, wanted_out) -> tuple[np.ndarray, np.ndarray]:
+    """Run a stock month by month where the outflow is ``wanted_out(t, stock, available)`` capped by what is
+    there. Returns (outflow, closing), shaped like ``inflow`` ((..., T): leading axes are paths).
+    ``available`` = opening + this month's inflow.
     """
-    stock = float(initial)
-    out = np.zeros(len(inflow))
-    closing = np.zeros(len(inflow))
-    for t in range(len(inflow)):
-        available = stock + inflow[t]
-        out[t] = min(max(wanted_out(t, stock, available), 0.0), available)
-        stock = available - out[t]
-        closing[t] = stock
+    stock = np.asarray(initial, dtype=float)
+    out = np.zeros(np.shape(inflow))
+    closing = np.zeros(np.shape(inflow))
+    for t in range(out.shape[-1]):
+        available = stock + inflow[..., t]
+        out[..., t] = np.minimum(np.maximum(wanted_out(t, stock, available), 0.0), available)
+        stock = available - out[..., t]
+        closing[..., t] = stock
     return out, closing
