@@ -325,7 +325,8 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     departure_rate = read("coa.departure_rate.rejected")
     decisions = asylum.decisions
     shape = np.broadcast_shapes(np.shape(decisions), np.shape(registered), np.shape(grants))
-    pending_before = np.concatenate([np.broadcast_to(asylum.opening_total, asylum.pending.shape[:-1] + (1,)),
+    opening_total = np.expand_dims(asylum.opening_total, -1)
+    pending_before = np.concatenate([np.broadcast_to(opening_total, asylum.pending.shape[:-1] + (1,)),
                                      asylum.pending[..., :-1]], axis=-1)
     pool = pending_before + asylum.filings
     decided_share = np.clip(np.divide(decisions, pool, out=np.zeros(np.shape(pool)), where=pool > 1e-9), 0.0, 1.0)
@@ -338,22 +339,21 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
                                    "registered_elsewhere": registered * (1.0 - seekers_share)}).close()
 
     repeat_in_coa = inflow["repeat"] * seekers_share
-    from_rejected, from_outside = np.zeros(shape), np.zeros(shape)
-    decided_in_coa = np.zeros(shape)
-    left_at_once, departed = np.zeros(shape), np.zeros(shape)
-    in_procedure = seekers_share[0] * pending_before[..., 0]
+    zeros = lambda: np.zeros(shape, order="F")  # noqa: E731 - paths x months: a month's column is contiguous
+    from_rejected, from_outside, decided_in_coa, left_at_once, departed = (zeros() for _ in range(5))
+    in_procedure = seekers_share[..., 0] * pending_before[..., 0]
     rejected = np.full(shape[:-1], _opening(aset, "coa.opening.rejected", scenario, grid))
     in_procedure_open, rejected_open = in_procedure, rejected
     for t in range(shape[-1]):
-        from_rejected[..., t] = np.minimum(repeat_in_coa[..., t] * from_rejected_share[t], rejected)
+        from_rejected[..., t] = np.minimum(repeat_in_coa[..., t] * from_rejected_share[..., t], rejected)
         from_outside[..., t] = repeat_in_coa[..., t] - from_rejected[..., t]
-        available = in_procedure + registered[..., t] * seekers_share[t] + repeat_in_coa[..., t]
+        available = in_procedure + registered[..., t] * seekers_share[..., t] + repeat_in_coa[..., t]
         decided_in_coa[..., t] = available * decided_share[..., t]
         in_procedure = available - decided_in_coa[..., t]
         coa_rejections = decided_in_coa[..., t] * (1.0 - grant_share[..., t])
-        left_at_once[..., t] = coa_rejections * (1.0 - stay_rejected[t])
+        left_at_once[..., t] = coa_rejections * (1.0 - stay_rejected[..., t])
         staying = rejected - from_rejected[..., t] + coa_rejections - left_at_once[..., t]
-        departed[..., t] = staying * departure_rate[t]
+        departed[..., t] = staying * departure_rate[..., t]
         rejected = staying - departed[..., t]
     coa_grants = decided_in_coa * grant_share
     in_procedure_acc = StockAccount(
@@ -407,8 +407,7 @@ def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grant
     gap, short_share = read("coa.nareis.months_from_grant_to_arrival"), read("coa.nareis.share_short_stay")
     shape = np.broadcast_shapes(np.shape(coa_grants), np.shape(nareis_arrivals), np.shape(realisation))
     coa_share = np.divide(coa_grants, grants, out=np.zeros(shape), where=grants > 0)
-    housed, with_sponsor, short_stay = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    entered = np.zeros(shape)
+    housed, with_sponsor, short_stay, entered = (np.zeros(shape, order="F") for _ in range(4))
     stock = np.full(shape[:-1], float(_opening(aset, "coa.opening.statushouders", scenario, grid)))
     target, have_target = np.zeros(shape[:-1]), False
     for t in range(shape[-1]):

@@ -130,17 +130,20 @@ class Ledger:
 
 
 class RowLedger(Ledger):
-    """Bookings kept apart per input row: ``amounts`` per component (rows, T) in EUR per month. The Monte
-    Carlo uses it to tabulate what one noticed case books, by notice month, branch and decision time."""
+    """Bookings kept apart per input row, every component together (EUR per month); counts are not kept. The
+    Monte Carlo uses it to tabulate what one noticed case books, by notice month, branch and decision time."""
 
     def __init__(self, size: int, n_rows: int):
         super().__init__(size)
         self.n_rows = n_rows
-        self.amounts = {c: np.zeros(n_rows * size) for c in COMPONENTS}
-        self.counts = {c: np.zeros(n_rows * size) for c in COUNTS}
-        self._full_months = {c: np.zeros(n_rows * (size + 1)) for c in COMPONENTS}
+        total, diff = np.zeros(n_rows * size), np.zeros(n_rows * (size + 1))
+        self.amounts = dict.fromkeys(COMPONENTS, total)
+        self.counts = dict.fromkeys(COUNTS)
+        self._full_months = dict.fromkeys(COMPONENTS, diff)
 
     def point(self, target, times, values, rows=None) -> None:
+        if target is None:  # a count
+            return
         values = np.broadcast_to(values, times.shape)
         month = np.floor(times)
         inside = (month >= 0) & (month < self.size) & (values != 0)
@@ -166,11 +169,8 @@ class RowLedger(Ledger):
 
     def per_row(self) -> np.ndarray:
         """(rows, T) EUR per month, every component together."""
-        total = np.zeros((self.n_rows, self.size))
-        for component in COMPONENTS:
-            diff = self._full_months[component].reshape(self.n_rows, self.size + 1)
-            total += self.amounts[component].reshape(self.n_rows, self.size) + np.cumsum(diff, axis=1)[:, :self.size]
-        return total
+        diff = self._full_months[COMPONENTS[0]].reshape(self.n_rows, self.size + 1)
+        return self.amounts[COMPONENTS[0]].reshape(self.n_rows, self.size) + np.cumsum(diff, axis=1)[:, :self.size]
 
 
 def per_case_bookings(rows: LegalRows, params: PenaltyParams, size: int) -> np.ndarray:

@@ -330,6 +330,7 @@ def empty_outputs(size: int, cohorts: int) -> dict[str, np.ndarray]:
     return {"decided": np.zeros((cohorts, size)), "pending_end": np.zeros((cohorts, size)),
             "fast_decided": np.zeros(size), "legal_decided": np.zeros(size), "notices": np.zeros(size),
             "cases_overdue": np.zeros(size), "legal_regular": np.zeros((size, 2, size)),
+            "decisions_total": np.zeros(size), "pending_total": np.zeros(size),
             "after_notice": np.zeros((size, 2)), "within_term": np.zeros((size, 2)),
             "within_term_time": np.zeros((size, 2)), "pending_legal": np.zeros((size, 2))}
 
@@ -343,7 +344,11 @@ def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]
     queue_kernel.run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
                           q.capacity, q.fast_share, q.newest_share, q.judgment_time, q.term_end, q.term_month,
                           q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
-                          q.deadline, q.notice_times, FAST_PATIENCE, *out.values())
+                          q.deadline, q.notice_times, FAST_PATIENCE, np.zeros((q.open0.size, q.size, 2)), True,
+                          out["decided"], out["pending_end"], out["decisions_total"], out["pending_total"],
+                          out["fast_decided"], out["legal_decided"], out["notices"], out["cases_overdue"],
+                          out["legal_regular"], out["after_notice"], out["within_term"], out["within_term_time"],
+                          out["pending_legal"])
     return out
 
 
@@ -445,7 +450,8 @@ def _loop_numpy(q: QueueInputs) -> dict[str, np.ndarray]:
         gone = legal[reached, :t + 1] * share[reached, None, None]
         legal[reached, :t + 1] -= gone
         legal_by_cohort[reached] -= gone.sum(axis=(1, 2))
-        legal_regular[:t + 1, :, t] = gone.sum(axis=0)
+        notice_months = np.arange(t + 1)
+        legal_regular[notice_months, :, t - notice_months] = gone.sum(axis=0)  # by months since the notice
         decided[:c_new, t] += take
 
         # 6. cases whose deadline passes this month (or is learnt to have passed), counted once
@@ -459,6 +465,7 @@ def _loop_numpy(q: QueueInputs) -> dict[str, np.ndarray]:
             overdue_counted |= due_now
         pending_end[:, t] = fast_pool + regular_now
     out["pending_legal"] = legal.sum(axis=0)  # (notice month, branch)
+    out["decisions_total"], out["pending_total"] = decided.sum(axis=0), pending_end.sum(axis=0)
     return out
 
 
@@ -469,8 +476,8 @@ def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray]) -> LegalRows:
     within_term_time, pending_legal = raw["within_term_time"], raw["pending_legal"]
     rows = []
     for branch, heard in ((HEARD, 1.0), (NOT_HEARD, 0.0)):
-        n, m = np.nonzero(legal_regular[:, branch, :])
-        rows.append((notice_time[n], np.full(n.size, heard), m + 0.5, legal_regular[n, branch, m]))
+        n, d = np.nonzero(legal_regular[:, branch, :])  # d: months from the notice month to the decision
+        rows.append((notice_time[n], np.full(n.size, heard), n + d + 0.5, legal_regular[n, branch, d]))
         n = np.flatnonzero(after_notice[:, branch])
         rows.append((notice_time[n], np.full(n.size, heard), (notice_time[n] + appeal_time[n]) / 2,
                      after_notice[n, branch]))

@@ -47,20 +47,22 @@ def _take_in_order_forward(available, lo, hi, amount, out):
 @njit(cache=True)
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
              newest_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
-             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience,
-             decided, pending_end, fast_decided, legal_decided, notices, cases_overdue, legal_regular,
-             after_notice, within_term, within_term_time, pending_legal):
+             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full,
+             decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
+             cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
     """One path of the queue; writes into the output arrays (zeroed by the caller).
 
     Shapes: T months, C = n_open + T cohorts. Inputs as in ``queue.QueueInputs``; outputs as in
-    ``queue._loop_numpy``'s return value."""
+    ``queue._loop_numpy``'s return value. ``legal`` (C, T, 2) is zeroed scratch, left zeroed on return (a
+    batch reuses it). With ``full`` False the (C, T) matrices ``decided``/``pending_end`` are not written (only
+    their monthly totals). ``legal_regular[n, b, d]`` holds regular decisions d months after the notice
+    month; its last column also takes every later one (the Monte Carlo keeps only a few columns)."""
     size = filings.shape[0]
     n_open = opening_open.shape[0]
     cohorts = n_open + size
     fast_pool = np.zeros(cohorts)
     open_cases = np.zeros(cohorts)
     declined = np.zeros(cohorts)
-    legal = np.zeros((cohorts, size, 2))
     legal_by_cohort = np.zeros(cohorts)
     lag_used = lag_used0.copy()
     overdue_counted = overdue0.copy()
@@ -124,7 +126,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
             before += fast_pool[c]
             if x != 0.0:
                 fast_pool[c] -= x
-                decided[c, t] += x
+                if full:
+                    decided[c, t] += x
                 fast_total += x
         capacity -= fast_total
         fast_decided[t] = fast_total
@@ -158,7 +161,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
                         legal[c, t, b] -= answer
                         legal_by_cohort[c] -= answer
                         after_notice[t, b] += answer
-                        decided[c, t] += answer
+                        if full:
+                            decided[c, t] += answer
                         by_total += answer
             if n_due > 0:
                 for n in range(t):
@@ -172,12 +176,15 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
                                     legal[c, n, b] -= order
                                     legal_by_cohort[c] -= order
                                     within_term[n, b] += order
-                                    decided[c, t] += order
+                                    if full:
+                                        decided[c, t] += order
                                     by_total += order
                         start = max(judgment_time[n], float(t))
                         within_term_time[n, b] = (start + min(term_end[n, b], t + 1.0)) / 2.0
             legal_decided[t] = by_total
             capacity -= by_total
+            decisions_total[t] += by_total
+        decisions_total[t] += fast_total
 
         # 5. newest first for a share of what is left, then oldest first
         for c in range(lo, c_new):
@@ -201,9 +208,11 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
             x = min(max(rest - before, 0.0), pool[c] - take[c])
             take[c] += x
             before += pool[c] - take[c] + x
+        width = legal_regular.shape[2]
         for c in range(lo, c_new):
             if take[c] <= 0.0 or pool[c] <= 0.0:
                 continue
+            decisions_total[t] += take[c]
             share = take[c] / pool[c]
             open_cases[c] -= open_cases[c] * share
             declined[c] -= declined[c] * share
@@ -213,12 +222,13 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
                     gone = legal[c, n, b] * share
                     if gone != 0.0:
                         legal[c, n, b] -= gone
-                        legal_regular[n, b, t] += gone
+                        legal_regular[n, b, min(t - n, width - 1)] += gone
                         gone_total += gone
             legal_by_cohort[c] -= gone_total
             if share == 1.0:  # wholly decided: no rounding residue keeps the cohort alive
                 legal_by_cohort[c] = 0.0
-            decided[c, t] += take[c]
+            if full:
+                decided[c, t] += take[c]
 
         # 6. deadlines passing this month, counted once
         for c in range(lo, c_new + 1):
@@ -228,7 +238,9 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
                 into = min(max(dl - t, 0.0), 1.0)
                 cases_overdue[t] += regular_start[c] - (regular_start[c] - regular_now) * into
                 overdue_counted[c] = True
-            pending_end[c, t] = fast_pool[c] + regular_now
+            if full:
+                pending_end[c, t] = fast_pool[c] + regular_now
+            pending_total[t] += fast_pool[c] + regular_now
         while lo < c_new and open_cases[lo] == 0.0 and declined[lo] == 0.0 and fast_pool[lo] == 0.0 \
                 and legal_by_cohort[lo] == 0.0:
             lo += 1
@@ -237,3 +249,70 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         for n in range(first_notice[c], last_notice[c] + 1):
             for b in range(2):
                 pending_legal[n, b] += legal[c, n, b]
+                legal[c, n, b] = 0.0
+
+
+@njit(cache=True, parallel=True)
+def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_share, newest_share, take_up,
+              share_heard, after_notice_share, table_of_path, judgment_time, term_end, term_month,
+              within_term_share, state_of_month, deadline_by_state, notice_times_by_state, fast_patience,
+              workers, per_case_regular, per_case_after, per_case_within, per_case_pending,
+              decisions, fast_decided, pending, penalties):
+    """Many paths of one track's queue side by side, each reduced to what the Monte Carlo reports.
+
+    Per path p (inputs (P, ...)): filings, opening legal states ``open0``/``declined0`` (P, n_open), capacity and
+    take-up (P, T); ``table_of_path[p]`` picks the court timeline (K, T[, 2]) and the per-case bookings
+    (EUR by year) of the path's time to judgment: ``per_case_regular`` (K, T, 2, S, Y) for a noticed case
+    decided by regular work d < S months after its notice (later: it books as if still pending), ``per_case_after``/``per_case_within``/``per_case_pending`` (K, T, 2, Y)
+    for one answered after its notice, within its court term, or still pending at the end.
+    Writes decisions, fast_decided, pending (P, T) and penalties (P, Y); ``workers`` threads take a share of
+    the paths each (the result does not depend on their number)."""
+    paths, size = filings.shape
+    n_open = open0.shape[1]
+    cohorts = n_open + size
+    years = penalties.shape[1]
+    width = per_case_regular.shape[3] + 1  # regular decisions up to ``settled`` months after notice, then later
+    for worker in prange(workers):
+        legal = np.zeros((cohorts, size, 2))  # scratch, reused path after path (left zeroed by run_path)
+        unused = np.zeros((1, 1))
+        legal_decided = np.zeros(size)
+        notices = np.zeros(size)
+        cases_overdue = np.zeros(size)
+        legal_regular = np.zeros((size, 2, width))
+        after_notice = np.zeros((size, 2))
+        within_term = np.zeros((size, 2))
+        within_term_time = np.zeros((size, 2))
+        pending_legal = np.zeros((size, 2))
+        for p in range(worker * paths // workers, (worker + 1) * paths // workers):
+            k = table_of_path[p]
+            legal_decided[:] = 0.0
+            notices[:] = 0.0
+            cases_overdue[:] = 0.0
+            legal_regular[:] = 0.0
+            after_notice[:] = 0.0
+            within_term[:] = 0.0
+            within_term_time[:] = 0.0
+            pending_legal[:] = 0.0
+            run_path(filings[p], open0[p], declined0[p], lag_used0, overdue0, capacity[p], fast_share,
+                     newest_share, judgment_time[k], term_end[k], term_month[k], within_term_share[k],
+                     after_notice_share, take_up[p], share_heard, state_of_month, deadline_by_state,
+                     notice_times_by_state, fast_patience, legal, False, unused, unused, decisions[p], pending[p],
+                     fast_decided[p], legal_decided, notices, cases_overdue, legal_regular, after_notice,
+                     within_term, within_term_time, pending_legal)
+            for n in range(size):
+                for b in range(2):
+                    for d in range(width - 1):
+                        cases = legal_regular[n, b, d]
+                        if cases != 0.0:
+                            for y in range(years):
+                                penalties[p, y] += cases * per_case_regular[k, n, b, d, y]
+                    late = legal_regular[n, b, width - 1]
+                    for y in range(years):
+                        penalties[p, y] += (after_notice[n, b] * per_case_after[k, n, b, y]
+                                            + within_term[n, b] * per_case_within[k, n, b, y]
+                                            + (max(pending_legal[n, b], 0.0) + late) * per_case_pending[k, n, b, y])
+
+
+def threads() -> int:
+    """Threads the batch kernel may use (numba's setting; NUMBA_NUM_THREADS limits it)."""
+    return numba.get_num_threads() if AVAILABLE else 1

@@ -29,12 +29,12 @@ class StockAccount:
         the Monte Carlo, shape (..., T)); ``initial`` then has the leading shape."""
         flows = [*self.inflows.values(), *self.outflows.values()]
         shape = np.broadcast_shapes(np.shape(self.initial) + (1,), *(np.shape(f) for f in flows))
-        net = np.zeros(shape)
+        net = np.zeros(shape, order="F")
         for flow in self.inflows.values():
             net = net + flow
         for flow in self.outflows.values():
             net = net - flow
-        opening, closing = np.empty(shape), np.empty(shape)
+        opening, closing = np.empty(shape, order="F"), np.empty(shape, order="F")  # a month's column contiguous
         stock = np.asarray(self.initial, dtype=float)
         for t in range(shape[-1]):  # month by month so both identities hold to the last bit
             opening[..., t] = stock
@@ -56,8 +56,8 @@ def drain(initial, inflow: np.ndarray, wanted_out) -> tuple[np.ndarray, np.ndarr
     ``available`` = opening + this month's inflow.
     """
     stock = np.asarray(initial, dtype=float)
-    out = np.zeros(np.shape(inflow))
-    closing = np.zeros(np.shape(inflow))
+    out = np.zeros(np.shape(inflow), order="F")  # paths x months: a month's column is contiguous
+    closing = np.zeros(np.shape(inflow), order="F")
     for t in range(out.shape[-1]):
         available = stock + inflow[..., t]
         out[..., t] = np.minimum(np.maximum(wanted_out(t, stock, available), 0.0), available)
