@@ -1,5 +1,5 @@
 """Command line: ``mpp-xl run``, ``compare``, ``editions``, ``measures``, ``params``, ``variants``,
-``reconcile``, ``build-workbook``.
+``reconcile``, ``simulate``, ``build-workbook``.
 
 Every failure ends in one line on stderr; an unexpected one also leaves its traceback in a log file.
 """
@@ -59,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     _inputs_options(compare, with_sources=False)
     compare.add_argument("--out", default="mpp-compare", action=_Once, metavar="DIR", help="output folder (default: mpp-compare)")
 
+    simulate = sub.add_parser("simulate", help="Monte Carlo over the uncertain assumptions: bands.csv, tornado.csv "
+                              "and their charts")
+    _inputs_options(simulate)
+    simulate.add_argument("--paths", default=None, action=_Once, metavar="N",
+                          help="number of paths (default 1000)")
+    simulate.add_argument("--seed", default=None, action=_Once, metavar="S",
+                          help="seed of the draws (default 20241202); the same seed gives the same files")
+    simulate.add_argument("--spread", default="mpp", action=_Once, choices=("mpp", "backtest"),
+                          help="spread of inflow: the edition's min/max scenarios (mpp, default) or the record of "
+                               "the MPP's forecast errors (backtest)")
+    simulate.add_argument("--uncertainty", metavar="FILE.csv", action=_Once,
+                          help="uncertain assumptions: name,parameter,from,distribution,low,high,group,label_nl,"
+                               "source (default: the shipped table; see mpp-xl simulate --help)")
+    simulate.add_argument("--out", default="mpp-simulate", action=_Once, metavar="DIR",
+                          help="output folder (default: mpp-simulate)")
+
     sub.add_parser("editions", help="list the MPP editions and which inflow figures each publishes")
     backtest = sub.add_parser("backtest", help="every MPP edition against what happened (backtest.csv and "
                               "backtest_summary.csv)")
@@ -75,9 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--csv", action="store_true", help="print as CSV (" + ",".join(RECONCILE_COLUMNS) + ")")
 
     build = sub.add_parser("build-workbook", help="generate the Excel workbook from the default run")
-    build.add_argument("--out", default="workbooks/mpp_model.xlsm", metavar="PATH",
-                       help="where to write the workbook (default workbooks/mpp_model.xlsm)")
+    build.add_argument("--out", metavar="PATH", help="where to write the workbook (default workbooks/mpp_model.xlsm; "
+                       "with --values-only workbooks/mpp_model_waarden.xlsx)")
     build.add_argument("--force", action="store_true", help="replace a workbook that differs (a backup is kept)")
+    build.add_argument("--values-only", action="store_true", help="write a copy with the results as plain values "
+                       "(.xlsx: same layout, formats and charts; no functions, no Python needed)")
     return parser
 
 
@@ -211,6 +229,49 @@ def _backtest(args) -> int:
     return 0
 
 
+def _simulate(args) -> int:
+    import json
+
+    import pandas as pd
+
+    from .model import parse_window, select_scenarios, select_variants
+    from .montecarlo import load_spec
+    from .output import _csv, run_date, write_folder
+    from .queue import default_engine
+    from .simulation import (DEFAULT_PATHS, DEFAULT_SEED, bands_frame, chart_pngs, check_paths, check_seed,
+                             simulate, spec_frame, summary_text, tornado_frame)
+
+    paths = check_paths(DEFAULT_PATHS if args.paths is None else args.paths)
+    seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed)
+    aset, grid, available, protected, inputs = _prepared(args)
+    scenarios = select_scenarios(args.scenario)
+    variants = select_variants(args.variant, available)
+    window = parse_window(args.window, grid)
+    spec = load_spec(args.uncertainty, aset)
+    if args.uncertainty:
+        protected += (Path(args.uncertainty),)
+        inputs["uncertainty_file"] = {"name": args.uncertainty, "sha256": _file_hash(Path(args.uncertainty))}
+    sim = simulate(aset, variants, scenarios, grid, window, paths, seed, spec, args.spread, progress=True)
+    bands = bands_frame(sim)
+    tornado = pd.concat([tornado_frame(aset, variants, s, grid, window, spec, args.spread) for s in scenarios],
+                        ignore_index=True)
+    focus = "medio" if "medio" in scenarios else scenarios[0]
+    header = (f"# mpp-xl {__version__}; assumptions: {aset.name}; hash: {aset.digest}; paths: {paths}; seed: {seed}; "
+              f"spread: {args.spread}; horizon: {grid.start}..{grid.end}; window: {window[0]}-{window[1]}\n")
+    files = {"bands.csv": header + _csv(bands), "tornado.csv": header + _csv(tornado),
+             "uncertainty_used.csv": header + _csv(spec_frame(sim.spec)), **chart_pngs(bands, tornado, focus)}
+    provenance = {"command": "simulate", "package_version": __version__, "run_date": run_date(),
+                  "assumption_set": aset.name, "assumptions_hash": aset.digest, "paths": paths, "seed": seed,
+                  "spread": args.spread, "engine": default_engine(), "horizon": f"{grid.start}..{grid.end}",
+                  "window": f"{window[0]}-{window[1]}", "scenarios": ",".join(scenarios),
+                  "variants": ",".join(variants), "files": list(files), **inputs}
+    files["provenance.json"] = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
+    written = write_folder(args.out, files, protected)
+    print(summary_text(sim, tornado[tornado.scenario == focus], focus))
+    print(f"Bands and sensitivity written to {written}/ ({', '.join(n for n in files)})")
+    return 0
+
+
 def _editions(args) -> int:
     from .editions import DEFAULT_EDITION, available_editions
     for edition in available_editions().values():
@@ -286,7 +347,7 @@ def _reconcile(args) -> int:
 
 def _build(args) -> int:
     from .workbook import build_workbook_file
-    print(build_workbook_file(args.out, force=args.force))
+    print(build_workbook_file(args.out, force=args.force, values_only=args.values_only))
     return 0
 
 
@@ -294,7 +355,7 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         commands = {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures,
-                    "backtest": _backtest, "params": _params, "variants": _variants, "reconcile": _reconcile,
+                    "backtest": _backtest, "simulate": _simulate, "params": _params, "variants": _variants, "reconcile": _reconcile,
                     "build-workbook": _build}
         return commands[args.command](args)
     except MppError as exc:

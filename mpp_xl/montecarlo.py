@@ -7,8 +7,8 @@ standard-normal draw per path (fully correlated), groups are independent. Distri
 
 - ``two_piece_normal``: median 1, ``low`` and ``high`` at the 5th and 95th percentile (a normal on each side);
 - ``two_piece_uniform``: median 1, uniform on [low, 1] and [1, high];
-- ``mpp``: ``two_piece_normal`` with low and high taken per month from the edition's own min and max
-  scenarios (inflow categories only);
+- ``mpp``: ``two_piece_normal`` with low and high taken per month from the edition's own scenarios, min/medio
+  and max/medio (inflow categories only; the same relative spread around every scenario);
 - ``backtest``: the inflow factor per lead year drawn from the record of the MPP's forecast errors
   (``backtest.forecast_errors``): realised / forecast at the path's quantile.
 
@@ -249,12 +249,15 @@ def prepare(aset: AssumptionSet, variants: dict[str, Variant], scenario: str, gr
                            f"penalties (run it with --variant)")
     inflow = project_inflow(aset, scenario, grid)
     prep = Prepared(scenario, grid, sets, spec, groups_of(spec), window, np.unique(grid.years), inflow)
+    scenario_inflow = {}
     for rec in spec:
-        if rec.distribution == "mpp":
+        if rec.distribution == "mpp":  # the MPP's relative spread, min/medio and max/medio, around the scenario
+            for name in ("min", "medio", "max"):
+                if name not in scenario_inflow:
+                    scenario_inflow[name] = inflow if name == scenario else project_inflow(aset, name, grid)
             category = rec.parameter.split(".", 1)[1]
-            medio = inflow[category]
-            low = project_inflow(aset, "min", grid)[category]
-            high = project_inflow(aset, "max", grid)[category]
+            medio = scenario_inflow["medio"][category]
+            low, high = scenario_inflow["min"][category], scenario_inflow["max"][category]
             ratio = lambda x: np.divide(x, medio, out=np.ones(grid.size), where=medio > 0)  # noqa: E731
             prep.spreads[rec.parameter] = (np.minimum(ratio(low), 1.0), np.maximum(ratio(high), 1.0))
         elif rec.distribution == "backtest" and not prep.backtest_ratio:
@@ -365,6 +368,8 @@ def _factors(prep: Prepared, z: np.ndarray) -> tuple[dict[str, np.ndarray], np.n
             f = _backtest_factor(prep, zg)
         else:
             f = np.broadcast_to(factor(rec, zg)[:, None], (z.shape[0], grid.size))
+        if rec.parameter.startswith("inflow."):  # realised inflow never moves, whatever the row's date
+            mask = mask & ~prep.inflow["is_history"]
         out[rec.parameter] = np.where(mask[None, :], f, 1.0)
     return out, node_of_path
 

@@ -1,0 +1,208 @@
+"""The Monte Carlo over assumptions: the zero-shock path is the deterministic run, the compiled batch equals
+the numpy reference, draws are seeded, bands are ordered, a degenerate distribution has no spread, history
+never moves, and the tornado's ends equal deterministic runs with the assumption moved by hand."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import override
+from mpp_xl import montecarlo as mc
+from mpp_xl.errors import MppError
+from mpp_xl.model import run_model
+from mpp_xl.simulation import PERCENTILE_COLUMNS, bands_frame, simulate, tornado_frame
+from mpp_xl.variants import NAMED_VARIANTS, default_variants
+
+WINDOW = (2024, 2027)
+
+
+@pytest.fixture(scope="module")
+def variants(default_set):
+    available = default_variants(default_set.registry)
+    return {name: available[name] for name in NAMED_VARIANTS}
+
+
+@pytest.fixture(scope="module")
+def prepared(default_set, variants, grid):
+    return mc.prepare(default_set, variants, "medio", grid, mc.default_spec(default_set), WINDOW)
+
+
+def _close(a, b, rtol=1e-9):
+    scale = max(float(np.nanmax(np.abs(b))), 1.0)
+    assert np.nanmax(np.abs(np.asarray(a) - np.asarray(b))) <= rtol * scale
+
+
+def test_zero_shock_path_is_the_deterministic_run(prepared, default_run, variants):
+    batch = mc.run_paths(prepared, np.zeros((2, len(prepared.groups))))
+    for name in variants:
+        chain = default_run.chains[("medio", name)]
+        for metric in mc.BAND_METRICS:
+            for path in range(2):
+                _close(batch.metrics[name][metric][path], chain.metrics[metric])
+        yearly = default_run.yearly_penalties[("medio", name, "total")]["amount_eur"]
+        _close(batch.penalties[name][0], yearly)
+
+
+def test_compiled_batch_equals_the_numpy_reference(prepared):
+    z = mc.draws(prepared.spec, 4, seed=7) * 1.5  # wide draws: every stage moves
+    compiled, reference = mc.run_paths(prepared, z, "compiled"), mc.run_paths(prepared, z, "numpy")
+    for name in compiled.metrics:
+        for metric in mc.BAND_METRICS:
+            _close(compiled.metrics[name][metric], reference.metrics[name][metric])
+        _close(compiled.penalties[name], reference.penalties[name])
+    spread = compiled.metrics["base"]["coa.capacity_need"].std(axis=0).max()
+    assert spread > 100  # the draws did move the chain (else the equality above would be empty)
+
+
+def test_history_never_moves(prepared, grid):
+    """Months of realised history are the same on every path; so are the years before them."""
+    batch = mc.run_paths(prepared, mc.draws(prepared.spec, 30, seed=3))
+    realised = prepared.inflow["is_history"]
+    assert realised.any() and not realised.all()
+    for metric in mc.BAND_METRICS:
+        values = batch.metrics["base"][metric]
+        assert np.ptp(values[:, realised], axis=0).max() < 1e-6
+        assert np.ptp(values[:, ~realised], axis=0).max() > 1.0
+    years = np.unique(grid.years)
+    whole_realised = np.array([realised[grid.years == y].all() for y in years])
+    assert np.ptp(batch.penalties["base"][:, whole_realised], axis=0).max() < 1e-3
+
+
+def test_shocks_from_a_date_change_nothing_before_it(prepared, grid):
+    """Every assumption but inflow is uncertain from 2025: 2024 stays as it is. Inflow moves the second half of
+    2024 (forecast months of the edition): nareis applications precede the arrivals they lead to."""
+    years = np.unique(grid.years)
+    for column, group in enumerate(prepared.groups):
+        z = np.zeros((2, len(prepared.groups)))
+        z[1, column] = 1.5
+        batch = mc.run_paths(prepared, z)
+        moved = np.abs(batch.penalties["base"][1] - batch.penalties["base"][0])
+        before = moved[years < (2024 if group == "inflow" else 2025)]
+        assert before.max() < 1e-3, group
+
+
+def _small(default_set, variants, grid, seed, paths=40, spec=None, spread="mpp"):
+    return simulate(default_set, variants, ("medio",), grid, WINDOW, paths, seed, spec, spread)
+
+
+def test_same_seed_same_bytes_and_another_seed_differs(default_set, variants, grid):
+    first = bands_frame(_small(default_set, variants, grid, 11)).to_csv(index=False)
+    again = bands_frame(_small(default_set, variants, grid, 11)).to_csv(index=False)
+    other = bands_frame(_small(default_set, variants, grid, 12)).to_csv(index=False)
+    assert first == again
+    assert first != other
+
+
+def test_percentiles_are_ordered_everywhere(default_set, variants, grid):
+    bands = bands_frame(_small(default_set, variants, grid, 5, paths=60))
+    values = bands[list(PERCENTILE_COLUMNS)].to_numpy()
+    assert (np.diff(values, axis=1) >= 0).all()
+    assert set(bands.metric) >= {*mc.BAND_METRICS, "penalty.amount_eur", "penalty.window_total_eur",
+                                 "penalty.delta_vs_base_window_eur"}
+    wide = bands[(bands.metric == "coa.capacity_need") & (bands.date == "2026-12-31") & (bands.variant == "base")]
+    assert float(wide.p95.iloc[0] - wide.p05.iloc[0]) > 1000  # a real band, not a line
+
+
+def test_degenerate_distribution_has_no_spread(default_set, variants, grid, default_run):
+    text = ("name,parameter,from,distribution,low,high,group\n"
+            "capacity,ind.capacity.asylum,2025-01-01,two_piece_normal,1,1,capacity\n"
+            "housing,housing.realisation_rate,2025-01-01,two_piece_uniform,1,1,housing\n"
+            "judgment,penalty.judgment_months,2025-01-01,two_piece_normal,1,1,judgment\n")
+    spec = mc.parse_spec(text, "flat.csv", default_set)
+    bands = bands_frame(_small(default_set, variants, grid, 1, paths=25, spec=spec))
+    values = bands[[*PERCENTILE_COLUMNS, "mean"]].to_numpy()
+    assert np.abs(values - values[:, :1]).max() <= 1e-6 * max(np.abs(values).max(), 1)
+    need = bands[(bands.metric == "coa.capacity_need") & (bands.variant == "base")].p50.to_numpy()
+    _close(need, default_run.chains[("medio", "base")].metrics["coa.capacity_need"])
+
+
+def test_tornado_ends_equal_deterministic_runs_with_the_assumption_moved(default_set, variants, grid):
+    tornado = tornado_frame(default_set, variants, "medio", grid, WINDOW)
+    for target in set(tornado.target):
+        swings = tornado[tornado.target == target].swing.to_numpy()
+        assert (np.diff(swings) <= 0).all()  # largest first
+    # IND capacity x 0.8 from 2025 by hand: 4,200 -> 3,360 a month
+    moved = override(default_set, ("ind.capacity.asylum", "all", "2025-01-01", "2025-12-31", 4200 * 0.8, "cases/month"),
+                     ("ind.capacity.asylum", "all", "2026-01-01", "", 4200 * 0.8, "cases/month"))
+    by_hand = run_model(moved, grid, ["medio"], ["base", "all_undone"])
+    row = tornado[(tornado.target == "coa.capacity_need.2026-01-01") & (tornado.assumption == "ind_capacity")]
+    need = by_hand.chains[("medio", "base")].metrics["coa.capacity_need"][grid.month_ends == np.datetime64("2025-12-31")]
+    assert float(row.value_low.iloc[0]) == pytest.approx(float(need[0]), rel=1e-9)
+    row = tornado[(tornado.target == "penalty.window_total_eur") & (tornado.assumption == "ind_capacity")]
+    assert float(row.value_low.iloc[0]) == pytest.approx(by_hand.window_total("medio", "base")[0], rel=1e-9)
+    row = tornado[(tornado.target == "penalty.delta_all_undone_eur") & (tornado.assumption == "ind_capacity")]
+    assert float(row.value_low.iloc[0]) == pytest.approx(by_hand.window_total("medio", "all_undone")[1], rel=1e-9)
+
+
+def test_judgment_node_equals_a_deterministic_run(default_set, variants, grid):
+    """The time to judgment x 2.0 (its 95th percentile) through the tables equals the model with it set."""
+    tornado = tornado_frame(default_set, variants, "medio", grid, WINDOW)
+    row = tornado[(tornado.target == "penalty.window_total_eur") & (tornado.assumption == "judgment")]
+    moved = override(default_set, ("penalty.judgment_months", "all", "2025-01-01", "", 1.5 * 2.0, "months"))
+    by_hand = run_model(moved, grid, ["medio"], ["base"])
+    assert float(row.value_high.iloc[0]) == pytest.approx(by_hand.window_total("medio", "base")[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacity.asylum,2025-01-01,normal,0.9,1.1,x\n",
+     "row 2, column 'distribution'"),
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacty.asylum,2025-01-01,two_piece_normal,0.9,1.1,x\n",
+     "row 2, column 'parameter'"),
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacity.asylum,2025-01-01,two_piece_normal,1.2,1.1,x\n",
+     "row 2: low (1.2) and high (1.1)"),
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacity.asylum,2025-01-15,two_piece_normal,0.9,1.1,x\n",
+     "first day of a month"),
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacity.asylum,2025-01-01,two_piece_normal,abc,1.1,x\n",
+     "column 'low': 'abc' is not a number"),
+    ("name,parameter,distribution,low,high\nx,ind.capacity.asylum,two_piece_normal,0.9,1.1\n", "missing column 'from'"),
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacity.asylum,2025-01-01,mpp,,,x\n", "inflow.* only"),
+])
+def test_bad_uncertainty_rows_name_row_and_column(default_set, text, expected):
+    with pytest.raises(MppError) as caught:
+        mc.parse_spec(text, "mine.csv", default_set)
+    assert expected in str(caught.value) and "mine.csv" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_backtest_spread_draws_from_the_forecast_errors(default_set, variants, grid):
+    sim = _small(default_set, variants, grid, 2, paths=40, spread="backtest")
+    bands = bands_frame(sim)
+    need = bands[(bands.metric == "coa.capacity_need") & (bands.variant == "base") & (bands.date == "2026-12-31")]
+    assert float(need.p95.iloc[0]) > float(need.p05.iloc[0])
+    # the medio forecast ran high on record: realised / forecast is mostly below 1, so the median path is lower
+    mpp = bands_frame(_small(default_set, variants, grid, 2, paths=40))
+    mpp_need = mpp[(mpp.metric == "coa.capacity_need") & (mpp.variant == "base") & (mpp.date == "2026-12-31")]
+    assert float(need.p50.iloc[0]) < float(mpp_need.p50.iloc[0])
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--paths", "0"], "--paths 0: give a whole number from 1"),
+    (["--paths", "many"], "--paths 'many': give a whole number"),
+    (["--paths", "2.5"], "--paths 2.5: give a whole number"),
+    (["--seed", "-1"], "--seed -1: give a whole number from 0"),
+    (["--spread", "wide"], "invalid choice: 'wide'"),
+])
+def test_cli_refuses_bad_options_in_one_line(tmp_path, args, expected):
+    done = subprocess.run([sys.executable, "-m", "mpp_xl.cli", "simulate", "--out", str(tmp_path / "o"), *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert expected in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_simulate_writes_bands_tornado_and_charts(tmp_path):
+    out = tmp_path / "sim"
+    command = [sys.executable, "-m", "mpp_xl.cli", "simulate", "--paths", "30", "--seed", "4", "--scenario", "medio",
+               "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    names = {p.name for p in out.iterdir()}
+    assert names == {"bands.csv", "tornado.csv", "uncertainty_used.csv", "fan_chart.png", "tornado.png",
+                     "provenance.json"}
+    header = (out / "bands.csv").read_text().splitlines()[1]
+    assert header == "scenario,variant,metric,date,p05,p10,p25,p50,p75,p90,p95,mean"
+    first = (out / "bands.csv").read_bytes()
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0 and (out / "bands.csv").read_bytes() == first
