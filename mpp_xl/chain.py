@@ -15,7 +15,9 @@ from .errors import MppError
 from .inflow import project_inflow
 from .deadlines import build_regime
 from .penalties import read_params
-from .queue import OPENING_COHORTS, CohortMatrix, WorkOrder, opening_by_age, require_opening, run_queue
+from . import coa_kernel
+from .queue import (OPENING_COHORTS, CohortMatrix, WorkOrder, default_engine, opening_by_age, require_opening,
+                    run_queue)
 from .stocks import StockAccount, drain
 from .timegrid import WEEKS_PER_MONTH, TimeGrid
 
@@ -339,22 +341,18 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
                                    "registered_elsewhere": registered * (1.0 - seekers_share)}).close()
 
     repeat_in_coa = inflow["repeat"] * seekers_share
-    zeros = lambda: np.zeros(shape, order="F")  # noqa: E731 - paths x months: a month's column is contiguous
-    from_rejected, from_outside, decided_in_coa, left_at_once, departed = (zeros() for _ in range(5))
-    in_procedure = seekers_share[..., 0] * pending_before[..., 0]
+    in_procedure = seekers_share[..., 0] * pending_before[..., 0] + np.zeros(shape[:-1])
     rejected = np.full(shape[:-1], _opening(aset, "coa.opening.rejected", scenario, grid))
     in_procedure_open, rejected_open = in_procedure, rejected
-    for t in range(shape[-1]):
-        from_rejected[..., t] = np.minimum(repeat_in_coa[..., t] * from_rejected_share[..., t], rejected)
-        from_outside[..., t] = repeat_in_coa[..., t] - from_rejected[..., t]
-        available = in_procedure + registered[..., t] * seekers_share[..., t] + repeat_in_coa[..., t]
-        decided_in_coa[..., t] = available * decided_share[..., t]
-        in_procedure = available - decided_in_coa[..., t]
-        coa_rejections = decided_in_coa[..., t] * (1.0 - grant_share[..., t])
-        left_at_once[..., t] = coa_rejections * (1.0 - stay_rejected[..., t])
-        staying = rejected - from_rejected[..., t] + coa_rejections - left_at_once[..., t]
-        departed[..., t] = staying * departure_rate[..., t]
-        rejected = staying - departed[..., t]
+    if default_engine() == "compiled":
+        from_rejected, from_outside, decided_in_coa, left_at_once, departed = _compiled(
+            coa_kernel.procedure_and_rejected, shape,
+            (repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share, grant_share, stay_rejected,
+             departure_rate), (in_procedure, rejected), 5)
+    else:
+        from_rejected, from_outside, decided_in_coa, left_at_once, departed = _procedure_and_rejected(
+            shape, repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share, grant_share,
+            stay_rejected, departure_rate, in_procedure, rejected)
     coa_grants = decided_in_coa * grant_share
     in_procedure_acc = StockAccount(
         "coa.in_procedure", "persons", in_procedure_open,
@@ -387,6 +385,35 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     return CoaGroups(accounts, entries, exits, housed)
 
 
+def _compiled(kernel, shape, series, openings, outputs: int, before=()):
+    """Run a compiled COA loop over paths: inputs broadcast to (paths, T), outputs shaped like ``shape``."""
+    flat = (int(np.prod(shape[:-1])), shape[-1])
+    as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
+    starts = [np.ascontiguousarray(np.broadcast_to(x, shape[:-1]).reshape(flat[0]), dtype=float) for x in openings]
+    out = [np.zeros(flat) for _ in range(outputs)]
+    kernel(*before, *(as_paths(x) for x in series), *starts, *out)
+    return [o.reshape(shape) for o in out]
+
+
+def _procedure_and_rejected(shape, repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share,
+                            grant_share, stay_rejected, departure_rate, in_procedure, rejected):
+    """The numpy reference of ``coa_kernel.procedure_and_rejected``."""
+    zeros = lambda: np.zeros(shape, order="F")  # noqa: E731 - paths x months: a month's column is contiguous
+    from_rejected, from_outside, decided_in_coa, left_at_once, departed = (zeros() for _ in range(5))
+    for t in range(shape[-1]):
+        from_rejected[..., t] = np.minimum(repeat_in_coa[..., t] * from_rejected_share[..., t], rejected)
+        from_outside[..., t] = repeat_in_coa[..., t] - from_rejected[..., t]
+        available = in_procedure + registered[..., t] * seekers_share[..., t] + repeat_in_coa[..., t]
+        decided_in_coa[..., t] = available * decided_share[..., t]
+        in_procedure = available - decided_in_coa[..., t]
+        coa_rejections = decided_in_coa[..., t] * (1.0 - grant_share[..., t])
+        left_at_once[..., t] = coa_rejections * (1.0 - stay_rejected[..., t])
+        staying = rejected - from_rejected[..., t] + coa_rejections - left_at_once[..., t]
+        departed[..., t] = staying * departure_rate[..., t]
+        rejected = staying - departed[..., t]
+    return from_rejected, from_outside, decided_in_coa, left_at_once, departed
+
+
 def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grants: np.ndarray,
                    grants: np.ndarray, nareis_arrivals: np.ndarray, resettled: np.ndarray,
                    read) -> dict[str, np.ndarray]:
@@ -407,8 +434,14 @@ def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grant
     gap, short_share = read("coa.nareis.months_from_grant_to_arrival"), read("coa.nareis.share_short_stay")
     shape = np.broadcast_shapes(np.shape(coa_grants), np.shape(nareis_arrivals), np.shape(realisation))
     coa_share = np.divide(coa_grants, grants, out=np.zeros(shape), where=grants > 0)
-    housed, with_sponsor, short_stay, entered = (np.zeros(shape, order="F") for _ in range(4))
     stock = np.full(shape[:-1], float(_opening(aset, "coa.opening.statushouders", scenario, grid)))
+    if default_engine() == "compiled":
+        housed, with_sponsor, short_stay, entered = _compiled(
+            coa_kernel.permit_holders, shape, (realisation, backlog_share, gap, short_share, coa_share, coa_grants,
+                                               resettled, nareis_arrivals), (stock,), 4,
+            before=(np.ascontiguousarray(published), np.isin(grid.calendar_month, (1, 7))))
+        return {"housed": housed, "with_sponsor": with_sponsor, "short_stay": short_stay}
+    housed, with_sponsor, short_stay, entered = (np.zeros(shape, order="F") for _ in range(4))
     target, have_target = np.zeros(shape[:-1]), False
     for t in range(shape[-1]):
         if np.isnan(published[t]) and (not have_target or grid.calendar_month[t] in (1, 7)):
