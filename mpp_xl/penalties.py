@@ -28,8 +28,9 @@ import numpy as np
 
 from .assumptions import AssumptionSet
 from .errors import MppError
+from . import penalty_kernel
 from .memo import LruCache
-from .queue import PENDING_BEYOND, CohortMatrix, LegalRows
+from .queue import PENDING_BEYOND, CohortMatrix, LegalRows, default_engine
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
 
 COMPONENTS = ("court_penalty", "repeat_penalty", "costs", "admin_penalty")
@@ -347,16 +348,19 @@ def expand_cases(rows: LegalRows, rng: np.random.Generator) -> LegalRows:
 
 def simulate_penalties(cases: LegalRows, params: PenaltyParams, size: int,
                        random_state: int | np.random.Generator = 0, chunk: int = 100_000,
-                       threads: int | None = None) -> Ledger:
+                       threads: int | None = None, engine: str | None = None) -> Ledger:
     """Case-level simulation: one row per case, seeded draws for the cap and the repeat appeal.
 
     Cases go in chunks (bounded memory), each with its own child seed, so the result does not depend on
-    ``threads`` (numpy releases the GIL in its loops, so threads run chunks side by side)."""
+    ``threads`` (numpy releases the GIL in its loops, so threads run chunks side by side). ``engine``: compiled
+    (numba, case by case; the draws are the same) or numpy, by default ``queue.default_engine()``."""
     starts = range(0, cases.decided.size, chunk)
     if isinstance(random_state, np.random.Generator):
         generators = random_state.spawn(len(starts))
     else:
         generators = [np.random.default_rng(s) for s in np.random.SeedSequence(random_state).spawn(len(starts))]
+    if (engine or default_engine()) == "compiled":
+        return _simulate_compiled(cases, params, size, starts, generators, chunk)
 
     def one(job):
         first, rng = job
@@ -376,6 +380,32 @@ def simulate_penalties(cases: LegalRows, params: PenaltyParams, size: int,
     for ledger in ledgers:  # in chunk order: the same sums whatever the thread count
         total.absorb(ledger)
     return total
+
+
+def _simulate_compiled(cases: LegalRows, params: PenaltyParams, size: int, starts, generators, chunk: int) -> Ledger:
+    """The compiled case-by-case kernel with the numpy path's draws (chunk by chunk, the same child seeds)."""
+    n = cases.decided.size
+    draws = {name: np.empty(n, dtype=np.float32) for name in DRAWS}
+
+    def fill(job):  # numpy fills random arrays without the GIL: chunks draw side by side
+        first, rng = job
+        for name in DRAWS:  # the order of draw_uniforms: the same numbers as the numpy path
+            rng.random(dtype=np.float32, out=draws[name][first:first + chunk])
+
+    with ThreadPoolExecutor(max(1, min(len(starts), os.cpu_count() or 1))) as pool:
+        list(pool.map(fill, zip(starts, generators)))
+    books = np.zeros((len(starts), 5, size))
+    as_float = lambda x: np.ascontiguousarray(x, dtype=float)  # noqa: E731
+    penalty_kernel.simulate_chunks(penalty_kernel.parameter_matrix(params), as_float(cases.notice),
+                                   as_float(cases.heard), as_float(cases.decided), as_float(cases.cases),
+                                   draws["high_cap"], draws["repeat"], chunk, books)
+    ledger = Ledger(size)
+    total = books.sum(axis=0) if len(starts) else np.zeros((5, size))
+    for component, row in (("court_penalty", penalty_kernel.COURT), ("repeat_penalty", penalty_kernel.REPEAT),
+                           ("costs", penalty_kernel.COSTS), ("admin_penalty", penalty_kernel.ADMIN)):
+        ledger.amounts[component] += total[row]
+    ledger.counts["appeals"] += total[penalty_kernel.APPEALS]
+    return ledger
 
 
 def simulate_chunk(ledger: Ledger, cases: LegalRows, params: PenaltyParams, draws: dict[str, np.ndarray]) -> None:

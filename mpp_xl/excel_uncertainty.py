@@ -1,0 +1,163 @@
+"""The Excel tables of the Monte Carlo: MPP_BAND (percentile bands of a metric) and MPP_TORNADO (the swing of a
+target per uncertain assumption). Core-only (no xlwings): ``mpp_xl.udfs`` wraps them."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from . import montecarlo as mc
+from .errors import MppError, did_you_mean
+from .excel_api import (GRID, _finite, _one_cell, cached_table, effective_set, excel_safe, excel_serial,
+                        scalar, scenario_arg)
+from .memo import LruCache
+from .messages import english
+from .model import WINDOW
+from .simulation import DEFAULT_PATHS, DEFAULT_SEED, TARGETS, band_label, simulate, tornado_frame
+from .variants import NAMED_VARIANTS, default_variants
+
+EXCEL_MAX_PATHS = 20_000  # about ten seconds of recalculation on 2 cores
+DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
+BAND_METRICS = (*mc.BAND_METRICS, "penalty.amount_eur", "penalty.window_total_eur", "penalty.delta_vs_base_window_eur")
+TORNADO_HEADER = ["aanname", "instelling laag", "instelling hoog", "uitkomst laag", "uitkomst centraal",
+                  "uitkomst hoog", "uitslag"]
+SETTINGS_NL = {"min-scenario": "minimumscenario", "max-scenario": "maximumscenario",
+               "p05 of the record": "p5 van de terugblik", "p95 of the record": "p95 van de terugblik"}
+
+_sims = LruCache(4)  # (assumptions hash, scenario, paths, seed) -> Simulation
+
+
+def _variants(aset):
+    available = default_variants(aset.registry)
+    return {name: available[name] for name in NAMED_VARIANTS}
+
+
+def band_metric_arg(value) -> str:
+    name = scalar(value, "metric", default="coa.capacity_need")
+    if name not in BAND_METRICS:
+        raise MppError(english("argument", arg="metric", reason=english(
+            "band_metric", name=name, hint=did_you_mean(name, BAND_METRICS), choices=", ".join(BAND_METRICS))))
+    return name
+
+
+def target_arg(value) -> str:
+    name = scalar(value, "target", default="coa.capacity_need.2026-01-01")
+    if name not in TARGETS:
+        raise MppError(english("argument", arg="target", reason=english(
+            "tornado_target", name=name, hint=did_you_mean(name, TARGETS), choices=", ".join(TARGETS))))
+    return name
+
+
+def _whole(value, what: str, default: int, low: int, high: int) -> int:
+    value = _one_cell(value, what)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not number == number or not number.is_integer() or not low <= number <= high:
+        raise MppError(english("argument", arg=what, reason=english("whole_number", value=value, low=f"{low:,}",
+                                                                     high=f"{high:,}")))
+    return int(number)
+
+
+def paths_arg(value) -> int:
+    return _whole(value, "paths", DEFAULT_PATHS, 1, EXCEL_MAX_PATHS)
+
+
+def seed_arg(value) -> int:
+    return _whole(value, "seed", DEFAULT_SEED, 0, 2**31 - 1)
+
+
+def percentiles_arg(value) -> tuple[float, ...]:
+    """Percentiles from a range of numbers or a text like '5;50;95'; ascending, each from 0 to 100."""
+    cells = []
+    stack = [value]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, (list, tuple)) or (isinstance(item, np.ndarray) and item.ndim > 0):
+            stack[:0] = list(item)
+        elif item is None or (isinstance(item, str) and not item.strip()):
+            continue
+        elif isinstance(item, str):
+            cells.extend(p for p in re.split(r"[;\s]+|,(?=\s)|,(?!\d)", item.strip()) if p)
+        else:
+            cells.append(item)
+    if not cells:
+        return DEFAULT_PERCENTILES
+    out = []
+    for cell in cells:
+        try:
+            number = float(str(cell).replace(",", ".")) if isinstance(cell, str) else float(cell)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if isinstance(cell, bool) or not 0 <= number <= 100:
+            raise MppError(english("argument", arg="percentiles", reason=english("percentile", value=cell)))
+        out.append(number)
+    return tuple(sorted(set(out)))
+
+
+def _simulation(aset, scenario: str, paths: int, seed: int):
+    return _sims.fetch((aset.digest, scenario, paths, seed), lambda: simulate(
+        aset, _variants(aset), (scenario,), GRID, WINDOW, paths, seed))
+
+
+def _percentile_header(q: float) -> str:
+    return f"p{q:g}".replace(".", ",")
+
+
+@excel_safe
+def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, paths=None, seed=None,
+               assumptions=None, variant=None, edition=None, measures_on=None):
+    """Percentile bands of one metric over the Monte Carlo's paths: dates (or years) down, percentiles across."""
+    aset = effective_set(assumptions, edition, measures_on)
+    name, scen = band_metric_arg(metric), scenario_arg(scenario, allow_all=False)
+    qs, n, s = percentiles_arg(percentiles), paths_arg(paths), seed_arg(seed)
+    chosen = scalar(variant, "variant", default="base")
+    if chosen not in NAMED_VARIANTS:
+        raise MppError(english("argument", arg="variant", reason=english(
+            "unknown_variant", name=chosen, hint=did_you_mean(chosen, NAMED_VARIANTS),
+            choices=", ".join(NAMED_VARIANTS))))
+    if name == "penalty.delta_vs_base_window_eur" and chosen == "base":
+        chosen = "all_undone"  # the delta of base against itself is zero: show the letter's variant
+
+    def compute():
+        sim = _simulation(aset, scen, n, s)
+        batch = sim.batches[scen]
+        years = sim.years
+        if name in mc.BAND_METRICS:
+            values, keys, key_header = batch.metrics[chosen][name], [excel_serial(d) for d in GRID.month_ends], "datum"
+        elif name == "penalty.amount_eur":
+            values, keys, key_header = batch.penalties[chosen], [float(y) for y in years], "jaar"
+        else:
+            totals = sim.window_totals(scen)
+            total = totals[chosen] - (totals["base"] if name == "penalty.delta_vs_base_window_eur" else 0.0)
+            values, keys, key_header = total[:, None], [f"{WINDOW[0]}-{WINDOW[1]}"], "venster"
+        bands = np.maximum.accumulate(np.percentile(values, qs, axis=0), axis=0)
+        label, unit = band_label(name)
+        header = [key_header] + [f"{_percentile_header(q)} {label} ({unit})" for q in qs]
+        return [header] + [[key, *_finite(bands[:, i])] for i, key in enumerate(keys)]
+
+    return cached_table("band", (name, scen, qs, n, s, chosen), aset, compute)
+
+
+@excel_safe
+def tornado_table(target="coa.capacity_need.2026-01-01", assumptions=None, scenario="medio", edition=None,
+                  measures_on=None):
+    """Each uncertain assumption at its low and high setting, the rest central: the target's value and swing,
+    largest first."""
+    aset = effective_set(assumptions, edition, measures_on)
+    name, scen = target_arg(target), scenario_arg(scenario, allow_all=False)
+
+    def compute():
+        frame = tornado_frame(aset, _variants(aset), scen, GRID, WINDOW)
+        frame = frame[frame.target == name]
+        body = [[row.label_nl, SETTINGS_NL.get(row.setting_low, row.setting_low.replace("x ", "× ")),
+                 SETTINGS_NL.get(row.setting_high, row.setting_high.replace("x ", "× ")),
+                 *_finite([row.value_low, row.value_central, row.value_high, row.swing])]
+                for row in frame.itertuples()]
+        return [TORNADO_HEADER] + body
+
+    return cached_table("tornado", (name, scen), aset, compute)

@@ -1,0 +1,105 @@
+"""The case-level penalty simulation compiled with numba: one case at a time, the steps of
+``penalties._kernel`` (from the notice on) with the same uniform draws, booked month by month. Used by
+``penalties.simulate_penalties`` with the compiled engine; the numpy kernel is the reference (tested to 1e-9)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .queue_kernel import njit, prange
+from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH
+
+# the penalty assumptions the kernel reads, in the order of the rows of its parameter matrix
+NAMES = ("appeal_wait_weeks", "admin_applies", "admin.tier_days", "admin.cap", "admin.tier1_per_day",
+         "admin.tier2_per_day", "admin.tier3_per_day", "judgment_months", "legal_costs", "court_fee",
+         "term_weeks.heard", "term_weeks.not_heard", "share_high_cap", "per_day", "cap.high", "cap.standard",
+         "repeat.probability", "repeat.lag_months", "repeat.term_weeks", "repeat.per_day", "repeat.cap")
+(APPEAL_WAIT, ADMIN_APPLIES, ADMIN_TIER_DAYS, ADMIN_CAP, ADMIN_TIER1, ADMIN_TIER2, ADMIN_TIER3, JUDGMENT,
+ LEGAL_COSTS, COURT_FEE, TERM_HEARD, TERM_NOT_HEARD, SHARE_HIGH_CAP, PER_DAY, CAP_HIGH, CAP_STANDARD,
+ REPEAT_PROBABILITY, REPEAT_LAG, REPEAT_TERM, REPEAT_PER_DAY, REPEAT_CAP) = range(len(NAMES))
+COURT, REPEAT, COSTS, ADMIN, APPEALS = range(5)  # rows of the booking array: the four components, then appeals
+
+
+def parameter_matrix(params) -> np.ndarray:
+    """(len(NAMES), T) monthly values of the assumptions the kernel reads."""
+    return np.ascontiguousarray(np.stack([np.asarray(params.series[name], dtype=float) for name in NAMES]))
+
+
+@njit(cache=True, inline="always")
+def _at(p, row, time):
+    month = math.floor(time)
+    last = p.shape[1] - 1
+    return p[row, 0 if month < 0 else last if month > last else int(month)]
+
+
+@njit(cache=True, inline="always")
+def _point(book, row, time, value):
+    month = math.floor(time)
+    if 0 <= month < book.shape[1] and value != 0.0:
+        book[row, int(month)] += value
+
+
+@njit(cache=True)
+def _linear(book, row, start, end, rate):
+    if end <= start or rate == 0.0:
+        return
+    size = book.shape[1]
+    month = math.floor(start)
+    while month < end and month < size:
+        overlap = min(end, month + 1.0) - max(start, month)
+        if month >= 0 and overlap > 0.0:
+            book[row, int(month)] += overlap * rate
+        month += 1.0
+
+
+@njit(cache=True)
+def _one_case(book, p, notice, heard, decided, weight, high_draw, repeat_draw):
+    appeal = notice + _at(p, APPEAL_WAIT, notice) / WEEKS_PER_MONTH
+    if _at(p, ADMIN_APPLIES, notice) != 0.0 and weight != 0.0:
+        tier = _at(p, ADMIN_TIER_DAYS, appeal) / DAYS_PER_MONTH
+        cap = _at(p, ADMIN_CAP, appeal)
+        paid = 0.0
+        for index in range(3):
+            rate = _at(p, ADMIN_TIER1 + index, appeal) * DAYS_PER_MONTH
+            tier_start = appeal + index * tier
+            room = max(cap - paid, 0.0)
+            length = room / rate if index == 2 else min(tier, room / rate)
+            _linear(book, ADMIN, tier_start, min(decided, tier_start + length),
+                    rate * weight * _at(p, ADMIN_APPLIES, notice))
+            paid += rate * length
+    if not decided > appeal:
+        return
+    _point(book, APPEALS, appeal, weight)
+    judgment = appeal + _at(p, JUDGMENT, appeal)
+    _point(book, COSTS, min(judgment, decided), weight * (_at(p, LEGAL_COSTS, judgment) + _at(p, COURT_FEE, judgment)))
+    term = _at(p, TERM_HEARD, judgment) if heard > 0 else _at(p, TERM_NOT_HEARD, judgment)
+    start = judgment + term / WEEKS_PER_MONTH
+    if not decided > start:
+        return
+    rate = _at(p, PER_DAY, start) * DAYS_PER_MONTH
+    high = high_draw < _at(p, SHARE_HIGH_CAP, judgment)
+    cap = _at(p, CAP_HIGH, judgment) if high else _at(p, CAP_STANDARD, judgment)
+    _linear(book, COURT, start, min(decided, start + cap / rate), rate * weight)
+    if not repeat_draw < _at(p, REPEAT_PROBABILITY, start):
+        return
+    repeat_judgment = start + _at(p, REPEAT_LAG, start)
+    _point(book, COSTS, min(repeat_judgment, decided),
+           weight * (_at(p, LEGAL_COSTS, repeat_judgment) + _at(p, COURT_FEE, repeat_judgment)))
+    repeat_start = repeat_judgment + _at(p, REPEAT_TERM, repeat_judgment) / WEEKS_PER_MONTH
+    repeat_rate = _at(p, REPEAT_PER_DAY, repeat_start) * DAYS_PER_MONTH
+    if decided > repeat_judgment:
+        _linear(book, REPEAT, repeat_start, min(decided, repeat_start + _at(p, REPEAT_CAP, repeat_judgment) / repeat_rate),
+                repeat_rate * weight)
+
+
+@njit(cache=True, parallel=True)
+def simulate_chunks(p, notice, heard, decided, weight, high_draw, repeat_draw, chunk, books):
+    """Book every case; chunk j (cases [j*chunk, (j+1)*chunk)) books into ``books[j]`` (5, T), so the sums do not
+    depend on the number of threads."""
+    cases = notice.shape[0]
+    for j in prange(books.shape[0]):
+        book = books[j]
+        for i in range(j * chunk, min((j + 1) * chunk, cases)):
+            _one_case(book, p, notice[i], heard[i], decided[i], weight[i], float(high_draw[i]), float(repeat_draw[i]))
