@@ -75,6 +75,10 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         open_cases[c] = opening_open[c]
         declined[c] = opening_declined[c]
     lo = 0  # cohorts below lo hold no cases and never will again
+    reach = 0  # the longest time from a notice month to the month its court term ends
+    for n in range(size):
+        for b in range(2):
+            reach = max(reach, term_month[n, b] - n)
 
     for t in range(size):
         c_new = n_open + t
@@ -138,7 +142,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         for c in range(lo, c_new + 1):
             demand += (legal[c, t, HEARD] + legal[c, t, NOT_HEARD]) * share_now
         n_due = 0
-        for n in range(t):
+        first_due = max(0, t - reach)
+        for n in range(first_due, t):
             if term_month[n, HEARD] == t or term_month[n, NOT_HEARD] == t:
                 n_due += 1
                 for b in range(2):
@@ -165,7 +170,7 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
                             decided[c, t] += answer
                         by_total += answer
             if n_due > 0:
-                for n in range(t):
+                for n in range(first_due, t):
                     for b in range(2):
                         if term_month[n, b] != t:
                             continue
