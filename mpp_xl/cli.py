@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--out", default="mpp-simulate", action=_Once, metavar="DIR",
                           help="output folder (default: mpp-simulate)")
 
+    sub.add_parser("compile", help="compile the fast kernels once (after installing), so no first run waits for it")
     sub.add_parser("editions", help="list the MPP editions and which inflow figures each publishes")
     backtest = sub.add_parser("backtest", help="every MPP edition against what happened (backtest.csv and "
                               "backtest_summary.csv)")
@@ -272,6 +273,13 @@ def _simulate(args) -> int:
     return 0
 
 
+def _compile(args) -> int:
+    from .warmup import compile_kernels
+    seconds, engine = compile_kernels()
+    print(f"Kernels ready ({engine}) in {seconds:.1f} s; numba keeps them in its cache for the next runs")
+    return 0
+
+
 def _editions(args) -> int:
     from .editions import DEFAULT_EDITION, available_editions
     for edition in available_editions().values():
@@ -355,7 +363,7 @@ def main(argv=None) -> int:
     try:
         args = _parser().parse_args(argv)
         commands = {"run": _run, "compare": _compare, "editions": _editions, "measures": _measures,
-                    "backtest": _backtest, "simulate": _simulate, "params": _params, "variants": _variants, "reconcile": _reconcile,
+                    "backtest": _backtest, "simulate": _simulate, "compile": _compile, "params": _params, "variants": _variants, "reconcile": _reconcile,
                     "build-workbook": _build}
         return commands[args.command](args)
     except MppError as exc:

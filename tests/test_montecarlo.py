@@ -206,3 +206,12 @@ def test_cli_simulate_writes_bands_tornado_and_charts(tmp_path):
     first = (out / "bands.csv").read_bytes()
     again = subprocess.run(command, capture_output=True, text=True)
     assert again.returncode == 0 and (out / "bands.csv").read_bytes() == first
+
+
+def test_readme_uncertainty_table_is_generated_from_the_data():
+    """README's table of uncertain assumptions is the output of tools/uncertainty_table.py."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    expected = subprocess.run([sys.executable, str(root / "tools" / "uncertainty_table.py")], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    assert expected in (root / "README.md").read_text(encoding="utf-8")
