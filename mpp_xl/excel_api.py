@@ -36,7 +36,9 @@ from . import __version__
 from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, is_blank, parse_table
 from .backtest import backtest_frame, backtest_summary
 from .budget import LINES
-from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS
+from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
+                        variant_name)
+from .catalogue import header as column_header
 from .compare import YEAR_END, comparison_frame
 from .editions import DEFAULT_EDITION, REALISED, available_editions, edition_set, find_edition
 from .errors import MppError, did_you_mean
@@ -507,12 +509,8 @@ def _rows(keys, columns) -> list[list]:
 
 def metric_label(metric: str, frequency: str = "month") -> str:
     """The Dutch header of a metric's column (mpp_xl.catalogue): label and unit, e.g. 'IND voorraad asiel (zaken)';
-    a flow summed over a year is per year ('personen/jaar'); a share needs no unit."""
-    entry = METRICS[metric]
-    unit = entry.unit_nl
-    if frequency == "year" and unit.endswith("/maand"):
-        unit = unit[: -len("maand")] + "jaar"
-    return entry.label_nl if entry.kind == "share" else f"{entry.label_nl} ({unit})"
+    a flow summed over a year is per year ('personen/jaar')."""
+    return metric_header(metric, per_year=frequency == "year")
 
 
 def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
@@ -552,8 +550,10 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
     def compute():
         run = model_run(aset)
         columns = [(m, scen) for m in metrics] if scen != "all" else [(metrics[0], s) for s in SCENARIOS]
-        header = ([COLUMNS_NL["year" if freq == "year" else "date"][0]]
-                  + [metric_label(m, freq) if scen != "all" else s for m, s in columns])
+        unit = METRICS[metrics[0]].unit_nl
+        header = ([COLUMNS_NL["year" if freq == "year" else "date"][0]]  # scenarios across: the one metric's unit
+                  + [metric_label(m, freq) if scen != "all" else
+                     f"{s} ({unit_per_year(unit) if freq == 'year' else unit})" for m, s in columns])
         if freq == "year":
             keys = [float(y) for y in np.unique(GRID.years)]
             data = [_yearly(m, run.chain(s).metrics[m], run.chain(s)) for m, s in columns]
@@ -566,6 +566,12 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
 
 
 TRACK_LABELS = {"asylum": "asiel (EUR)", "nareis": "nareis (EUR)", "total": "totaal (EUR)"}  # in the year they accrue
+
+
+def header_eur(label: str) -> str:
+    """A header of a column of euros (the value stays in euros; the workbook may show it in millions)."""
+    return column_header(label, UNITS["EUR"].nl)
+
 PAID_LABEL = COLUMNS_NL["amount_paid_eur"][0]  # all tracks, in the year of payment
 DELTA_LABEL = COLUMNS_NL["delta_vs_base_eur"][0]
 COUNT_LABELS = {name: COLUMNS_NL[name][0] for name in COUNTS}
@@ -597,8 +603,8 @@ def penalties_table(scenario="medio", variant="base", assumptions=None, window=N
             combos = [(s, v) for s in (SCENARIOS if scen == "all" else (scen,))
                       for v in (list(run.variants) if var == "all" else [var])]
             deltas = [c for c in combos if c[1] != "base"]
-            header = ([COLUMNS_NL["year"][0]] + [f"{s} {v}" for s, v in combos]
-                      + [f"verschil {s} {v}" for s, v in deltas])
+            header = ([COLUMNS_NL["year"][0]] + [header_eur(f"{s}, {variant_name(v)}") for s, v in combos]
+                      + [header_eur(f"verschil {s}, {variant_name(v)}") for s, v in deltas])
             columns = ([yearly[(s, v, "total")]["amount_eur"] for s, v in combos]
                        + [yearly[(s, v, "total")]["delta_vs_base_eur"] for s, v in deltas])
         return [header] + _rows(years, columns) + [_total_row(span, columns)]
@@ -615,8 +621,8 @@ def summary_table(assumptions=None, window=None, edition=None, measures_on=None)
         run = windowed(model_run(aset), span)
         others = [v for v in run.variants if v != "base"]
         text = _window_text(span)
-        header = (["scenario"] + [f"{v} {text}" for v in run.variants]
-                  + [f"verschil {v} {text}" for v in others])
+        header = (["scenario"] + [header_eur(f"{variant_name(v)} {text}") for v in run.variants]
+                  + [header_eur(f"verschil {variant_name(v)} {text}") for v in others])
         totals = {(s, v): run.window_total(s, v) for s in SCENARIOS for v in run.variants}
         body = [[s, *_finite([totals[(s, v)][0] for v in run.variants] + [totals[(s, v)][1] for v in others])]
                 for s in SCENARIOS]
@@ -641,7 +647,7 @@ COMPARE_LABELS_NL = {
     "penalties.accrued": "dwangsommen en kosten (in het jaar van ontstaan)",
     **{f"budget.{line}": f"begroting: {label}" for line, label in BUDGET_LABELS_NL.items()},
 }
-UNITS_NL = {"persons": "personen", "cases": "zaken", "places": "plaatsen", "EUR": "euro"}
+UNITS_NL = {unit: entry.nl for unit, entry in UNITS.items()}
 
 
 def one_variant_arg(value, run: RunResult | None = None) -> str:
@@ -679,7 +685,7 @@ def budget_table(scenario="medio", variant="base", window=None, assumptions=None
         frame = frame[(frame.scenario == scen) & (frame.variant == var)]
         amounts = {(r.line, int(r.year)): float(r.amount_eur) for r in frame.itertuples()}
         years = list(range(span[0], span[1] + 1))
-        header = ["code", "begrotingsregel (euro)", f"totaal {_window_text(span)}", *map(float, years)]
+        header = ["code", COLUMNS_NL["line"][0], header_eur(f"totaal {_window_text(span)}"), *map(float, years)]
         body = []
         for line in LINES:
             values = [amounts[(line, year)] for year in years]
@@ -727,9 +733,20 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
 
 BACKTEST_WHAT = {"panel": "panel", "paneel": "panel", "summary": "summary", "samenvatting": "summary"}
 INFLOW = "inflow.total"
-SUMMARY_HEADER = ["scenario", "jaren vooruit", "prognoses", "met realisatie", "gemiddelde fout (%)",
-                  "spreiding van de fout (sd, %)", "gemiddelde absolute fout (%)", "realisatie binnen [min, max]",
-                  "paren [min, max]"]
+LEAD_LABEL = "jaren vooruit (jaren)"
+SUMMARY_HEADER = ["scenario", LEAD_LABEL, "prognoses (aantal)", "met realisatie (aantal)", "gemiddelde fout (%)",
+                  "spreiding van de fout (sd, %)", "gemiddelde absolute fout (%)",
+                  "realisatie binnen [min, max] (aantal)", "paren [min, max] (aantal)"]
+
+
+def forecast_label(scenario: str, metric: str) -> str:
+    """The header of a backtest panel's forecast column, e.g. 'prognose medio (personen)'."""
+    return column_header(f"prognose {scenario}", UNITS["persons" if metric == INFLOW else "places"].nl)
+
+
+def realised_label(metric: str) -> str:
+    """The header of the realised column: the inflow, or COA occupancy the day before the need's date."""
+    return column_header("gerealiseerd" if metric == INFLOW else "bezetting de dag ervoor", UNITS["persons"].nl)
 
 
 def _backtest() -> dict:
@@ -777,8 +794,8 @@ def _backtest_panel(frame, metric: str) -> list[list]:
     panel names the day of each forecast need (1 January) and compares it with the occupancy the day before."""
     coa = metric != INFLOW
     need_dates = _backtest()["need_dates"]
-    header = ["jaar", "editie", "gepubliceerd", "jaren vooruit", *(["behoefte op"] if coa else []),
-              *(f"prognose {s}" for s in SCENARIOS), "bezetting de dag ervoor" if coa else "gerealiseerd",
+    header = ["jaar", "editie", "gepubliceerd", LEAD_LABEL, *(["behoefte op"] if coa else []),
+              *(forecast_label(s, metric) for s in SCENARIOS), realised_label(metric),
               *(f"fout {s} (%)" for s in SCENARIOS)]
     body = []
     for (year, _, edition), rows in frame.groupby(["year", "published", "edition"], sort=True):

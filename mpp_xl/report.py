@@ -12,7 +12,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, FORMATS, METRICS
+from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, FORMATS, METRICS, metric_header
 from .results import RunResult
 from .variants import BASE
 
@@ -48,7 +48,8 @@ def _yearly(result: RunResult, metric: str, how: str) -> pd.DataFrame:
 
 
 def _chart_data(result: RunResult) -> dict[str, tuple[str, pd.DataFrame, str]]:
-    """Chart name -> (Dutch title, yearly table, unit) for the charts of results.xlsx and the PNG files."""
+    """Chart name -> (Dutch title, yearly table, unit) for the charts of results.xlsx and the PNG files (euros
+    already in millions: the unit says so)."""
     scenario = result.focus_scenario
     penalties = pd.DataFrame({v: result.yearly_penalties[(scenario, v, "total")]["amount_eur"] / 1e6
                               for v in result.variants}, index=np.unique(result.grid.years))
@@ -81,7 +82,7 @@ def results_workbook(result: RunResult) -> bytes:
             continue
         for col, name in enumerate(frame.columns):
             if name in METRICS:
-                label, kind = f"{METRICS[name].label_nl} ({METRICS[name].unit_nl})", METRICS[name].kind
+                label, kind = metric_header(name), METRICS[name].kind
             else:
                 label, kind = COLUMNS_NL.get(name, (name, "text"))
                 label = SHEET_LABELS.get(sheet_name, {}).get(name, label)
@@ -102,6 +103,7 @@ def results_workbook(result: RunResult) -> bytes:
     data = book.add_worksheet("Grafiekdata")
     row = 0
     for index, (title, table, unit) in enumerate(_chart_data(result).values()):
+        kind = "millions" if "mln" in unit else "count"  # the chart's numbers as its unit says
         data.write_string(row, 0, title, header)
         data.write_string(row + 1, 0, "jaar", header)
         for col, name in enumerate(table.columns, start=1):
@@ -110,7 +112,7 @@ def results_workbook(result: RunResult) -> bytes:
             data.write_number(r, 0, int(year))
             for col, value in enumerate(values, start=1):
                 if np.isfinite(value):
-                    data.write_number(r, col, float(value), formats["count"])
+                    data.write_number(r, col, float(value), formats[kind])
         first, last = row + 2, row + 1 + len(table)
         chart = book.add_chart({"type": "line"})
         for col, name in enumerate(table.columns, start=1):
@@ -118,7 +120,7 @@ def results_workbook(result: RunResult) -> bytes:
                               "values": ["Grafiekdata", first, col, last, col]})
         chart.set_title({"name": title})
         chart.set_x_axis({"name": "jaar"})
-        chart.set_y_axis({"name": unit, "num_format": "#,##0"})
+        chart.set_y_axis({"name": unit, "num_format": FORMATS[kind]})
         chart.set_size({"width": 640, "height": 320})
         charts.insert_chart(index * 17, 0, chart)
         row = last + 2

@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .catalogue import format_value
 from .results import RunResult
 from .variants import BASE
 
 
 def _fmt(frame: pd.DataFrame) -> str:
-    return frame.to_string(float_format=lambda v: f"{v:,.0f}")
+    return frame.to_string(float_format=lambda v: format_value(v, "count"))
+
+
+def _millions(value: float) -> str:
+    """A number already in millions (EUR million), as every printed table shows it."""
+    return format_value(value, "millions")
 
 
 def summary_text(result: RunResult) -> str:
@@ -78,12 +84,12 @@ def summary_text(result: RunResult) -> str:
     table = pd.DataFrame(columns).reindex(index=list(result.scenarios))
     lines += [f"Penalty payments and costs {first}-{last} in total (EUR million; total = accrued, "
               f"paid = cash basis; delta = variant - base)",
-              table.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
+              table.to_string(float_format=_millions), ""]
 
     per_year = frame[frame["track"] == "total"].pivot_table(index="year", columns=["scenario", "variant"],
                                                             values="amount_eur", sort=False) / 1e6
     lines += ["Penalty payments and costs per year, all tracks (EUR million, as accrued)",
-              per_year.to_string(float_format=lambda v: f"{v:,.1f}"), ""]
+              per_year.to_string(float_format=_millions), ""]
     return "\n".join(lines)
 
 
@@ -107,7 +113,7 @@ def budget_summary(result: RunResult) -> str:
     table[f"{first}-{last}"] = table[f"{first}-{last}"].where(table.drop(columns=f"{first}-{last}").notna().all(axis=1))
     return (f"Budget lines {first}-{last}, variant {variant} (EUR million; cash basis for penalties; blank = no price "
             f"known for that year; coa.oda_first_year is part of coa.total)\n"
-            + table.to_string(float_format=lambda v: f"{v:,.1f}", na_rep=""))
+            + table.to_string(float_format=_millions, na_rep=""))
 
 
 def comparison_summary(frame: pd.DataFrame, results) -> str:
@@ -120,4 +126,5 @@ def comparison_summary(frame: pd.DataFrame, results) -> str:
                                      "budget.ukraine.municipal", "budget.ind.penalties.paid", "budget.total"])]
     shown = shown.set_index(["what", "period"])[["value_a", "value_b", "delta"]]
     return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant {variant}; delta = B - A (persons, places or "
-            f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: f"{v:,.0f}", na_rep=""))
+            f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: format_value(v, "count"),
+                                                                na_rep=""))

@@ -1,19 +1,39 @@
-"""The Dutch-language workbook ``workbooks/mpp_model.xlsm``, generated with XlsxWriter from the default run.
+"""The Dutch-language workbook ``workbooks/mpp_model.xlsm``, generated with XlsxWriter from the default run, and
+its values-only copy (``mpp-xl build-workbook --values-only``) for readers without Python.
 
 Every formula is written with the default run's result as its cached value, so the file shows real
-numbers before Python is attached. The VBA project is the one in xlwings' standalone quickstart template
-of the pinned xlwings version (the pin is read from mpp-xl's own requirements, i.e. setup.cfg; the template
-from the installed package; xlwings itself is not imported here). Content is placed from the top of each
-sheet down by a row cursor (``Rows``), never at a literal row number.
+numbers before Python is attached; the values-only copy writes those results as plain values (same layout,
+formats and charts, no functions and no VBA). The VBA project is the one in xlwings' standalone quickstart
+template of the pinned xlwings version (the pin is read from mpp-xl's own requirements, i.e. setup.cfg; the
+template from the installed package; xlwings itself is not imported here).
+
+Layout: every sheet is a ``Sheet`` that places its blocks from the top down with a row cursor (``Rows``), never
+at a literal row number: a title, notes, headings, selectors, spilled tables (``Sheet.table``: a header
+height that fits its wrapped text, a number format per column from the kind of its unit in
+``mpp_xl.catalogue``) and charts (``Sheet.chart``: axis titles required). ``Sheet.finish`` gives every sheet
+its print settings: print area, A4 landscape fitted to the width, repeated title rows, page breaks that keep
+tables and charts whole, and a footer with the version, the assumption set and its hash. A new sheet with a
+table, a chart and print settings is its name in SHEETS and a function of a handful of calls on the sheet
+``build_workbook_bytes`` makes for it (which also calls ``finish``), e.g.::
+
+    def _onzekerheid(book: Book, sheet: Sheet) -> None:
+        sheet.title("Onzekerheid: ...")
+        table = sheet.table("=MPP_BAND(...)", rows, kinds=["year", *["count"] * 5])
+        title = book.formula(["Waaier, scenario ", ("KeuzeScenario", "medio")])  # follows the selector
+        chart = book.chart("line", sheet.chart_title(title), x_title="jaar", y_title="plaatsen", y_kind="count")
+        chart.add_series(table.series(3, "mediaan"))
+        sheet.chart(chart)
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import importlib.util
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -27,12 +47,12 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from . import __version__, excel_api
 from .assumptions import ALL, COLUMNS, SCENARIOS, AssumptionSet
 from .budget import LINES
-from .catalogue import METRIC_UNITS, METRICS
+from .catalogue import KINDS, METRICS, PARAMETERS_NL, SCENARIOS_NL, UNITS, VARIANTS_NL, variant_name
 from .editions import DEFAULT_EDITION, REALISED
 from .errors import MppError
 from .model import WINDOW
 from .output import atomic_write_many
-from .variants import NAMED_VARIANTS
+from .variants import NAMED_VARIANTS, default_variants
 
 FIXED_DATE = dt.datetime(2024, 12, 2)  # the MPP 2024-II letter; a fixed date keeps builds byte-identical
 SPARE_ROWS = 60  # empty rows in the assumptions table for the user's own records
@@ -51,7 +71,27 @@ XLWINGS_CONF = (("Interpreter_Win", ""), ("PYTHONPATH", ""), ("Conda Path", ""),
                 ("Show Console", False))
 WHEEL = f"mpp_xl-{__version__}-py3-none-any.whl"  # what `pip wheel` makes of this project
 SHEETS = ("Aannames", "Instroom", "Keten", "Dwangsommen", "Begroting", "Vergelijking", "Terugblik", "Grafieken")
-LISTS_SHEET = "Keuzelijsten"  # hidden: the lists behind the drop-downs of Aannames
+LISTS_SHEET = "Keuzelijsten"  # hidden: the lists behind the drop-downs of Aannames and the variant names
+DEFAULT_PATHS = {False: Path("workbooks/mpp_model.xlsm"), True: Path("workbooks/mpp_model_waarden.xlsx")}
+SELECTION = "KeuzeEditie,Maatregelen"  # the last two arguments of every formula: the choices on Start
+
+# printing: A4 landscape; Excel prints a pixel of the screen (96 dpi) as 0.75 pt
+MARGINS = {"left": 0.3, "right": 0.3, "top": 0.55, "bottom": 0.75}  # inches; the footer sits in the bottom one
+PRINT_WIDTH_PX = (11.69 - MARGINS["left"] - MARGINS["right"]) * 96
+PRINT_HEIGHT_PT = (8.27 - MARGINS["top"] - MARGINS["bottom"]) * 72
+MIN_SCALE = 0.65  # smaller print is hard to read: a wider sheet takes more pages across instead
+ROW_PT, ROW_PX, LINE_PT = 15.0, 20, 15.0  # Excel's default row (Calibri 11) and one line of wrapped text
+KEEP_ROWS = 6  # a table longer than a page starts on a page with room for its heading, header and first rows
+PAGE_TOLERANCE = 0.08  # the page height is estimated: a block that nearly fills what is left starts a new page
+DEFAULT_WIDTH = 8.43  # Excel's default column width in characters
+
+# chart colours: one per series a reader must tell apart
+SCENARIO_COLOURS = {"min": "#9DC3E6", "medio": "#2E75B6", "max": "#1F3864"}
+VARIANT_COLOURS = {"base": "#2E75B6", "all_undone": "#C00000", "first_holds": "#ED7D31",
+                   "wbv_2023_26_withdrawn": "#70AD47"}
+LINE_COLOURS = ("#2E75B6", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478")
+NEED_COLOUR, OCCUPANCY_COLOUR, LAW_COLOUR, REALISED_COLOUR = "#ED7D31", "#2E75B6", "#C00000", "#C00000"
+EDITION_COLOURS = ("#A5A5A5", "#2E75B6")
 
 
 @functools.cache
@@ -107,82 +147,429 @@ class Rows:
         self.next += count
 
 
+def text_lines(text: str, width: float, bold: bool = False) -> int:
+    """Lines a wrapped text takes in a cell ``width`` characters wide (Calibri 11: a column width counts digits,
+    and an average letter is narrower; bold letters are wider). Errs towards one line too many."""
+    per_line = max(1, int(width * (1.1 if bold else 1.25)))
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        used, count = 0, 1
+        for word in paragraph.split():
+            size = len(word)
+            if used and used + 1 + size > per_line:
+                count, used = count + 1, 0
+            used += size + (1 if used else 0)
+            while used > per_line:  # a word longer than a line breaks inside it
+                count, used = count + 1, used - per_line
+        lines += count
+    return max(lines, 1)
+
+
+def column_px(width: float) -> int:
+    """Excel's on-screen width in pixels of a column ``width`` characters wide (Calibri 11)."""
+    if width <= 0:
+        return 0
+    return int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+
+
+def footer_text(provenance: str) -> str:
+    """The printed footer: the version, assumption set and hash of the build on the left, sheet and page right."""
+    safe = provenance.replace("&", "&&")  # & starts a footer code
+    return f"&L&8Gemaakt met {safe}&R&8&A, pagina &P van &N"
+
+
 @dataclass
 class Formats:
     title: object
+    subtitle: object
     h2: object
+    label: object
     text: object
     wrap: object
+    note: object
     input: object
     input_date: object
     input_num: object
     input_text: object
+    input_wrap: object
     header: object
     header_year: object
-    number: object
-    euro: object
-    percent: object
-    percent_points: object
-    decimal: object
-    year: object
-    date: object
-    note: object
     out_text: object
+    out_wrap: object
+    behind_chart: object
 
 
-def _formats(wb) -> Formats:
-    base = {"font_name": "Calibri", "font_size": 11}
-    out = {"bg_color": "#EDF2F9", "border": 1, "border_color": "#B4C6E7"}
-    inp = {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000", "locked": False}
-    return Formats(
-        title=wb.add_format({**base, "bold": True, "font_size": 16, "font_color": "#1F3864"}),
-        h2=wb.add_format({**base, "bold": True, "font_size": 12, "font_color": "#1F3864", "valign": "top"}),
-        text=wb.add_format(base), wrap=wb.add_format({**base, "text_wrap": True, "valign": "top"}),
-        input=wb.add_format({**base, **inp}), input_date=wb.add_format({**base, **inp, "num_format": "yyyy-mm-dd"}),
-        input_num=wb.add_format({**base, **inp, "num_format": "General"}),
-        input_text=wb.add_format({**base, **inp, "num_format": "@"}),
-        header=wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
-                              "valign": "top"}),
-        header_year=wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "num_format": "0"}),
-        number=wb.add_format({**base, **out, "num_format": "#,##0"}),
-        euro=wb.add_format({**base, **out, "num_format": "€ #,##0"}),
-        percent=wb.add_format({**base, **out, "num_format": "0.0%"}),
-        percent_points=wb.add_format({**base, **out, "num_format": '+0.0" %";-0.0" %";0.0" %"'}),
-        decimal=wb.add_format({**base, **out, "num_format": "0.0"}),
-        year=wb.add_format({**base, **out, "num_format": "0"}),
-        date=wb.add_format({**base, **out, "num_format": "mmm yyyy"}),
-        note=wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
-        out_text=wb.add_format({**base, **out}),
-    )
+class Book:
+    """The workbook being written: XlsxWriter's workbook, its formats, whether formulas are written (the .xlsm)
+    or only their cached results (the values-only copy), and the provenance every sheet prints."""
 
+    def __init__(self, wb, values_only: bool, provenance: str):
+        self.wb, self.values_only, self.provenance = wb, values_only, provenance
+        self.sheets: list[Sheet] = []
+        self._out = {}
+        base = {"font_name": "Calibri", "font_size": 11}
+        out = {"bg_color": "#EDF2F9", "border": 1, "border_color": "#B4C6E7", "valign": "top"}
+        inp = {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000", "locked": False, "valign": "top"}
+        self._base, self._out_style = base, out
+        add = wb.add_format
+        self.f = Formats(
+            title=add({**base, "bold": True, "font_size": 16, "font_color": "#1F3864"}),
+            subtitle=add({**base, "italic": True, "font_size": 9, "font_color": "#595959"}),
+            h2=add({**base, "bold": True, "font_size": 12, "font_color": "#1F3864", "valign": "top"}),
+            label=add({**base, "bold": True, "font_color": "#1F3864", "valign": "top"}),
+            text=add({**base, "valign": "top"}), wrap=add({**base, "text_wrap": True, "valign": "top"}),
+            note=add({**base, "italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}),
+            input=add({**base, **inp}), input_date=add({**base, **inp, "num_format": KINDS["date"].excel}),
+            input_num=add({**base, **inp, "num_format": KINDS["number"].excel}),
+            input_text=add({**base, **inp, "num_format": KINDS["text"].excel}),
+            input_wrap=add({**base, **inp, "text_wrap": True, "valign": "top"}),
+            header=add({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
+                        "valign": "top"}),
+            header_year=add({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "valign": "top",
+                             "num_format": KINDS["year"].excel}),
+            out_text=add({**base, **out}), out_wrap=add({**base, **out, "text_wrap": True, "valign": "top"}),
+            behind_chart=add({**base, "font_size": 8, "font_color": "#808080"}),
+        )
 
-def _spill(ws, row: int, col: int, formula: str, table: list[list], fmt: Formats, body_format, first_format=None,
-           column_formats=None):
-    """Write a dynamic-array formula at (row, col) whose cached result is ``table`` (header row first); None is an
-    empty cell (an undefined value, never 0: also in the formula's own cell); ``column_formats`` maps a column of
-    the table to its own body format."""
-    if len(table) == 1 and len(table[0]) == 1 and str(table[0][0]).startswith("Fout:"):
-        raise MppError(f"the default run gives an error for {formula}: {table[0][0]}")
-    last_row, last_col = row + len(table) - 1, col + len(table[0]) - 1
-    top = table[0][0]
-    ws.write_dynamic_array_formula(row, col, last_row, last_col, formula,
-                                   fmt.header if isinstance(top, str) else body_format, "" if top is None else top)
-    for r, values in enumerate(table):
-        for c, value in enumerate(values):
-            if r == 0 and c == 0:
-                continue
-            if isinstance(value, str):
-                ws.write_string(row + r, col + c, value, fmt.header if r == 0 else fmt.out_text)
-                continue
-            cell_format = first_format if (c == 0 and first_format is not None) else body_format
-            cell_format = (column_formats or {}).get(c, cell_format) or fmt.out_text  # an unformatted blank would
-            if r == 0:  # a year in a header row                                      # leave the array's 0 in place
-                cell_format = fmt.header_year
-            if value is None:
-                ws.write_blank(row + r, col + c, None, cell_format)
+    def out(self, kind: str):
+        """The format of an output cell holding a number of this kind (mpp_xl.catalogue.KINDS)."""
+        if kind == "text":
+            return self.f.out_text
+        if kind not in self._out:
+            self._out[kind] = self.wb.add_format({**self._base, **self._out_style, "num_format": KINDS[kind].excel})
+        return self._out[kind]
+
+    def sheet(self, ws, widths=(), hidden=()) -> "Sheet":
+        sheet = Sheet(self, ws, widths, hidden)
+        self.sheets.append(sheet)
+        return sheet
+
+    def chart(self, kind: str, title, x_title: str, y_title: str, y_kind: str, subtype: str | None = None,
+              date_axis: bool = False, legend: str = "bottom"):
+        """A native chart with a title (text, or a cell from ``Sheet.chart_title``), both axis titles and the
+        value axis in the format of its kind (euros in millions: eur_m)."""
+        chart = self.wb.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
+        chart.set_title({"name": title, "name_font": {"size": 12, "bold": True}} if isinstance(title, str)
+                        else {"name": list(title), "name_font": {"size": 12, "bold": True}})
+        axis = {"name": x_title, "name_font": {"size": 9, "bold": False}}
+        if date_axis:  # one label per year, not per month
+            axis.update({"date_axis": True, "num_format": "yyyy", "major_unit": 1, "major_unit_type": "years"})
+        chart.set_x_axis(axis)
+        number = {"eur_m": '€ #,##0,," mln"', "eur": "€ #,##0"}.get(y_kind, KINDS[y_kind].excel)
+        chart.set_y_axis({"name": y_title, "num_format": number, "name_font": {"size": 9, "bold": False},
+                          "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_legend({"position": legend, "font": {"size": 9}})
+        chart.set_chartarea({"border": {"color": "#BFBFBF"}})
+        return chart
+
+    def formula(self, parts) -> tuple[str, str]:
+        """A text formula from literal strings and choices, with its value for the default choices: a choice is
+        (defined name, default code) or (defined name, default code, True) for a variant shown by its Dutch name."""
+        pieces, value = [], ""
+        for part in parts:
+            if isinstance(part, str):
+                pieces.append('"' + part.replace('"', '""') + '"')
+                value += part
             else:
-                ws.write_number(row + r, col + c, value, cell_format)
-    return last_row, last_col
+                name, default, *as_variant = part
+                pieces.append(f"IFERROR(INDEX(VariantNamen,MATCH({name},VariantCodes,0)),{name})" if as_variant
+                              else name)
+                value += variant_name(default) if as_variant else default
+        return "=" + "&".join(pieces), value
+
+
+@dataclass
+class Table:
+    """A spilled table on a sheet: its top-left cell and its cached rows (header first)."""
+    sheet: "Sheet"
+    top: int
+    left: int
+    rows: list
+
+    @property
+    def first(self) -> int:
+        return self.top + 1
+
+    @property
+    def last(self) -> int:
+        return self.top + len(self.rows) - 1
+
+    def col(self, header) -> int:
+        """The sheet column of a header."""
+        return self.left + self.rows[0].index(header)
+
+    def series(self, col: int, name: str | None = None, first: int | None = None, last: int | None = None,
+               categories_col: int = 0, **style) -> dict:
+        """A chart series of table column ``col`` (counted in the table) over rows ``first``..``last`` (sheet
+        rows; default the body), named ``name`` or by its header cell, with the table's first column as
+        categories and the cached values."""
+        first = self.first if first is None else first
+        last = self.last if last is None else last
+        name_ref = name if name is not None else [self.sheet.name, self.top, self.left + col]
+        return {"name": name_ref,
+                "categories": [self.sheet.name, first, self.left + categories_col, last, self.left + categories_col],
+                "values": [self.sheet.name, first, self.left + col, last, self.left + col],
+                "values_data": _cached(self.rows, col, first - self.top, last - self.top), **style}
+
+
+class Sheet:
+    """One sheet laid out from the top down (see the module's docstring)."""
+
+    def __init__(self, book: Book, ws, widths=(), hidden=()):
+        self.book, self.ws, self.name = book, ws, ws.name
+        self.rows = Rows()
+        self.widths: dict[int, float] = {}
+        self.hidden: set[int] = set()
+        self.heights: dict[int, float] = {}
+        self.last_col = 0
+        self.title_rows = 0  # the rows repeated on every printed page
+        self.blocks: list[tuple[int, int]] = []  # rows kept on one page where they fit
+        self._heading: int | None = None
+        for col, width in enumerate(widths):
+            self.set_width(col, width, hidden=col in hidden)
+
+    # ------------------------------------------------------------ geometry
+
+    def set_width(self, col: int, width: float, hidden: bool = False) -> None:
+        self.widths[col] = width
+        if hidden:
+            self.hidden.add(col)
+        self.ws.set_column(col, col, width, None, {"hidden": True} if hidden else {})
+
+    def first_visible(self) -> int:
+        return next(c for c in range(len(self.widths) + 1) if c not in self.hidden)
+
+    def width(self, col: int) -> float:
+        return 0.0 if col in self.hidden else self.widths.get(col, DEFAULT_WIDTH)
+
+    def chars(self, first: int, last: int) -> float:
+        """The width in characters of columns first..last (merged cells hold text across them)."""
+        return sum(self.width(c) for c in range(first, last + 1))
+
+    def px(self, first: int, last: int) -> int:
+        return sum(column_px(self.width(c)) for c in range(first, last + 1))
+
+    def set_height(self, row: int, points: float) -> None:
+        """A row at least ``points`` high (rows keep the highest height asked of them)."""
+        if points > self.heights.get(row, ROW_PT):
+            self.heights[row] = points
+            self.ws.set_row(row, points)
+
+    def fit(self, row: int, col: int, text: str, last_col: int | None = None, bold: bool = False) -> None:
+        """Make a row high enough for a wrapped text in columns col..last_col."""
+        lines = text_lines(text, self.chars(col, col if last_col is None else last_col), bold)
+        if lines > 1:
+            self.set_height(row, lines * LINE_PT + 2)
+
+    def use(self, last_col: int) -> None:
+        self.last_col = max(self.last_col, last_col)
+
+    def keep_with_next(self, row: int) -> None:
+        """Print ``row`` (a heading, or a selector above its table) on the same page as the next block."""
+        if self._heading is None:
+            self._heading = row
+
+    @contextlib.contextmanager
+    def at(self, row: int):
+        """Place blocks from ``row`` down (e.g. beside a chart), then carry on below the lower of both."""
+        saved, self.rows.next = self.rows.next, row
+        yield
+        self.rows.next = max(saved, self.rows.next)
+
+    def _block(self, first: int, last: int) -> None:
+        """Rows to keep on one page, with the heading just above them."""
+        self.blocks.append((first if self._heading is None else min(self._heading, first), last))
+        self._heading = None
+
+    # ------------------------------------------------------------ content
+
+    def title(self, text: str, subtitle: bool = True) -> None:
+        """The sheet's title and, below it, the version, assumption set and hash of the results shown (a formula
+        on the version cell of Start): both rows print on every page."""
+        col = self.first_visible()
+        row = self.rows.take()
+        self.ws.write_string(row, col, text, self.book.f.title)
+        self.set_height(row, 21)
+        if subtitle:
+            row = self.rows.take()
+            self.write_formula(row, col, self.book.formula(["Berekend met ", ("Versie", self.book.provenance)]),
+                               self.book.f.subtitle)
+        self.title_rows = self.rows.next
+        self.rows.skip()
+
+    def write_formula(self, row: int, col: int, formula_value: tuple[str, str], cell_format) -> None:
+        """A formula with its value for the default choices (the value only, in the values-only copy)."""
+        formula, value = formula_value
+        if self.book.values_only:
+            self.ws.write_string(row, col, value, cell_format)
+        else:
+            self.ws.write_formula(row, col, formula, cell_format, value)
+
+    def text(self, text: str, first_col: int = 0, last_col: int | None = None, style: str = "note") -> int:
+        """A paragraph in columns first_col..last_col (merged), its row as high as the wrapped text needs."""
+        last_col = first_col + 7 if last_col is None else last_col
+        row = self.rows.take()
+        cell_format = getattr(self.book.f, style)
+        if last_col > first_col:
+            self.ws.merge_range(row, first_col, row, last_col, text, cell_format)
+        else:
+            self.ws.write_string(row, first_col, text, cell_format)
+        self.fit(row, first_col, text, last_col)
+        self.use(last_col)
+        return row
+
+    def heading(self, text, col: int = 0) -> int:
+        """A section heading: a text, or a (formula, value) pair that names the current choices."""
+        row = self.rows.take()
+        if isinstance(text, tuple):
+            self.write_formula(row, col, text, self.book.f.h2)
+        else:
+            self.ws.write_string(row, col, text, self.book.f.h2)
+        self.keep_with_next(row)
+        return row
+
+    def selector(self, row: int, col: int, label: str, choices, default: str, name: str, title: str,
+                 message: str, value_col: int | None = None, as_text: bool = False) -> int:
+        """A label and an input cell named ``name`` with a drop-down (its input message explains the choices);
+        in the values-only copy a plain cell with the choice the values were computed for."""
+        value_col = col + 1 if value_col is None else value_col
+        self.ws.write_string(row, col, label, self.book.f.label)
+        if self.book.values_only:
+            self.ws.write_string(row, value_col, default, self.book.f.out_text)
+        else:
+            validation = {"input_title": title[:32], "input_message": message}
+            if choices is None:
+                validation["validate"] = "any"
+            else:
+                validation.update({"validate": "list", "source": list(choices)})
+            self.ws.data_validation(row, value_col, row, value_col, validation)
+            self.ws.write_string(row, value_col, default, self.book.f.input_text if as_text else self.book.f.input)
+        self.book.wb.define_name(name, f"={quote(self.name)}!"
+                                       f"{xl_rowcol_to_cell(row, value_col, row_abs=True, col_abs=True)}")
+        self.use(value_col)
+        self.keep_with_next(row)  # a choice prints on the page of the table it drives
+        return row
+
+    def table(self, formula: str, table: list[list], kinds, col: int = 0, row_kinds: dict | None = None) -> Table:
+        """A spilled table at the cursor: ``formula`` (or, in the values-only copy, its cached values) with
+        ``table`` as cached result (header row first; None = an empty cell, never 0). ``kinds`` gives each
+        column's kind (mpp_xl.catalogue.KINDS), ``row_kinds`` a kind per body row for the columns whose kind is
+        None (a table with a unit per row). The header row is as high as its wrapped text needs."""
+        if len(table) == 1 and len(table[0]) == 1 and str(table[0][0]).startswith("Fout:"):
+            raise MppError(f"the default run gives an error for {formula}: {table[0][0]}")
+        kinds = list(kinds)
+        if len(kinds) != len(table[0]):
+            raise MppError(f"{self.name}: {len(kinds)} column kinds for a table of {len(table[0])} columns")
+        top = self.rows.take(len(table))
+        book, ws = self.book, self.ws
+        last_row, last_col = top + len(table) - 1, col + len(table[0]) - 1
+
+        def cell_format(r: int, c: int):
+            if r == 0:
+                return book.f.header if isinstance(table[0][c], str) else book.f.header_year
+            kind = kinds[c] if kinds[c] is not None else (row_kinds or {}).get(r, "count")
+            return book.out("text" if isinstance(table[r][c], str) else kind)
+
+        for r, values in enumerate(table):
+            for c, value in enumerate(values):
+                if r == 0 and c == 0 and not book.values_only:
+                    ws.write_dynamic_array_formula(top, col, last_row, last_col, formula, cell_format(0, 0),
+                                                   "" if value is None else value)
+                elif isinstance(value, str):
+                    ws.write_string(top + r, col + c, value, cell_format(r, c))
+                elif value is None:  # a formatted blank: an unformatted one would leave the array's 0 showing
+                    ws.write_blank(top + r, col + c, None, cell_format(r, c))
+                else:
+                    ws.write_number(top + r, col + c, value, cell_format(r, c))
+        lines = max((text_lines(h, self.width(col + c), bold=True) for c, h in enumerate(table[0])
+                     if isinstance(h, str) and self.width(col + c) > 0), default=1)
+        self.set_height(top, lines * LINE_PT + 3)
+        self._block(top, last_row)
+        self.use(last_col)
+        return Table(self, top, col, table)
+
+    def chart_title(self, formula_value: tuple[str, str] | str, row: int | None = None,
+                    col: int = 0) -> tuple[str, int, int]:
+        """A chart title that follows the choices: a cell (behind the chart, top left) holding the title formula;
+        the chart's title is linked to it."""
+        row = self.rows.next if row is None else row
+        if isinstance(formula_value, str):
+            self.ws.write_string(row, col, formula_value, self.book.f.behind_chart)
+        else:
+            self.write_formula(row, col, formula_value, self.book.f.behind_chart)
+        return self.name, row, col
+
+    def chart(self, chart, col: int = 0, width: int = 760, height: int = 360, row: int | None = None) -> int:
+        """Insert a chart of ``width`` x ``height`` pixels at the cursor (or at ``row``, e.g. beside another)."""
+        rows_needed = math.ceil(height / ROW_PX) + 1
+        if row is None:
+            row = self.rows.take(rows_needed)
+        else:
+            self.rows.next = max(self.rows.next, row + rows_needed)
+        chart.set_size({"width": width, "height": height})
+        self.ws.insert_chart(row, col, chart, {"x_offset": 2, "y_offset": 4})
+        last_col, covered = col, column_px(self.width(col))
+        while covered < width + 2:
+            last_col += 1
+            covered += column_px(self.width(last_col))
+        self._block(row, row + rows_needed - 1)
+        self.use(last_col)
+        return row
+
+    # ------------------------------------------------------------ printing
+
+    def finish(self, landscape: bool = True) -> None:
+        """Print settings: the used area, A4 landscape fitted to as few pages across as keep the print at least
+        MIN_SCALE, the title rows (and the first column, if more pages across) on every page, page breaks that
+        keep tables and charts whole where they fit on a page, and the provenance footer."""
+        ws, last_row = self.ws, max(self.rows.next - 1, 0)
+        ws.print_area(0, 0, last_row, self.last_col)
+        ws.set_paper(9)
+        if landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(**MARGINS)
+        width_px = self.px(0, self.last_col)
+        across = max(1, math.ceil(width_px / (PRINT_WIDTH_PX / MIN_SCALE)))
+        ws.fit_to_pages(across, 0)
+        if self.title_rows:
+            ws.repeat_rows(0, self.title_rows - 1)
+        if across > 1:
+            ws.repeat_columns(0)
+        ws.set_footer(footer_text(self.book.provenance), {"margin": 0.3})
+        scale = min(1.0, across * PRINT_WIDTH_PX / max(width_px, 1))
+        breaks = self.page_breaks(PRINT_HEIGHT_PT / scale, last_row)
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
+
+    def page_breaks(self, page_pt: float, last_row: int) -> list[int]:
+        """Rows that start a new page so that no block (a table or chart with its heading) is cut where it fits on
+        one page (a longer table keeps its heading, header and first rows together); elsewhere the printer breaks
+        where a page is full."""
+        height = lambda r: self.heights.get(r, ROW_PT)  # noqa: E731
+        room = page_pt - sum(height(r) for r in range(self.title_rows))
+        starts = {}
+        for first, last in self.blocks:
+            starts[first] = max(starts.get(first, first), last)
+        breaks, used = [], 0.0
+        for row in range(self.title_rows, last_row + 1):
+            if row in starts and used > 0:
+                block = sum(height(r) for r in range(row, starts[row] + 1))
+                if block > room:  # a long table: keep its start together
+                    block = sum(height(r) for r in range(row, min(starts[row], row + KEEP_ROWS) + 1))
+                if used + block > room * (1 - PAGE_TOLERANCE):
+                    breaks.append(row)
+                    used = 0.0
+            if used + height(row) > room:
+                used = 0.0
+            used += height(row)
+        return breaks
+
+
+def quote(sheet: str) -> str:
+    """A sheet name as a formula or defined name refers to it."""
+    return f"'{sheet}'" if re.search(r"[^A-Za-z0-9_]", sheet) else sheet
 
 
 def _cached(table: list[list], col: int, first: int = 1, last: int | None = None) -> list:
@@ -190,21 +577,6 @@ def _cached(table: list[list], col: int, first: int = 1, last: int | None = None
     empty (None: a gap), where XlsxWriter, reading the sheet, would cache it as 0."""
     values = [row[col] for row in table[first:(len(table) if last is None else last + 1)]]
     return [f"{v:.16g}" if isinstance(v, float) else v for v in values]  # numbers as XlsxWriter caches them
-
-
-def _metric_formats(metrics, fmt: Formats) -> dict:
-    """Body formats of a projection table's columns (column 0 is the date or year): shares as percentages,
-    weeks with a decimal (mpp_xl.catalogue: the kind of each metric)."""
-    by_kind = {"share": fmt.percent, "weeks": fmt.decimal}
-    return {c: by_kind[METRICS[m].kind] for c, m in enumerate(metrics, start=1) if METRICS[m].kind in by_kind}
-
-
-def _selector(wb, ws, row: int, col: int, label: str, choices, default: str, name: str, fmt: Formats) -> None:
-    """A label and a drop-down input cell at (row, col + 1) named ``name``."""
-    ws.write(row, col, label, fmt.h2)
-    ws.data_validation(row, col + 1, row, col + 1, {"validate": "list", "source": list(choices)})
-    ws.write_string(row, col + 1, default, fmt.input)
-    wb.define_name(name, f"={ws.name}!{xl_rowcol_to_cell(row, col + 1, row_abs=True, col_abs=True)}")
 
 
 def install_text() -> str:
@@ -224,72 +596,135 @@ def install_text() -> str:
             "leeg = de python op het PATH, of het volledige pad naar python.exe).")
 
 
-def _start_sheet(wb, ws, fmt: Formats, version_text: str) -> None:
-    """Start: the choices every table follows (edition, window, measures), the version and how to use it."""
-    ws.set_column(0, 0, 30)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 2, 30)
-    ws.set_column(3, 3, 95)
-    rows = Rows()
-    ws.write(rows.take(), 0, "mpp-xl: asielketen, dwangsommen en begroting uit de Meerjaren Productie Prognose",
-             fmt.title)
+OTHER_PROGRAMS = ("Dit bestand is gemaakt voor Microsoft Excel (met Python en xlwings, zie hieronder). LibreOffice, "
+                  "Google Spreadsheets, Numbers en andere programma's kennen de functies MPP_... niet: zij tonen #NAME? "
+                  "in elke uitkomstcel en lege grafieken, ook al staan de uitkomsten van de standaardrun in het "
+                  "bestand. Voor lezers zonder Excel of Python is er een waardenkopie met dezelfde opmaak en "
+                  "grafieken en de uitkomsten als vaste getallen: mpp-xl build-workbook --values-only (maakt "
+                  "workbooks/mpp_model_waarden.xlsx).")
+VALUES_ONLY_NOTE = ("Dit is een waardenkopie van mpp_model.xlsm: de uitkomsten van de standaardrun als vaste getallen, "
+                    "zonder functies, macro's of Python, zodat elk spreadsheetprogramma ze toont. De keuzes (editie, "
+                    "venster, maatregelen, scenario's en varianten) liggen vast op wat hier staat, en Aannames is "
+                    "alleen ter informatie: rekenen doet u in mpp_model.xlsm.")
+
+
+def variant_message() -> str:
+    """The input message of a variant drop-down: each code with its Dutch name and one line (at most 255
+    characters, Excel's limit)."""
+    return "\n".join(f"{v} = {VARIANTS_NL[v].name}: {VARIANTS_NL[v].line}" for v in NAMED_VARIANTS)
+
+
+SCENARIO_MESSAGE = "De drie MPP-scenario's voor de instroom: " + ", ".join(
+    f"{code} = {name}" for code, name in SCENARIOS_NL.items()) + "."
+
+
+def variant_legend(sheet: Sheet, first_col: int, last_col: int) -> None:
+    """Every legal variant: its code (as the drop-downs offer it), Dutch name and what it means."""
+    top = sheet.heading("Varianten van de beslistermijn (de keuzelijsten gebruiken de code)", first_col)
+    described = default_variants(excel_api.default_set().registry)
+    for code, text in VARIANTS_NL.items():
+        meaning = described[code].description_nl if code in described else text.line
+        where = ("" if code in NAMED_VARIANTS
+                 else f" Alleen op de opdrachtregel: mpp-xl run --variant {code}.")
+        row = sheet.rows.take()
+        body = f"{code} = {text.name}: {meaning}.{where}"
+        sheet.ws.merge_range(row, first_col, row, last_col, body, sheet.book.f.out_wrap)
+        sheet.fit(row, first_col, body, last_col)
+    sheet._block(top, sheet.rows.next - 1)
+    sheet.use(last_col)
+    sheet.rows.skip()
+
+
+def chosen_variant(sheet: Sheet, row: int, col: int, last_col: int, name: str, default: str) -> None:
+    """Beside a variant selector: the Dutch name and meaning of the chosen variant."""
+    parts = [f'IFERROR(INDEX(VariantNamen,MATCH({name},VariantCodes,0))&": "&'
+             f'INDEX(VariantUitleg,MATCH({name},VariantCodes,0)),"")']
+    value = f"{VARIANTS_NL[default].name}: {VARIANTS_NL[default].line}"
+    formula = "=" + parts[0]
+    if last_col > col:
+        sheet.ws.merge_range(row, col, row, last_col, "", sheet.book.f.note)
+    sheet.write_formula(row, col, (formula, value), sheet.book.f.note)
+    sheet.fit(row, col, value, last_col)
+    sheet.use(last_col)
+
+
+def _start_sheet(book: Book, sheet: Sheet, version_text: str) -> None:
+    """Start: the version, the choices every table follows (edition, window, measures) and how to use it."""
+    f, ws, rows = book.f, sheet.ws, sheet.rows
+    row = rows.take()
+    ws.write_string(row, 0, "mpp-xl: asielketen, dwangsommen en begroting uit de Meerjaren Productie Prognose",
+                    f.title)
+    sheet.set_height(row, 21)
+    row = rows.take()
+    ws.write_string(row, 0, "Versie en herkomst", f.label)
+    if book.values_only:
+        ws.write_string(row, 1, version_text, f.out_text)
+    else:
+        ws.write_dynamic_array_formula(row, 1, row, 1, "=MPP_VERSION(Aannames,KeuzeEditie,Maatregelen)", f.out_text,
+                                       version_text)
+    book.wb.define_name("Versie", f"=Start!{xl_rowcol_to_cell(row, 1, row_abs=True, col_abs=True)}")
+    sheet.title_rows = rows.next
+    rows.skip()
+    if book.values_only:
+        row = rows.take()
+        ws.write_string(row, 0, "Waardenkopie", f.h2)
+        ws.merge_range(row, 1, row, 3, VALUES_ONLY_NOTE, f.wrap)
+        sheet.fit(row, 1, VALUES_ONLY_NOTE, 3)
+        rows.skip()
+
+    sheet.heading("Keuzes (gelden voor alle tabellen en grafieken)")
+    for label, choices, default, name, title, message, note in (
+            ("Editie (MPP)", excel_api.edition_choices(), DEFAULT_EDITION, "KeuzeEditie", "Editie",
+             f"De MPP-editie waarvan de instroomcijfers gelden; {REALISED} = wat er gebeurde.",
+             "De instroomcijfers van deze MPP-editie; de andere aannames zijn die van MPP 2024-II. Een editie zonder "
+             "cijfer voor een scenario of jaar geeft een foutmelding: een gat wordt niet ingevuld. "
+             f"{REALISED} = wat er gebeurde: de gerealiseerde instroom tot en met het laatste gepubliceerde jaar, "
+             "daarna de laatste editie (zie Terugblik)."),
+            ("Venster (jaren)", None, DEFAULT_WINDOW, "Venster", "Venster",
+             f"Jaren van elk totaal en verschil, als JJJJ-JJJJ (bv. 2026-2030), binnen {HORIZON_YEARS}.",
+             "Jaren van elk totaal en verschil (Dwangsommen, Begroting, Vergelijking), als JJJJ-JJJJ, bijvoorbeeld "
+             f"2026-2030 voor de Voorjaarsnota 2026; binnen {HORIZON_YEARS}.")):
+        row = rows.take()
+        sheet.selector(row, 0, label, choices, default, name, title, message,  # text: never read as a date
+                       as_text=name == "Venster")
+        ws.merge_range(row, 2, row, 3, note, f.note)
+        sheet.fit(row, 2, note, 3)
     rows.skip()
 
-    ws.write(rows.take(), 0, "Keuzes (gelden voor alle tabellen en grafieken)", fmt.h2)
-    row = rows.take()
-    ws.write(row, 0, "Editie (MPP)", fmt.text)
-    ws.data_validation(row, 1, row, 1, {"validate": "list", "source": excel_api.edition_choices()})
-    ws.write_string(row, 1, DEFAULT_EDITION, fmt.input)
-    ws.merge_range(row, 2, row, 3, "De instroomcijfers van deze MPP-editie; de andere aannames zijn die van MPP "
-                   "2024-II. Een editie zonder cijfer voor een scenario of jaar geeft een foutmelding: een gat wordt "
-                   f"niet ingevuld. {REALISED} = wat er gebeurde: de gerealiseerde instroom tot en met het laatste "
-                   "gepubliceerde jaar, daarna de laatste editie (zie Terugblik).", fmt.note)
-    wb.define_name("KeuzeEditie", f"=Start!{xl_rowcol_to_cell(row, 1, row_abs=True, col_abs=True)}")
-    ws.set_row(row, 45)
-    row = rows.take()
-    ws.write(row, 0, "Venster (jaren)", fmt.text)
-    ws.write_string(row, 1, DEFAULT_WINDOW, fmt.input_text)
-    ws.merge_range(row, 2, row, 3, "Jaren van elk totaal en verschil (Dwangsommen, Begroting, Vergelijking), als "
-                   f"JJJJ-JJJJ, bijvoorbeeld 2026-2030 voor de Voorjaarsnota 2026; binnen {HORIZON_YEARS}.", fmt.note)
-    wb.define_name("Venster", f"=Start!{xl_rowcol_to_cell(row, 1, row_abs=True, col_abs=True)}")
-    ws.set_row(row, 30)
-    rows.skip()
-
-    row = rows.take()
-    ws.write(row, 0, "Beleidsmaatregelen", fmt.h2)
+    row = sheet.heading("Beleidsmaatregelen")
     for col, name in enumerate(("toepassen (ja/nee)", "status", "beschrijving"), start=1):
-        ws.write_string(row, col, name, fmt.header)
+        ws.write_string(row, col, name, f.header)
     catalogue = list(excel_api.measures().values())
     first = rows.take(len(catalogue))
     for row, measure in enumerate(catalogue, start=first):
-        ws.write_string(row, 0, measure.name, fmt.out_text)
-        ws.data_validation(row, 1, row, 1, {"validate": "list", "source": ["ja", "nee"]})
-        ws.write_string(row, 1, SWITCH_DEFAULT, fmt.input)
-        ws.write_string(row, 2, STATUS_NL.get(measure.status, measure.status), fmt.out_text)
-        ws.write_string(row, 3, measure.description_nl, fmt.wrap)
+        ws.write_string(row, 0, measure.name, f.out_text)
+        if book.values_only:
+            ws.write_string(row, 1, SWITCH_DEFAULT, f.out_text)
+        else:
+            ws.data_validation(row, 1, row, 1, {"validate": "list", "source": ["ja", "nee"],
+                                                "input_title": "Maatregel toepassen",
+                                                "input_message": "ja = de maatregel geldt; nee = niet."})
+            ws.write_string(row, 1, SWITCH_DEFAULT, f.input)
+        ws.write_string(row, 2, STATUS_NL.get(measure.status, measure.status), f.out_text)
+        ws.write_string(row, 3, measure.description_nl, f.wrap)
+        sheet.fit(row, 3, measure.description_nl)
     last = first + len(catalogue) - 1
-    wb.define_name("Maatregelen", f"=Start!{xl_rowcol_to_cell(first, 0, row_abs=True, col_abs=True)}:"
-                                  f"{xl_rowcol_to_cell(last, 1, row_abs=True, col_abs=True)}")
-    row = rows.take()
-    ws.merge_range(row, 0, row, 3, "ja = de maatregel geldt, in de volgorde van deze lijst (van boven naar "
-                   "beneden), boven op de gekozen editie en onder de wijzigingen op Aannames. De MPP zelf is "
-                   "beleidsneutraal; 'illustratief' betekent dat er geen gepubliceerd effect is: de cijfers zijn een "
-                   "voorbeeld.", fmt.note)
-    ws.set_row(row, 30)
+    book.wb.define_name("Maatregelen", f"=Start!{xl_rowcol_to_cell(first, 0, row_abs=True, col_abs=True)}:"
+                                       f"{xl_rowcol_to_cell(last, 1, row_abs=True, col_abs=True)}")
+    sheet.text("ja = de maatregel geldt, in de volgorde van deze lijst (van boven naar beneden), boven op de gekozen "
+               "editie en onder de wijzigingen op Aannames. De MPP zelf is beleidsneutraal; 'illustratief' betekent "
+               "dat er geen gepubliceerd effect is: de cijfers zijn een voorbeeld.", 0, 3)
     rows.skip()
 
     row = rows.take()
-    ws.write(row, 0, "Versie en herkomst", fmt.h2)
-    ws.write_dynamic_array_formula(row, 1, row, 1, "=MPP_VERSION(Aannames,KeuzeEditie,Maatregelen)", fmt.out_text,
-                                   version_text)
+    ws.write_string(row, 0, "Invoer", f.text)
+    ws.write_string(row, 1, "gele cel: invoer", f.input)
     row = rows.take()
-    ws.write(row, 0, "Invoer", fmt.text)
-    ws.write(row, 1, "gele cel: invoer", fmt.input)
-    row = rows.take()
-    ws.write(row, 0, "Uitvoer", fmt.text)
-    ws.write(row, 1, "blauwe cel: uitkomst van een functie", fmt.out_text)
+    ws.write_string(row, 0, "Uitvoer", f.text)
+    ws.write_string(row, 1, "blauwe cel: uitkomst", f.out_text)
     rows.skip()
 
+    variants = "; ".join(f"{v} ({VARIANTS_NL[v].name})" for v in NAMED_VARIANTS)
     texts = [
         ("Wat is dit", "Een rekenmodel voor de Voorjaarsnota. Het zet de MPP-instroom (minimum, medio, maximum) om in "
                        "de hele asielketen: instroom per categorie, de IND-voorraad per indieningsmaand, beslissingen en "
@@ -297,7 +732,7 @@ def _start_sheet(wb, ws, fmt: Formats, version_text: str) -> None:
                        "schat ook de dwangsommen die de IND kan verschuldigd zijn bij te late beslissingen, onder de "
                        "juridische varianten van de beslistermijn (6 maanden wettelijk; 15 maanden onder de drie WBV's), "
                        "en de bedragen per begrotingsregel (COA-opvang, Oekraïne, dwangsommen en proceskosten). "
-                       "Terugblik zet elke gepubliceerde MPP naast wat er gebeurde.", 60),
+                       "Terugblik zet elke gepubliceerde MPP naast wat er gebeurde."),
         ("Zo gebruikt u het", "1. Kies hierboven de editie, het venster en de maatregelen. 2. Pas gele invoercellen aan "
                               "op het blad Aannames (waarde, periode, bron; parameter, scenario en eenheid kiest u uit "
                               "een keuzelijst). 3. Excel rekent opnieuw; alle tabellen en grafieken volgen. 4. Kies "
@@ -305,182 +740,316 @@ def _start_sheet(wb, ws, fmt: Formats, version_text: str) -> None:
                               "Vergelijking. Een rij op Aannames die gelijk is aan de ingebouwde standaard verandert "
                               "niets; een gewijzigde rij overschrijft de standaard voor die periode (zoals mpp-xl run "
                               "--assumptions). Een verwijderde rij zet de standaard terug. Varianten: de drie uit de "
-                              "Kamerbrief (" + ", ".join(NAMED_VARIANTS) + "); een eigen variantbestand kan alleen "
-                              "op de opdrachtregel (mpp-xl run --variants).", 75),
+                              f"Kamerbrief ({variants}; uitleg naast de tabellen); een eigen variantbestand kan alleen "
+                              "op de opdrachtregel (mpp-xl run --variants). Bedragen staan in miljoenen euro; de cel "
+                              "bevat het hele bedrag."),
         ("Invoer en uitvoer", "Gele cellen zijn invoer. Blauwe cellen zijn uitkomsten van de functies MPP_VERSION, "
                               "MPP_PROJECTION, MPP_PENALTIES, MPP_SUMMARY, MPP_BUDGET, MPP_COMPARE en MPP_BACKTEST; "
                               "overschrijf ze niet. Zonder Python toont het bestand de uitkomsten van de standaardrun "
                               f"({excel_api.edition_title(DEFAULT_EDITION)}, venster {DEFAULT_WINDOW}, geen "
-                              "maatregelen).", 45),
-        ("Eenmalig op Windows", install_text(), 120),
+                              "maatregelen)."),
+        ("Andere programma's", OTHER_PROGRAMS),
+        ("Eenmalig op Windows", install_text()),
         ("Foutmeldingen", "Een functie die niet kan rekenen toont één regel 'Fout: ...' met wat en waar (bijvoorbeeld "
                           f"welke rij van Aannames, of een venster buiten {HORIZON_YEARS}). Een onverwachte fout "
                           f"schrijft de details in {excel_api.LOG_FILE_SHOWN} (de map voor tijdelijke bestanden van "
-                          "uw Windows-account).", 45),
+                          "uw Windows-account)."),
+        ("Afdrukken", "Elk blad drukt af op A4 liggend, passend in de breedte, met de titel en de versieregel boven "
+                      "elke pagina en de versie, aannameset en hash van de standaardrun in de voettekst."),
         ("Bron standaardaannames", "MPP 2024-II (Kamerbrief 2 december 2024), IND- en COA-jaarcijfers; waar geen "
                                    "publieke bron bestaat staat 'model assumption' met de reden in de kolom source. "
-                                   "Edities: de gepubliceerde instroomcijfers per MPP (mpp-xl editions).", 35),
+                                   "Edities: de gepubliceerde instroomcijfers per MPP (mpp-xl editions)."),
     ]
-    for label, text, height in texts:
+    for label, text in texts:
         row = rows.take()
-        ws.write(row, 0, label, fmt.h2)
-        ws.merge_range(row, 1, row, 3, text, fmt.wrap)
-        ws.set_row(row, height)
+        ws.write_string(row, 0, label, f.h2)
+        ws.merge_range(row, 1, row, 3, text, f.wrap)
+        sheet.fit(row, 1, text, 3)
+    sheet.use(3)
 
 
-def _lists_sheet(wb, ws, aset: AssumptionSet) -> dict[str, str]:
-    """The hidden sheet with the lists behind the drop-downs of Aannames: every declared parameter (and every
-    one the default set uses), the scenarios and the units. Returns the defined name of each list."""
+def _lists_sheet(book: Book, sheet: Sheet, aset: AssumptionSet) -> dict[str, str]:
+    """The hidden sheet with the lists behind the drop-downs of Aannames (every declared parameter and every one
+    the default set uses, the scenarios, the units) and the variants' Dutch names for titles. Returns the defined
+    name of each list."""
     registry = aset.registry
     parameters = sorted({name for spec in registry.specs for name in (spec.expansions() if spec.is_family
                                                                       else [spec.name])}
                         | {rec.parameter for _, rec in aset.records()})
     lists = {"LijstParameters": parameters, "LijstScenarios": [*SCENARIOS, ALL],
-             "LijstEenheden": sorted({spec.unit for spec in registry.specs})}
+             "LijstEenheden": sorted({spec.unit for spec in registry.specs}),
+             "VariantCodes": list(VARIANTS_NL), "VariantNamen": [v.name for v in VARIANTS_NL.values()],
+             "VariantUitleg": [v.line for v in VARIANTS_NL.values()]}
+    ws = sheet.ws
     for col, (name, values) in enumerate(lists.items()):
         ws.write_string(0, col, name)
         for row, value in enumerate(values, start=1):
             ws.write_string(row, col, value)
-        wb.define_name(name, f"={ws.name}!{xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)}:"
-                             f"{xl_rowcol_to_cell(len(values), col, row_abs=True, col_abs=True)}")
+        book.wb.define_name(name, f"={ws.name}!{xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)}:"
+                                  f"{xl_rowcol_to_cell(len(values), col, row_abs=True, col_abs=True)}")
+    sheet.rows.take(max(len(v) for v in lists.values()) + 1)
+    sheet.use(len(lists) - 1)
     ws.hide()
     return {name: f"={name}" for name in lists}
 
 
-def _assumptions_sheet(ws, fmt: Formats, aset: AssumptionSet, lists: dict[str, str]) -> int:
-    widths = (38, 10, 12, 12, 12, 16, 90, 60)
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
-    for col, name in enumerate(COLUMNS + ("toelichting (niet ingelezen)",)):
-        ws.write_string(0, col, name, fmt.header)
+def parameter_text(spec) -> str:
+    """The Dutch meaning of a parameter on Aannames, with its unit in Dutch."""
+    unit = UNITS[spec.unit].nl if spec.unit in UNITS else spec.unit
+    return f"{PARAMETERS_NL.get(spec.name, spec.description)} (eenheid: {unit})"
+
+
+def _assumptions_sheet(book: Book, sheet: Sheet, aset: AssumptionSet, lists: dict[str, str]) -> int:
+    """Aannames: the editable table (the columns of an override file; yellow = input) with a Dutch description
+    beside it that is never read; rows as high as their wrapped source and description need."""
+    f, ws = book.f, sheet.ws
+    for col, name in enumerate(COLUMNS + ("omschrijving (niet ingelezen)",)):
+        ws.write_string(0, col, name, f.header)
+    sheet.rows.take()
+    sheet.title_rows = 1
     registry = aset.registry
     row = 0
     for row, (_, rec) in enumerate(aset.records(), start=1):
         param, scenario, start, end, value, unit, source = rec.as_row()
-        ws.write_string(row, 0, param, fmt.input)
-        ws.write_string(row, 1, scenario, fmt.input)
+        sheet.rows.take()
+        ws.write_string(row, 0, param, f.input)
+        ws.write_string(row, 1, scenario, f.input)
         for col, day in ((2, start), (3, end)):
             if day:
-                ws.write_datetime(row, col, dt.datetime.fromisoformat(day), fmt.input_date)
+                ws.write_datetime(row, col, dt.datetime.fromisoformat(day), f.input_date)
             else:
-                ws.write_blank(row, col, None, fmt.input_date)
-        ws.write_number(row, 4, rec.value, fmt.input_num)
-        ws.write_string(row, 5, unit, fmt.input)
-        ws.write_string(row, 6, source, fmt.input)
-        ws.write_string(row, 7, registry.find(param).description, fmt.note)
+                ws.write_blank(row, col, None, f.input_date)
+        ws.write_number(row, 4, rec.value, f.input_num)
+        ws.write_string(row, 5, unit, f.input)
+        ws.write_string(row, 6, source, f.input_wrap)
+        description = parameter_text(registry.find(param))
+        ws.write_string(row, 7, description, f.note)
+        for col, text in ((6, source), (7, description)):
+            sheet.fit(row, col, text)
     last = row + SPARE_ROWS
     for spare in range(row + 1, last + 1):
+        sheet.rows.take()
         for col in range(7):
-            ws.write_blank(spare, col, None, fmt.input_date if col in (2, 3) else fmt.input)
+            ws.write_blank(spare, col, None, f.input_date if col in (2, 3) else f.input)
     # drop-downs: a parameter outside the list only warns (a new instrument, e.g. deadline.asylum.<name>.in_force,
     # is a valid name the list cannot know); scenario and unit must come from their lists
-    ws.data_validation(1, 0, last, 0, {"validate": "list", "source": lists["LijstParameters"], "error_type": "warning",
-                                       "error_title": "Onbekende parameter",
-                                       "error_message": "Deze parameter staat niet in de lijst. Doorgaan alleen voor "
-                                                        "een nieuwe termijnverlenging (deadline.<spoor>.<naam>.*)."})
-    ws.data_validation(1, 1, last, 1, {"validate": "list", "source": lists["LijstScenarios"],
-                                       "error_title": "Scenario", "error_message": "Kies min, medio, max of all."})
-    ws.data_validation(1, 5, last, 5, {"validate": "list", "source": lists["LijstEenheden"],
-                                       "error_title": "Eenheid",
-                                       "error_message": "Kies de eenheid van de parameter uit de lijst."})
+    if not book.values_only:
+        ws.data_validation(1, 0, last, 0, {"validate": "list", "source": lists["LijstParameters"],
+                                           "error_type": "warning", "error_title": "Onbekende parameter",
+                                           "error_message": "Deze parameter staat niet in de lijst. Doorgaan alleen "
+                                                            "voor een nieuwe termijnverlenging "
+                                                            "(deadline.<spoor>.<naam>.*)."})
+        ws.data_validation(1, 1, last, 1, {"validate": "list", "source": lists["LijstScenarios"],
+                                           "error_title": "Scenario", "error_message": "Kies min, medio, max of all."})
+        ws.data_validation(1, 5, last, 5, {"validate": "list", "source": lists["LijstEenheden"],
+                                           "error_title": "Eenheid",
+                                           "error_message": "Kies de eenheid van de parameter uit de lijst."})
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last, 6)
+    sheet.use(7)
     return last
 
 
-SELECTION = "KeuzeEditie,Maatregelen"  # the last two arguments of every formula: the choices on Start
+def _projection_kinds(metrics, frequency: str, scenarios_across: bool = False) -> list[str]:
+    """Column kinds of an MPP_PROJECTION table: the date or year, then each metric's kind (one metric's kind per
+    scenario when scenarios are across)."""
+    key = "year" if frequency == "jaar" else "month"
+    return [key, *([METRICS[metrics[0]].kind] * len(SCENARIOS) if scenarios_across
+                   else [METRICS[m].kind for m in metrics])]
 
 
-def _budget_sheet(wb, ws, fmt: Formats) -> None:
+def _penalty_kinds(table: list[list]) -> list[str]:
+    """Column kinds of an MPP_PENALTIES table: the year, then euros (in millions), counts as whole numbers."""
+    counts = set(excel_api.COUNT_LABELS.values())
+    return ["year", *("count" if h in counts else "eur_m" for h in table[0][1:])]
+
+
+def _instroom(book: Book, sheet: Sheet) -> Table:
+    """Instroom: yearly totals per scenario, per category for a chosen scenario, monthly totals for the chart."""
+    A = "Aannames"
+    sheet.title("Instroom per scenario")
+    sheet.heading("Per jaar, totaal per scenario")
+    yearly = excel_api.projection_table("inflow.total", "all", None, "jaar")
+    sheet.table(f'=MPP_PROJECTION("inflow.total","all",{A},"jaar",{SELECTION})', yearly,
+                _projection_kinds(["inflow.total"], "jaar", True))
+    sheet.rows.skip()
+    row = sheet.rows.take()
+    sheet.selector(row, 0, "Per categorie voor scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioInstroom",
+                   "Scenario", SCENARIO_MESSAGE, value_col=3)
+    metrics = excel_api.metric_arg("inflow.*")
+    categories = excel_api.projection_table("inflow.*", DEFAULT_SCENARIO, None, "jaar")
+    sheet.table(f'=MPP_PROJECTION("inflow.*",KeuzeScenarioInstroom,{A},"jaar",{SELECTION})', categories,
+                _projection_kinds(metrics, "jaar"))
+    sheet.rows.skip()
+    sheet.heading("Per maand, totaal per scenario (voor de grafiek op Grafieken)")
+    monthly = excel_api.projection_table("inflow.total", "all", None, "maand")
+    return sheet.table(f'=MPP_PROJECTION("inflow.total","all",{A},"maand",{SELECTION})', monthly,
+                       _projection_kinds(["inflow.total"], "maand", True))
+
+
+def _keten(book: Book, sheet: Sheet) -> Table:
+    """Keten: the chosen scenario's chain per year (every metric), and COA per month for the chart."""
+    A = "Aannames"
+    sheet.title(f"Ketenprojectie per jaar, variant {variant_name('base')}")
+    sheet.text("Stromen: totaal over het jaar; voorraden en aandelen: stand op 31 december (de capaciteitsbehoefte op "
+               "31 december is die op 1 januari). Variant basis: de beslistermijn raakt de keten via de IND-capaciteit "
+               "(zie Dwangsommen).", 0, 12)
+    row = sheet.rows.take()
+    sheet.selector(row, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenario", "Scenario", SCENARIO_MESSAGE)
+    sheet.rows.skip()
+    metrics = excel_api.metric_arg("all")
+    chain = excel_api.projection_table("all", DEFAULT_SCENARIO, None, "jaar")
+    sheet.table(f'=MPP_PROJECTION("all",KeuzeScenario,{A},"jaar",{SELECTION})', chain,
+                _projection_kinds(metrics, "jaar"))
+    sheet.rows.skip()
+    sheet.heading(book.formula(["COA per maand, scenario ", ("KeuzeScenario", DEFAULT_SCENARIO),
+                                " (voor de grafiek op Grafieken)"]))
+    coa_metrics = excel_api.metric_arg("coa.*")
+    coa = excel_api.projection_table("coa.*", DEFAULT_SCENARIO, None, "maand")
+    return sheet.table(f'=MPP_PROJECTION("coa.*",KeuzeScenario,{A},"maand",{SELECTION})', coa,
+                       _projection_kinds(coa_metrics, "maand"))
+
+
+def _dwangsommen(book: Book, sheet: Sheet) -> Table:
+    """Dwangsommen: headline, all scenarios x variants per year, the chosen scenario, the chosen detail; every
+    per-year table ends in the total over the window chosen on Start."""
+    A = "Aannames"
+    sheet.title("Dwangsommen en proceskosten (bedragen in miljoenen euro; verschil = variant min basis)")
+    sheet.text(f"Bedragen staan in het jaar waarin ze ontstaan; '{excel_api.PAID_LABEL}' staat in het jaar van "
+               "betaling (penalty.payment_lag_months later). Totalen over het venster dat u op Start kiest. Aantallen "
+               "(zaken over de termijn, ingebrekestellingen, beroepen) zijn aantallen zaken, geen bedragen.", 0, 9)
+    variant_legend(sheet, 0, 9)
+    sheet.heading("Totaal over het venster per scenario en variant")
+    summary = excel_api.summary_table(None)
+    sheet.table(f"=MPP_SUMMARY({A},Venster,{SELECTION})", summary, ["text", *["eur_m"] * (len(summary[0]) - 1)])
+    sheet.rows.skip()
+    sheet.heading("Per jaar, alle scenario's en varianten")
+    every = excel_api.penalties_table("all", "all", None)
+    sheet.table(f'=MPP_PENALTIES("all","all",{A},Venster,{SELECTION})', every, _penalty_kinds(every))
+    sheet.rows.skip()
+    row = sheet.rows.take()
+    sheet.selector(row, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioDwangsom", "Scenario",
+                   SCENARIO_MESSAGE)
+    sheet.selector(row, 2, "Variant:", NAMED_VARIANTS, DEFAULT_VARIANT, "KeuzeVariant", "Variant", variant_message())
+    chosen_variant(sheet, row, 4, 9, "KeuzeVariant", DEFAULT_VARIANT)
+    sheet.rows.skip()
+    sheet.heading(book.formula(["Per jaar voor scenario ", ("KeuzeScenarioDwangsom", DEFAULT_SCENARIO),
+                                ", alle varianten"]))
+    chosen = excel_api.penalties_table(DEFAULT_SCENARIO, "all", None)
+    chosen_table = sheet.table(f'=MPP_PENALTIES(KeuzeScenarioDwangsom,"all",{A},Venster,{SELECTION})', chosen,
+                               _penalty_kinds(chosen))
+    sheet.rows.skip()
+    sheet.heading(book.formula(["Per jaar en spoor voor scenario ", ("KeuzeScenarioDwangsom", DEFAULT_SCENARIO),
+                                ", variant ", ("KeuzeVariant", DEFAULT_VARIANT, True)]))
+    detail = excel_api.penalties_table(DEFAULT_SCENARIO, DEFAULT_VARIANT, None)
+    sheet.table(f"=MPP_PENALTIES(KeuzeScenarioDwangsom,KeuzeVariant,{A},Venster,{SELECTION})", detail,
+                _penalty_kinds(detail))
+    return chosen_table
+
+
+def _begroting(book: Book, sheet: Sheet) -> None:
     """Begroting: budget lines per year of the window for the chosen scenario and variant, a chart per group."""
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 1, 52)
-    ws.set_column(2, 2 + N_YEARS, 17)
-    rows = Rows()
-    ws.write(rows.take(), 0, "Begroting: bedragen per begrotingsregel (euro), per jaar van het venster en in totaal",
-             fmt.title)
-    ws.write(rows.take(), 0, "Editie, venster en maatregelen kiest u op Start. Prijzen en prijsindex staan op "
-                             "Aannames (budget.*). Dwangsommen en proceskosten op kasbasis (betaald). Een lege cel: "
-                             "geen prijs bekend (bv. het normbedrag Oekraïne vóór 2025); het totaal is dan ook leeg. "
-                             "De ODA-regel is een 'waarvan' en telt niet mee in het totaal.", fmt.text)
-    rows.skip()
-    row = rows.take()
-    _selector(wb, ws, row, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioBegroting", fmt)
-    _selector(wb, ws, row, 2, "Variant:", NAMED_VARIANTS, DEFAULT_BUDGET_VARIANT, "KeuzeVariantBegroting", fmt)
-    rows.skip()
+    sheet.title("Begroting: bedragen per begrotingsregel, per jaar van het venster en in totaal (miljoenen euro)")
+    sheet.text("Editie, venster en maatregelen kiest u op Start. Prijzen en prijsindex staan op Aannames (budget.*). "
+               "Dwangsommen en proceskosten op kasbasis (betaald). Een lege cel: geen prijs bekend (bv. het normbedrag "
+               "Oekraïne vóór 2025); het totaal is dan ook leeg. De ODA-regel is een 'waarvan' en telt niet mee in het "
+               "totaal. Kolom A (verborgen) bevat de codes van de regels voor eigen formules.", 1, 11)
+    row = sheet.rows.take()
+    sheet.selector(row, 1, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioBegroting", "Scenario",
+                   SCENARIO_MESSAGE, value_col=2)
+    sheet.selector(row, 3, "Variant:", NAMED_VARIANTS, DEFAULT_BUDGET_VARIANT, "KeuzeVariantBegroting", "Variant",
+                   variant_message())
+    chosen_variant(sheet, row, 5, 11, "KeuzeVariantBegroting", DEFAULT_BUDGET_VARIANT)
+    sheet.rows.skip()
+    variant_legend(sheet, 1, 11)
+    choice = [("KeuzeScenarioBegroting", DEFAULT_SCENARIO), ", variant ",
+              ("KeuzeVariantBegroting", DEFAULT_BUDGET_VARIANT, True)]
+    sheet.heading(book.formula(["Bedragen voor scenario ", *choice]), 1)
     table = excel_api.budget_table(DEFAULT_SCENARIO, DEFAULT_BUDGET_VARIANT, None, None)
-    top = rows.take(len(table))
-    _spill(ws, top, 0, f"=MPP_BUDGET(KeuzeScenarioBegroting,KeuzeVariantBegroting,Venster,Aannames,{SELECTION})",
-           table, fmt, fmt.euro, fmt.out_text, {1: fmt.out_text})
-    rows.skip(2)
+    budget = sheet.table(f"=MPP_BUDGET(KeuzeScenarioBegroting,KeuzeVariantBegroting,Venster,Aannames,{SELECTION})",
+                         table, ["text", "text", *["eur_m"] * (len(table[0]) - 2)])
+    sheet.rows.skip(2)
     # charts: years across from column D; they span every year of the horizon, so a longer window shows whole
     # (the window total stands before the years, in column C, and is not charted)
     first_year_col, last_year_col = 3, 3 + N_YEARS - 1
-    row_of = {line: top + 1 + i for i, line in enumerate(LINES)}
-    for title, lines in excel_api.BUDGET_GROUPS.items():
-        chart = wb.add_chart({"type": "column", "subtype": "stacked"} if len(lines) > 1 else {"type": "column"})
-        for line in lines:
+    row_of = {line: budget.top + 1 + i for i, line in enumerate(LINES)}
+    placed = []
+    for index, (title, lines) in enumerate(excel_api.BUDGET_GROUPS.items()):
+        at = sheet.rows.next if index % 2 == 0 else placed[-1]
+        col = 1 if index % 2 == 0 else 1 + _cols_for(sheet, 1, 610)
+        cell = sheet.chart_title(book.formula([f"{title} per jaar, scenario ", *choice]), at, col)
+        chart = book.chart("column", cell, x_title="jaar", y_title="bedrag (EUR)", y_kind="eur_m",
+                           subtype="stacked" if len(lines) > 1 else None)
+        for i, line in enumerate(lines):
             chart.add_series({"name": ["Begroting", row_of[line], 1],
-                              "categories": ["Begroting", top, first_year_col, top, last_year_col],
+                              "categories": ["Begroting", budget.top, first_year_col, budget.top, last_year_col],
                               "values": ["Begroting", row_of[line], first_year_col, row_of[line], last_year_col],
-                              "values_data": table[row_of[line] - top][first_year_col:last_year_col + 1]})
-        chart.set_title({"name": f"{title} per jaar (gekozen scenario en variant)"})
-        chart.set_y_axis({"num_format": "€ #,##0", "name": "euro"})
-        chart.set_legend({"position": "bottom"})
-        ws.insert_chart(rows.take(22), 1, chart, {"x_scale": 1.6, "y_scale": 1.3})
+                              "values_data": table[row_of[line] - budget.top][first_year_col:last_year_col + 1],
+                              "fill": {"color": LINE_COLOURS[i % len(LINE_COLOURS)]}, "gap": 80})
+        placed.append(sheet.chart(chart, col, width=600, height=340, row=at))
 
 
-def _compare_sheet(wb, ws, fmt: Formats) -> None:
+def _cols_for(sheet: Sheet, col: int, width_px: int) -> int:
+    """How many columns from ``col`` a block of ``width_px`` pixels spans."""
+    count, covered = 0, 0
+    while covered < width_px:
+        covered += column_px(sheet.width(col + count))
+        count += 1
+    return count
+
+
+def _vergelijking(book: Book, sheet: Sheet) -> None:
     """Vergelijking: two editions side by side with deltas (B - A), for the chosen scenario and variant."""
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 1, 50)
-    ws.set_column(2, 2, 12)
-    ws.set_column(3, 5, 18)
-    ws.set_column(6, 6, 10)
-    rows = Rows()
-    ws.write(rows.take(), 0, "Vergelijking van twee MPP-edities: de mutaties voor de Voorjaarsnota (verschil = B min "
-                             "A)", fmt.title)
-    ws.write(rows.take(), 0, "De wijzigingen op Aannames, de maatregelen en het venster (Start) gelden voor beide "
-                             "edities. Stromen per jaar, voorraden op 31 december, bedragen in euro; de rij met het "
-                             f"venster (bv. {DEFAULT_WINDOW}) is het totaal daarover. Een lege cel: geen prijs "
-                             f"bekend. {REALISED} = wat er gebeurde.", fmt.text)
-    rows.skip()
+    sheet.title("Vergelijking van twee MPP-edities: de mutaties voor de Voorjaarsnota (verschil = B min A)")
+    sheet.text("De wijzigingen op Aannames, de maatregelen en het venster (Start) gelden voor beide edities. Stromen "
+               "per jaar, voorraden op 31 december, bedragen in miljoenen euro; de rij met het venster (bv. "
+               f"{DEFAULT_WINDOW}) is het totaal daarover. Een lege cel: geen prijs bekend. {REALISED} = wat er "
+               "gebeurde. Kolom A (verborgen) bevat de codes voor eigen formules.", 1, 6)
     choices = excel_api.edition_choices()
-    row = rows.take()
-    _selector(wb, ws, row, 0, "Editie A:", choices, DEFAULT_COMPARE[0], "KeuzeEditieA", fmt)
-    _selector(wb, ws, row, 2, "Editie B:", choices, DEFAULT_COMPARE[1], "KeuzeEditieB", fmt)
-    row = rows.take()
-    _selector(wb, ws, row, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioVergelijking", fmt)
-    _selector(wb, ws, row, 2, "Variant:", NAMED_VARIANTS, DEFAULT_BUDGET_VARIANT, "KeuzeVariantVergelijking", fmt)
-    rows.skip()
+    message = f"Een MPP-editie; {REALISED} = wat er gebeurde."
+    row = sheet.rows.take()
+    sheet.selector(row, 1, "Editie A:", choices, DEFAULT_COMPARE[0], "KeuzeEditieA", "Editie A", message, 2)
+    sheet.selector(row, 3, "Editie B:", choices, DEFAULT_COMPARE[1], "KeuzeEditieB", "Editie B", message, 4)
+    row = sheet.rows.take()
+    sheet.selector(row, 1, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioVergelijking", "Scenario",
+                   SCENARIO_MESSAGE, 2)
+    sheet.selector(row, 3, "Variant:", NAMED_VARIANTS, DEFAULT_BUDGET_VARIANT, "KeuzeVariantVergelijking", "Variant",
+                   variant_message(), 4)
+    chosen_variant(sheet, row, 5, 6, "KeuzeVariantVergelijking", DEFAULT_BUDGET_VARIANT)
+    sheet.rows.skip()
+    variant_legend(sheet, 1, 6)
     table = excel_api.compare_table(*DEFAULT_COMPARE, "all", None, DEFAULT_SCENARIO, DEFAULT_BUDGET_VARIANT)
-    top = rows.take(len(table))
-    _spill(ws, top, 0, "=MPP_COMPARE(KeuzeEditieA,KeuzeEditieB,\"all\",Aannames,KeuzeScenarioVergelijking,"
-           "KeuzeVariantVergelijking,Venster,Maatregelen)", table, fmt, fmt.number, fmt.out_text,
-           {1: fmt.out_text, 2: fmt.out_text, 6: fmt.out_text})
+    charts_row = sheet.rows.take(math.ceil(340 / ROW_PX) + 2)  # the charts stand above the long table
+    sheet.heading("Alle reeksen (verschil = B min A)", 1)
+    unit_col = table[0].index("eenheid")
+    row_kinds = {r: "eur_m" if row[unit_col] == UNITS["EUR"].nl else "count" for r, row in enumerate(table)}
+    compared = sheet.table("=MPP_COMPARE(KeuzeEditieA,KeuzeEditieB,\"all\",Aannames,KeuzeScenarioVergelijking,"
+                           "KeuzeVariantVergelijking,Venster,Maatregelen)", table,
+                           ["text", "text", "text", None, None, None, "text"], row_kinds=row_kinds)
 
     def year_rows(code: str) -> tuple[int, int]:
         """First and last sheet row of a code's years (the rows do not depend on the choices: every edition has
         every code and year of the fixed horizon, and the window total comes after the years)."""
-        found = [top + i for i, r in enumerate(table) if r[0] == code and re.fullmatch(r"\d{4}(-12-31)?", r[2])]
+        found = [compared.top + i for i, r in enumerate(table) if r[0] == code and re.fullmatch(r"\d{4}(-12-31)?", r[2])]
         if not found or found != list(range(found[0], found[0] + N_YEARS)):
             raise MppError(f"the comparison table has no {N_YEARS} consecutive years of {code} to chart")
         return found[0], found[-1]
 
-    charts = Rows(top + 1)  # beside the table, from its first row down
-    for code, title, axis, number in (
-            ("inflow.total", "Asielinstroom per jaar: editie A en B", "personen", "#,##0"),
-            ("budget.coa.total", "COA-opvang per jaar (begroting): editie A en B", "euro", "€ #,##0")):
+    editions = [("KeuzeEditieA", DEFAULT_COMPARE[0]), " en ", ("KeuzeEditieB", DEFAULT_COMPARE[1]),
+                ", scenario ", ("KeuzeScenarioVergelijking", DEFAULT_SCENARIO), ", variant ",
+                ("KeuzeVariantVergelijking", DEFAULT_BUDGET_VARIANT, True)]
+    col = 1
+    for code, title, axis, kind in (("inflow.total", "Asielinstroom per jaar: ", "personen per jaar", "count"),
+                                    ("budget.coa.total", "COA-opvang per jaar (begroting): ", "bedrag (EUR)",
+                                     "eur_m")):
         first, last = year_rows(code)
-        chart = wb.add_chart({"type": "column"})
-        for col in (3, 4):
-            chart.add_series({"name": ["Vergelijking", top, col], "categories": ["Vergelijking", first, 2, last, 2],
-                              "values": ["Vergelijking", first, col, last, col],
-                              "values_data": _cached(table, col, first - top, last - top)})
-        chart.set_title({"name": title + " (gekozen scenario en variant)"})
-        chart.set_y_axis({"num_format": number, "name": axis})
-        chart.set_legend({"position": "bottom"})
-        ws.insert_chart(charts.take(22), 8, chart, {"x_scale": 1.5, "y_scale": 1.3})
+        cell = sheet.chart_title(book.formula([title, *editions]), charts_row, col)
+        chart = book.chart("column", cell, x_title="jaar", y_title=axis, y_kind=kind)
+        for col_in_table, colour in zip((3, 4), EDITION_COLOURS):
+            chart.add_series(compared.series(col_in_table, None, first, last, categories_col=2,
+                                             fill={"color": colour}))
+        sheet.chart(chart, col, width=560, height=340, row=charts_row)
+        col += _cols_for(sheet, col, 570)
 
 
 BACKTEST_NOTE = ("Elke gepubliceerde MPP-prognose naast wat er gebeurde (de vastgelegde cijfers van de edities, niet "
@@ -491,270 +1060,171 @@ BACKTEST_NOTE = ("Elke gepubliceerde MPP-prognose naast wat er gebeurde (de vast
                  "bovengrenzen. De run van wat er gebeurde: kies editie realised op Start.")
 
 
-def _backtest_formats(table: list[list], fmt: Formats) -> dict:
-    """Column formats of a backtest table by its header: errors in %, counts and years as whole numbers."""
-    out = {}
-    for c, name in enumerate(table[0]):
+def _backtest_kinds(table: list[list]) -> list[str]:
+    """Column kinds of a backtest table by its header: errors in %, counts and years as whole numbers."""
+    out = []
+    for name in table[0]:
         if name.startswith(("fout", "gemiddelde", "spreiding")):
-            out[c] = fmt.percent_points
-        elif name in ("jaren vooruit", "prognoses", "met realisatie", "realisatie binnen [min, max]",
-                      "paren [min, max]"):
-            out[c] = fmt.year
+            out.append("pct")
+        elif name in ("jaar", excel_api.LEAD_LABEL):
+            out.append("year")
         elif name in ("editie", "gepubliceerd", "scenario", "behoefte op"):
-            out[c] = fmt.out_text
+            out.append("text")
+        else:
+            out.append("count")
     return out
 
 
-def _backtest_sheet(wb, ws, fmt: Formats) -> None:
+def _terugblik(book: Book, sheet: Sheet) -> None:
     """Terugblik: every edition's forecast against what happened (editions x years), a chart of each edition's
     min, medio and max against the realised inflow, the mean error per lead, and COA need against occupancy."""
-    ws.set_column(0, 0, 14)
-    ws.set_column(1, 2, 13)
-    ws.set_column(3, 10, 14)
-    rows = Rows()
-    ws.write(rows.take(), 0, "Terugblik: de MPP-prognoses tegen wat er gebeurde", fmt.title)
-    row = rows.take()
-    ws.merge_range(row, 0, row, 10, BACKTEST_NOTE, fmt.note)
-    ws.set_row(row, 75)
-    rows.skip()
-
-    ws.write(rows.take(), 0, "Asielinstroom per jaar (personen): per jaar elke editie die er een prognose voor gaf",
-             fmt.h2)
+    sheet.title("Terugblik: de MPP-prognoses tegen wat er gebeurde")
+    sheet.text(BACKTEST_NOTE, 0, 11)
+    sheet.rows.skip()
+    sheet.heading("Asielinstroom per jaar (personen): per jaar elke editie die er een prognose voor gaf")
     panel = excel_api.backtest_table("inflow.total", "panel")
-    top = rows.take(len(panel))
-    _spill(ws, top, 0, '=MPP_BACKTEST("inflow.total","panel")', panel, fmt, fmt.number, fmt.year,
-           _backtest_formats(panel, fmt))
-    ws.set_row(top, 30)
-    rows.skip()
+    shown = sheet.table('=MPP_BACKTEST("inflow.total","panel")', panel, _backtest_kinds(panel))
+    sheet.rows.skip()
 
     header = panel[0]
-    first, last = top + 1, top + len(panel) - 1
-    categories = {"categories": ["Terugblik", first, 0, last, 1],  # two levels: the year, then the edition
+    categories = {"categories": ["Terugblik", shown.first, 0, shown.last, 1],  # two levels: the year, the edition
                   "categories_data": [[f"{r[0]:.0f}" for r in panel[1:]], _cached(panel, 1)]}
-    chart = wb.add_chart({"type": "column"})
-    for scenario, colour in zip(SCENARIOS, ("#9DC3E6", "#2E75B6", "#1F3864")):
-        col = header.index(f"prognose {scenario}")
-        chart.add_series({"name": ["Terugblik", top, col], **categories, "values": ["Terugblik", first, col, last, col],
-                          "values_data": _cached(panel, col), "fill": {"color": colour}})
-    realised = wb.add_chart({"type": "line"})
-    col = header.index("gerealiseerd")
-    realised.add_series({"name": ["Terugblik", top, col], **categories, "values": ["Terugblik", first, col, last, col],
-                         "values_data": _cached(panel, col), "line": {"color": "#C00000", "width": 2.25},
-                         "marker": {"type": "diamond", "size": 8, "fill": {"color": "#C00000"},
-                                    "border": {"color": "#C00000"}}})
+    chart = book.chart("column", "Prognose per editie (min, medio, max) tegen de gerealiseerde asielinstroom",
+                       x_title="prognosejaar en MPP-editie", y_title="personen per jaar", y_kind="count")
+    for scenario in SCENARIOS:
+        col = header.index(excel_api.forecast_label(scenario, "inflow.total"))
+        chart.add_series({**shown.series(col), **categories, "fill": {"color": SCENARIO_COLOURS[scenario]}})
+    realised = book.wb.add_chart({"type": "line"})
+    col = header.index(excel_api.realised_label("inflow.total"))
+    realised.add_series({**shown.series(col), **categories,
+                         "line": {"color": REALISED_COLOUR, "width": 2.25},
+                         "marker": {"type": "diamond", "size": 8, "fill": {"color": REALISED_COLOUR},
+                                    "border": {"color": REALISED_COLOUR}}})
     chart.combine(realised)
-    chart.set_title({"name": "Prognose per editie (min, medio, max) tegen de gerealiseerde instroom"})
-    chart.set_y_axis({"num_format": "#,##0", "name": "personen per jaar"})
-    chart.set_legend({"position": "bottom"})
-    ws.insert_chart(rows.take(24), 0, chart, {"x_scale": 2.2, "y_scale": 1.5})
-    rows.skip()
+    sheet.chart(chart, 0, width=1040, height=430)
+    sheet.rows.skip()
 
-    ws.write(rows.take(), 0, "Gemiddelde fout per aantal jaren vooruit (asielinstroom; min-max: hoe vaak de realisatie "
-                             "binnen [min, max] viel)", fmt.h2)
+    sheet.heading("Gemiddelde fout per aantal jaren vooruit (asielinstroom; min-max: hoe vaak de realisatie binnen "
+                  "[min, max] viel)")
     summary = excel_api.backtest_table("inflow.total", "summary")
-    top = rows.take(len(summary))
-    _spill(ws, top, 0, '=MPP_BACKTEST("inflow.total","summary")', summary, fmt, fmt.number, fmt.out_text,
-           _backtest_formats(summary, fmt))
-    ws.set_row(top, 45)
-    rows.skip()
+    sheet.table('=MPP_BACKTEST("inflow.total","summary")', summary, _backtest_kinds(summary))
+    sheet.rows.skip()
 
-    ws.write(rows.take(), 0, "COA-capaciteitsbehoefte op 1 januari (plaatsen) tegen de bezetting de dag ervoor "
-                             "(personen; bij de bezettingsnorm van 91 % ligt een juiste behoefte zo'n 10 % erboven)",
-             fmt.h2)
+    sheet.heading("COA-capaciteitsbehoefte op 1 januari (plaatsen) tegen de bezetting de dag ervoor (personen; bij de "
+                  "bezettingsnorm van 91 % ligt een juiste behoefte zo'n 10 % erboven)")
     coa = excel_api.backtest_table("coa.capacity_need", "panel")
-    top = rows.take(len(coa))
-    _spill(ws, top, 0, '=MPP_BACKTEST("coa.capacity_need","panel")', coa, fmt, fmt.number, fmt.year,
-           _backtest_formats(coa, fmt))
-    ws.set_row(top, 45)
+    sheet.table('=MPP_BACKTEST("coa.capacity_need","panel")', coa, _backtest_kinds(coa))
 
 
-def build_workbook_bytes() -> bytes:
-    """The workbook as bytes: the same inputs give the same bytes."""
+def _grafieken(book: Book, sheet: Sheet, monthly: Table, coa: Table, chosen: Table) -> None:
+    """Grafieken: inflow per month (min, medio, max); COA occupancy and need against the Spreidingswet; penalties
+    per year per variant. Titles name the scenario chosen on the sheet the data comes from."""
+    sheet.title("Grafieken")
+    sheet.text("De grafieken volgen de keuzes op Start en de scenario's op de bladen Keten en Dwangsommen; de "
+               "begrotingsgrafieken staan op Begroting en Vergelijking, de terugblik op Terugblik.", 0, 19)
+    width, height = 640, 360
+    right = _cols_for(sheet, 0, width + 10)
+    row = sheet.rows.next
+    chart = book.chart("line", sheet.chart_title("Asielinstroom per maand: minimum, medio en maximum", row, 0),
+                       x_title="jaar", y_title="personen per maand", y_kind="count", date_axis=True)
+    for col, scenario in enumerate(SCENARIOS, start=1):
+        chart.add_series(monthly.series(col, SCENARIOS_NL[scenario],
+                                        line={"color": SCENARIO_COLOURS[scenario], "width": 2}))
+    sheet.chart(chart, 0, width, height, row=row)
+
+    title = book.formula(["COA-bezetting en capaciteitsbehoefte, scenario ", ("KeuzeScenario", DEFAULT_SCENARIO)])
+    chart = book.chart("line", sheet.chart_title(title, row, right), x_title="jaar", y_title="plaatsen en personen",
+                       y_kind="count", date_axis=True)
+    for key, label, style in (
+            ("coa.occupancy", "bezetting (personen)", {"line": {"color": OCCUPANCY_COLOUR, "width": 2}}),
+            ("coa.capacity_need", "capaciteitsbehoefte (plaatsen)", {"line": {"color": NEED_COLOUR, "width": 2}}),
+            ("coa.spreidingswet_capacity", "Spreidingswet (plaatsen)",
+             {"line": {"color": LAW_COLOUR, "width": 1.75, "dash_type": "dash"}})):
+        chart.add_series(coa.series(coa.rows[0].index(excel_api.metric_label(key)), label, **style))
+    sheet.chart(chart, right, width, height, row=row)
+    sheet.rows.skip()
+
+    row = sheet.rows.next
+    title = book.formula(["Dwangsommen en kosten per jaar per variant, scenario ",
+                          ("KeuzeScenarioDwangsom", DEFAULT_SCENARIO)])
+    chart = book.chart("column", sheet.chart_title(title, row, 0), x_title="jaar", y_title="bedrag (EUR, opbouw)",
+                       y_kind="eur_m")
+    for col, variant in enumerate(NAMED_VARIANTS, start=1):
+        chart.add_series(chosen.series(col, variant_name(variant), chosen.first, chosen.first + N_YEARS - 1,
+                                       fill={"color": VARIANT_COLOURS[variant]}, gap=60))
+    sheet.chart(chart, 0, width, height, row=row)
+    with sheet.at(row):  # the legend beside the penalty chart
+        variant_legend(sheet, right, right + 8)
+
+
+def build_workbook_bytes(values_only: bool = False) -> bytes:
+    """The workbook as bytes (or its values-only copy): the same inputs give the same bytes."""
     excel_api.clear_caches()
     aset = excel_api.default_set()
+    version_text = excel_api.version_table(None)[0][0]
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    wb.set_properties({"title": "mpp-xl", "subject": "MPP-ketenprojectie, dwangsommen en begroting", "author": "mpp-xl",
-                       "company": "", "created": FIXED_DATE, "comments": f"mpp-xl {__version__}"})
+    wb.set_properties({"title": "mpp-xl" + (" (waardenkopie)" if values_only else ""),
+                       "subject": "MPP-ketenprojectie, dwangsommen en begroting", "author": "mpp-xl",
+                       "company": "", "created": FIXED_DATE, "comments": version_text})
     # no recalculation on opening: the cached results stay visible until Python is attached, and a current
     # calcId keeps Excel from recalculating a file it thinks an older Excel saved
     wb.set_calc_mode("auto", calc_id=EXCEL_CALC_ID)
     wb.calc_on_load = False
-    fmt = _formats(wb)
-    wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
-    wb.set_vba_name("ThisWorkbook")
+    book = Book(wb, values_only, version_text)
+    if not values_only:
+        wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
+        wb.set_vba_name("ThisWorkbook")
 
-    start = wb.add_worksheet("Start")
-    start.set_vba_name("Sheet1")
+    start = book.sheet(wb.add_worksheet("Start"), (30, 20, 30, 95))
     sheets = {name: wb.add_worksheet(name) for name in SHEETS}
-    conf = wb.add_worksheet("xlwings.conf")
-    conf.set_vba_name("Sheet2")
-    lists_sheet = wb.add_worksheet(LISTS_SHEET)
-    for i, ws in enumerate([*sheets.values(), lists_sheet], start=3):
-        ws.set_vba_name(f"Sheet{i}")
+    conf = None if values_only else book.sheet(wb.add_worksheet("xlwings.conf"), (18, 30))
+    lists = None if values_only else book.sheet(wb.add_worksheet(LISTS_SHEET), (22,) * 6)
+    if not values_only:  # the code names inside xlwings' VBA project
+        start.ws.set_vba_name("Sheet1")
+        conf.ws.set_vba_name("Sheet2")
+        for i, ws in enumerate([*sheets.values(), lists.ws], start=3):
+            ws.set_vba_name(f"Sheet{i}")
 
-    lists = _lists_sheet(wb, lists_sheet, aset)
-    last = _assumptions_sheet(sheets["Aannames"], fmt, aset, lists)
+    names = {} if values_only else _lists_sheet(book, lists, aset)
+    aannames = book.sheet(sheets["Aannames"], (38, 9, 11, 11, 11, 14, 52, 52))
+    last = _assumptions_sheet(book, aannames, aset, names)
     wb.define_name("Aannames", f"=Aannames!$A$1:$G${last + 1}")
-    A = "Aannames"
-    _start_sheet(wb, start, fmt, excel_api.version_table(None)[0][0])
+    _start_sheet(book, start, version_text)
 
-    # Instroom: yearly totals per scenario, per category for the chosen scenario, monthly totals for the chart
-    ws = sheets["Instroom"]
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, 8, 16)
-    rows = Rows()
-    ws.write(rows.take(), 0, "Instroom per scenario (personen)", fmt.title)
-    rows.skip()
-    ws.write(rows.take(), 0, "Per jaar, totaal", fmt.h2)
-    yearly = excel_api.projection_table("inflow.total", "all", None, "jaar")
-    _spill(ws, rows.take(len(yearly)), 0, f'=MPP_PROJECTION("inflow.total","all",{A},"jaar",{SELECTION})', yearly,
-           fmt, fmt.number, fmt.year)
-    rows.skip()
-    row = rows.take()
-    ws.write(row, 0, "Per categorie voor scenario:", fmt.h2)
-    ws.data_validation(row, 2, row, 2, {"validate": "list", "source": list(SCENARIOS)})
-    ws.write_string(row, 2, DEFAULT_SCENARIO, fmt.input)
-    wb.define_name("KeuzeScenarioInstroom", f"=Instroom!{xl_rowcol_to_cell(row, 2, row_abs=True, col_abs=True)}")
-    categories = excel_api.projection_table("inflow.*", DEFAULT_SCENARIO, None, "jaar")
-    cat_row = rows.take(len(categories))
-    _spill(ws, cat_row, 0, f'=MPP_PROJECTION("inflow.*",KeuzeScenarioInstroom,{A},"jaar",{SELECTION})', categories,
-           fmt, fmt.number, fmt.year)
-    ws.set_row(cat_row, 45)
-    rows.skip()
-    ws.write(rows.take(), 0, "Per maand, totaal (voor de grafiek)", fmt.h2)
-    monthly = excel_api.projection_table("inflow.total", "all", None, "maand")
-    month_row = rows.take(len(monthly))
-    inflow_end, _ = _spill(ws, month_row, 0, f'=MPP_PROJECTION("inflow.total","all",{A},"maand",{SELECTION})',
-                           monthly, fmt, fmt.number, fmt.date)
+    monthly = _instroom(book, book.sheet(sheets["Instroom"], (12, *[15] * 7)))
+    coa = _keten(book, book.sheet(sheets["Keten"], (12, *[16.5] * len(METRICS))))
+    chosen = _dwangsommen(book, book.sheet(sheets["Dwangsommen"], (16, *[12] * 5, 17, 17, 17, *[12] * 7)))
+    _begroting(book, book.sheet(sheets["Begroting"], (26, 46, *[13] * (1 + N_YEARS)), hidden={0}))
+    _vergelijking(book, book.sheet(sheets["Vergelijking"], (26, 46, 12, 16, 16, 16, 10), hidden={0}))
+    _terugblik(book, book.sheet(sheets["Terugblik"], (12, 13, 12, 13, 13, *[13] * 7)))
+    _grafieken(book, book.sheet(sheets["Grafieken"], ()), monthly, coa, chosen)
 
-    # Keten: the chosen scenario's chain per year (headers: Dutch label and unit), and COA per month for the chart
-    ws = sheets["Keten"]
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, len(METRIC_UNITS), 15)
-    rows = Rows()
-    ws.write(rows.take(), 0, "Ketenprojectie per jaar, variant base (stromen: jaartotaal; voorraden en aandelen: stand "
-                             "op 31 december)", fmt.title)
-    rows.skip()
-    row = rows.take()
-    ws.write(row, 0, "Scenario:", fmt.h2)
-    ws.data_validation(row, 1, row, 1, {"validate": "list", "source": list(SCENARIOS)})
-    ws.write_string(row, 1, DEFAULT_SCENARIO, fmt.input)
-    wb.define_name("KeuzeScenario", f"=Keten!{xl_rowcol_to_cell(row, 1, row_abs=True, col_abs=True)}")
-    rows.skip()
-    chain = excel_api.projection_table("all", DEFAULT_SCENARIO, None, "jaar")
-    chain_row = rows.take(len(chain))
-    _spill(ws, chain_row, 0, f'=MPP_PROJECTION("all",KeuzeScenario,{A},"jaar",{SELECTION})', chain, fmt,
-           fmt.number, fmt.year, _metric_formats(METRIC_UNITS, fmt))
-    ws.set_row(chain_row, 75)
-    rows.skip()
-    ws.write(rows.take(), 0, "COA per maand voor het gekozen scenario (voor de grafiek)", fmt.h2)
-    coa_metrics = excel_api.metric_arg("coa.*")
-    coa = excel_api.projection_table("coa.*", DEFAULT_SCENARIO, None, "maand")
-    coa_row = rows.take(len(coa))
-    coa_end, _ = _spill(ws, coa_row, 0, f'=MPP_PROJECTION("coa.*",KeuzeScenario,{A},"maand",{SELECTION})', coa, fmt,
-                        fmt.number, fmt.date, _metric_formats(coa_metrics, fmt))
-    ws.set_row(coa_row, 45)
-
-    # Dwangsommen: headline, all scenarios x variants per year, the chosen scenario, the chosen detail; every
-    # per-year table ends in the total over the window chosen on Start
-    ws = sheets["Dwangsommen"]
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 16, 18)
-    rows = Rows()
-    ws.write(rows.take(), 0, "Dwangsommen en proceskosten (euro; verschil = variant min base)", fmt.title)
-    ws.write(rows.take(), 0, f"Bedragen staan in het jaar waarin ze ontstaan; '{excel_api.PAID_LABEL}' staat in het "
-                             "jaar van betaling (penalty.payment_lag_months later). Totalen over het venster dat u op "
-                             "Start kiest.", fmt.text)
-    ws.write(rows.take(), 0, "Totaal over het venster per scenario en variant", fmt.h2)
-    summary = excel_api.summary_table(None)
-    _spill(ws, rows.take(len(summary)), 0, f"=MPP_SUMMARY({A},Venster,{SELECTION})", summary, fmt, fmt.euro)
-    rows.skip()
-    ws.write(rows.take(), 0, "Per jaar, alle scenario's en varianten", fmt.h2)
-    every = excel_api.penalties_table("all", "all", None)
-    _spill(ws, rows.take(len(every)), 0, f'=MPP_PENALTIES("all","all",{A},Venster,{SELECTION})', every, fmt, fmt.euro,
-           fmt.year)
-    rows.skip()
-    row = rows.take()
-    _selector(wb, ws, row, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioDwangsom", fmt)
-    _selector(wb, ws, row, 2, "Variant:", NAMED_VARIANTS, DEFAULT_VARIANT, "KeuzeVariant", fmt)
-    ws.write(rows.take(), 0, "Per jaar voor het gekozen scenario, alle varianten", fmt.h2)
-    chosen = excel_api.penalties_table(DEFAULT_SCENARIO, "all", None)
-    chosen_row = rows.take(len(chosen))
-    _spill(ws, chosen_row, 0, f'=MPP_PENALTIES(KeuzeScenarioDwangsom,"all",{A},Venster,{SELECTION})', chosen, fmt,
-           fmt.euro, fmt.year)
-    chosen_years_end = chosen_row + N_YEARS  # the chart shows the years, not the window total below them
-    rows.skip()
-    ws.write(rows.take(), 0, "Per jaar en spoor voor het gekozen scenario en de gekozen variant", fmt.h2)
-    detail = excel_api.penalties_table(DEFAULT_SCENARIO, DEFAULT_VARIANT, None)
-    counts = {c: fmt.number for c, name in enumerate(detail[0]) if name in excel_api.COUNT_LABELS.values()}
-    detail_row = rows.take(len(detail))
-    _spill(ws, detail_row, 0, f"=MPP_PENALTIES(KeuzeScenarioDwangsom,KeuzeVariant,{A},Venster,{SELECTION})", detail,
-           fmt, fmt.euro, fmt.year, counts)
-    ws.set_row(detail_row, 45)
-
-    _budget_sheet(wb, sheets["Begroting"], fmt)
-    _compare_sheet(wb, sheets["Vergelijking"], fmt)
-    _backtest_sheet(wb, sheets["Terugblik"], fmt)
-
-    # Grafieken
-    ws = sheets["Grafieken"]
-    rows = Rows()
-    ws.write(rows.take(), 0, "Grafieken (volgen de keuzes op Start en op de bladen Instroom, Keten en Dwangsommen; de "
-                             "begrotingsgrafieken staan op Begroting en Vergelijking, de terugblik op Terugblik)",
-             fmt.title)
-    rows.skip()
-    first, final = month_row + 1, inflow_end
-    chart = wb.add_chart({"type": "line"})
-    for col, name in enumerate(SCENARIOS, start=1):
-        chart.add_series({"name": name, "categories": ["Instroom", first, 0, final, 0],
-                          "values": ["Instroom", first, col, final, col], "values_data": _cached(monthly, col)})
-    chart.set_title({"name": "Asielinstroom per maand: minimum, medio, maximum"})
-    chart.set_x_axis({"date_axis": True, "num_format": "yyyy"})
-    chart.set_y_axis({"num_format": "#,##0", "name": "personen per maand"})
-    ws.insert_chart(rows.take(22), 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
-
-    chart = wb.add_chart({"type": "line"})
-    for key, label in (("coa.occupancy", "bezetting"), ("coa.capacity_need", "capaciteitsbehoefte"),
-                       ("coa.spreidingswet_capacity", "Spreidingswet 96.000")):
-        col = coa[0].index(excel_api.metric_label(key))
-        chart.add_series({"name": label, "categories": ["Keten", coa_row + 1, 0, coa_end, 0],
-                          "values": ["Keten", coa_row + 1, col, coa_end, col], "values_data": _cached(coa, col),
-                          **({"line": {"dash_type": "dash", "color": "#C00000"}} if "spreidingswet" in key else {})})
-    chart.set_title({"name": "COA-bezetting en capaciteitsbehoefte (gekozen scenario)"})
-    chart.set_x_axis({"date_axis": True, "num_format": "yyyy"})
-    chart.set_y_axis({"num_format": "#,##0", "name": "plaatsen"})
-    ws.insert_chart(rows.take(22), 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
-
-    chart = wb.add_chart({"type": "column"})
-    for col, name in enumerate(chosen[0][1:len(NAMED_VARIANTS) + 1], start=1):
-        chart.add_series({"name": name.split(" ", 1)[1],
-                          "categories": ["Dwangsommen", chosen_row + 1, 0, chosen_years_end, 0],
-                          "values": ["Dwangsommen", chosen_row + 1, col, chosen_years_end, col],
-                          "values_data": _cached(chosen, col, 1, N_YEARS)})
-    chart.set_title({"name": "Dwangsommen en kosten per jaar per variant (gekozen scenario)"})
-    chart.set_y_axis({"num_format": "€ #,##0", "name": "euro"})
-    ws.insert_chart(rows.take(22), 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
-
-    conf.set_column(0, 0, 18)
-    conf.set_column(1, 1, 30)
-    for row, (key, value) in enumerate(XLWINGS_CONF):
-        conf.write_string(row, 0, key)
-        if isinstance(value, bool):
-            conf.write_boolean(row, 1, value)
-        elif value:
-            conf.write_string(row, 1, value)
-    start.activate()
+    if conf is not None:
+        for row, (key, value) in enumerate(XLWINGS_CONF):  # xlwings reads the keys from A1 down: no title here
+            conf.rows.take()
+            conf.ws.write_string(row, 0, key)
+            if isinstance(value, bool):
+                conf.ws.write_boolean(row, 1, value)
+            elif value:
+                conf.ws.write_string(row, 1, value)
+        conf.use(1)
+    for sheet in book.sheets:
+        sheet.finish()
+    start.ws.activate()
     wb.close()
     return buffer.getvalue()
 
 
-def build_workbook_file(path: str | Path, force: bool = False) -> str:
-    """Write the workbook; never replace a differing file without ``force`` (then keep a backup)."""
-    path = Path(path)
-    if path.suffix.lower() != ".xlsm":
+def build_workbook_file(path: str | Path | None = None, force: bool = False, values_only: bool = False) -> str:
+    """Write the workbook (or its values-only copy); never replace a differing file without ``force`` (then keep a
+    backup)."""
+    path = Path(DEFAULT_PATHS[values_only] if path is None else path)
+    if values_only and path.suffix.lower() != ".xlsx":
+        raise MppError(f"{path}: the values-only copy must end in .xlsx (it has no VBA module)")
+    if not values_only and path.suffix.lower() != ".xlsm":
         raise MppError(f"{path}: the workbook must end in .xlsm (it carries the xlwings VBA module)")
-    fresh = build_workbook_bytes()
+    fresh = build_workbook_bytes(values_only)
     if path.exists():
         current = path.read_bytes()
         if current == fresh:

@@ -111,7 +111,7 @@ def test_params_lists_every_record_with_numeric_values():
 def test_projection_shapes_and_values(tmp_path):
     _, projection = cli_tables(tmp_path)
     monthly = udfs.MPP_PROJECTION("coa.capacity_need", "all", None, "maand")
-    assert monthly[0] == ["datum", "min", "medio", "max"] and len(monthly) == 1 + 108
+    assert monthly[0] == ["datum", "min (plaatsen)", "medio (plaatsen)", "max (plaatsen)"] and len(monthly) == 1 + 108
     cli = projection[(projection.metric == "coa.capacity_need") & (projection.scenario == "medio")
                      & (projection.variant == "base")].value.to_numpy()  # the workbook's chain is the base variant's
     assert np.array([r[2] for r in monthly[1:]]) == pytest.approx(cli, abs=1e-3)
@@ -136,8 +136,8 @@ def test_penalties_by_track_with_the_cash_column_and_the_new_metrics_equal_the_c
     penalties, projection = cli_tables(tmp_path)
     table = udfs.MPP_PENALTIES("medio", "all_undone", None)
     assert table[0] == ["jaar", "asiel (EUR)", "nareis (EUR)", "totaal (EUR)", "betaald (EUR, kasbasis)",
-                        "verschil met base (EUR)", "zaken over de termijn", "ingebrekestellingen",
-                        "beroepen niet tijdig beslissen"]
+                        "verschil met basis (EUR)", "zaken over de termijn (aantal)", "ingebrekestellingen (aantal)",
+                        "beroepen niet tijdig beslissen (aantal)"]
     cli = penalties[(penalties.scenario == "medio") & (penalties.variant == "all_undone")]
     by_track = {t: cli[cli.track == t].set_index("year") for t in ("asylum", "nareis", "total")}
     assert [r[0] for r in table[1:-1]] == [float(y) for y in by_track["total"].index]
@@ -184,7 +184,7 @@ def test_spilled_headers_show_dutch_labels_from_the_catalogue_never_a_metric_cod
     yearly = udfs.MPP_PROJECTION("all", "medio", None, "jaar")[0]
     assert monthly[1:] == [excel_api.metric_label(m) for m in METRICS]
     label = {m: METRICS[m].label_nl for m in ("inflow.total", "ind.mean_wait_weeks.asylum", "coa.permit_holder_share")}
-    assert {f"{label['inflow.total']} (personen/maand)", label["coa.permit_holder_share"]} <= set(monthly)
+    assert {f"{label['inflow.total']} (personen/maand)", f"{label['coa.permit_holder_share']} (%)"} <= set(monthly)
     assert {f"{label['inflow.total']} (personen/jaar)", f"{label['ind.mean_wait_weeks.asylum']} (weken)"} <= set(yearly)
     book = openpyxl.load_workbook(workbook(), data_only=True)
     formulas = openpyxl.load_workbook(workbook())
@@ -298,14 +298,15 @@ def test_every_total_and_delta_takes_a_window(default_result):
     shows the window; the per-year tables end in the window's total."""
     penalties = default_result.penalty_frame()
     table = udfs.MPP_SUMMARY(assumption_rows(), "2026-2030")
-    assert table[0] == ["scenario", "base 2026-2030", "all_undone 2026-2030", "first_holds 2026-2030",
-                        "verschil all_undone 2026-2030", "verschil first_holds 2026-2030"]
+    assert table[0] == ["scenario", "basis 2026-2030 (EUR)", "alles vervallen 2026-2030 (EUR)",
+                        "eerste blijft 2026-2030 (EUR)", "verschil alles vervallen 2026-2030 (EUR)",
+                        "verschil eerste blijft 2026-2030 (EUR)"]
     window = penalties[(penalties.track == "total") & penalties.year.between(2026, 2030)]
     for row in table[1:]:
         sums = window[window.scenario == row[0]].groupby("variant")[["amount_eur", "delta_vs_base_eur"]].sum()
         assert row[1:4] == pytest.approx(sums.amount_eur[["base", "all_undone", "first_holds"]].to_numpy(), abs=0.01)
         assert row[4:] == pytest.approx(sums.delta_vs_base_eur[["all_undone", "first_holds"]].to_numpy(), abs=0.01)
-    assert udfs.MPP_SUMMARY(None)[0][1] == "base 2024-2027"  # empty window: the letter's
+    assert udfs.MPP_SUMMARY(None)[0][1] == "basis 2024-2027 (EUR)"  # empty window: the letter's
     yearly = udfs.MPP_PENALTIES("medio", "all_undone", None, "2026-2030")
     assert [r[0] for r in yearly[1:-1]] == [float(y) for y in range(2022, 2031)]
     assert yearly[-1][0] == "totaal 2026-2030"
@@ -317,7 +318,7 @@ def test_every_total_and_delta_takes_a_window(default_result):
 def test_budget_equals_the_budget_frame(default_result):
     """MPP_BUDGET: lines down, the window's total and its years across; amounts equal budget_frame()."""
     table = udfs.MPP_BUDGET("medio", "all_undone", "2026-2030", assumption_rows())
-    assert table[0] == ["code", "begrotingsregel (euro)", "totaal 2026-2030", 2026.0, 2027.0, 2028.0, 2029.0, 2030.0]
+    assert table[0] == ["code", "begrotingsregel", "totaal 2026-2030 (EUR)", 2026.0, 2027.0, 2028.0, 2029.0, 2030.0]
     assert [r[0] for r in table[1:]] == list(LINES)
     assert [r[1] for r in table[1:]][0] == "COA regulier, bezette plaatsen"
     frame = default_result.budget_frame()
@@ -343,7 +344,7 @@ def test_budget_of_an_edition_with_measures_equals_the_core():
 def test_a_price_gap_is_an_empty_cell_never_zero():
     """No normbedrag for Ukraine before 2025: 2024 and every total over it stay empty."""
     table = udfs.MPP_BUDGET("medio", "base", None, None)
-    assert table[0][2:] == ["totaal 2024-2027", 2024.0, 2025.0, 2026.0, 2027.0]
+    assert table[0][2:] == ["totaal 2024-2027 (EUR)", 2024.0, 2025.0, 2026.0, 2027.0]
     rows = {r[0]: r for r in table[1:]}
     assert rows["ukraine.municipal"][2:4] == [None, None] and rows["ukraine.municipal"][4] > 0
     assert rows["total"][2:4] == [None, None] and rows["total"][4] > 0
@@ -537,7 +538,7 @@ def test_arguments_and_results_through_xlwings_conversion(stand_in_engine):
 
 # ---------------------------------------------------------------- layer 4: the file, read back with openpyxl
 
-BUILTINS = {"IF", "IFERROR", "INDEX", "SUM"}
+BUILTINS = {"IF", "IFERROR", "INDEX", "MATCH", "SUM"}
 
 
 def test_committed_workbook_equals_a_fresh_build():
@@ -595,8 +596,8 @@ def test_start_holds_the_edition_the_window_and_a_switch_per_measure():
         assert description == shipped[name].description_nl
         assert status.startswith({"policy assumption": "beleidsaanname", "illustrative": "illustratief"}[
             shipped[name].status])
-    assert book["Begroting"]["A6"].value.text.startswith("=MPP_BUDGET(KeuzeScenarioBegroting,KeuzeVariantBegroting,"
-                                                         "Venster,Aannames,KeuzeEditie,Maatregelen)")
+    assert book["Begroting"][_spill_ref("Begroting", "MPP_BUDGET").split(":")[0]].value.text.startswith(
+        "=MPP_BUDGET(KeuzeScenarioBegroting,KeuzeVariantBegroting,Venster,Aannames,KeuzeEditie,Maatregelen)")
 
 
 def test_charts_show_years_never_a_window_total():
@@ -609,7 +610,8 @@ def test_charts_show_years_never_a_window_total():
     book = openpyxl.load_workbook(workbook(), data_only=True)
     budget = [r for r in refs if r.startswith("Begroting!") and ":" in r]
     assert budget and all(re.fullmatch(r"Begroting!\$D\$\d+:\$L\$\d+", r) for r in budget)
-    assert book["Begroting"]["C6"].value == "totaal 2024-2027"
+    top = _spill_ref("Begroting", "MPP_BUDGET").split(":")[0].replace("A", "C")
+    assert book["Begroting"][top].value == "totaal 2024-2027 (EUR)"
     for ref in refs:
         sheet, cells = ref.split("!")
         for row in book[sheet][cells.replace("$", "")] if ":" in cells else ():
@@ -620,14 +622,14 @@ def test_charts_show_years_never_a_window_total():
 def test_every_formula_calls_only_builtins_or_our_udfs_and_has_a_cached_value():
     book = openpyxl.load_workbook(workbook())
     cached = openpyxl.load_workbook(workbook(), data_only=True)
-    formulas_seen, model_calls = 0, 0
+    udf_calls, model_calls = 0, 0
     for ws in book:
         for row in ws.iter_rows():
             for cell in row:
                 text = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
                 if isinstance(text, str) and text.startswith("="):
-                    formulas_seen += 1
-                    model_calls += not text.startswith("=MPP_BACKTEST(")
+                    udf_calls += text.startswith("=MPP_")  # the others are titles and labels that name a choice
+                    model_calls += text.startswith("=MPP_") and not text.startswith("=MPP_BACKTEST(")
                     names = set(re.findall(r"([A-Z][A-Z0-9_.]*)\(", text))
                     assert names <= set(udfs.UDF_NAMES) | BUILTINS, (ws.title, cell.coordinate, names)
                     value = cached[ws.title][cell.coordinate].value
@@ -636,7 +638,7 @@ def test_every_formula_calls_only_builtins_or_our_udfs_and_has_a_cached_value():
     # every UDF call of a full recalculation: 12 read the model (the benchmark's target: at most 12); the 3 of
     # Terugblik read only the published record (cached, and with no input cell Excel never recalculates them on an
     # edit)
-    assert (model_calls, formulas_seen) == (12, 15)
+    assert (model_calls, udf_calls) == (12, 15)
 
 
 def test_build_refuses_to_overwrite_a_different_workbook(tmp_path):
@@ -736,7 +738,7 @@ def test_recalculated_budget_and_comparison_sheets(recalculated, default_result)
     Vergelijking shows the published -10,400 for medio 2025."""
     _, solution = recalculated
     rows = _budget_rows(solution)
-    assert rows["header"][2:] == ["totaal 2024-2027", 2024.0, 2025.0, 2026.0, 2027.0]
+    assert rows["header"][2:] == ["totaal 2024-2027 (EUR)", 2024.0, 2025.0, 2026.0, 2027.0]
     cli = default_result.budget_frame()
     cli = cli[(cli.scenario == "medio") & (cli.variant == "base")].set_index(["line", "year"])
     for line in LINES:
@@ -798,7 +800,7 @@ def test_the_choices_on_start_drive_every_table(recalculated):
     aset = apply_measures(edition_set("mpp-2024-I", ("min", "medio", "max"), excel_api.GRID), ["nareisrem"])
     run = run_model(aset, excel_api.GRID, window="2027-2030")
     summary = _table(solution, "Dwangsommen", "MPP_SUMMARY")
-    assert summary[0][1] == "base 2027-2030"
+    assert summary[0][1] == "basis 2027-2030 (EUR)"
     totals = run.window_totals().set_index(["scenario", "variant"]).amount_eur
     for row in summary[1:]:
         assert row[1:4] == pytest.approx([totals[(row[0], v)] for v in ("base", "all_undone", "first_holds")],
@@ -806,10 +808,39 @@ def test_the_choices_on_start_drive_every_table(recalculated):
     rows = _budget_rows(solution)
     frame = run.budget_frame()
     frame = frame[(frame.scenario == "medio") & (frame.variant == "base")].set_index(["line", "year"])
-    assert rows["header"][2] == "totaal 2027-2030"
+    assert rows["header"][2] == "totaal 2027-2030 (EUR)"
     assert rows["coa.total"][3:] == pytest.approx([frame.amount_eur[("coa.total", y)] for y in range(2027, 2031)])
     version = np.asarray(solution[cell_ref("mpp_model.xlsm", "Start", _spill_ref("Start", "MPP_VERSION"))].value)
     assert "MPP 2024-I" in str(version.ravel()[0]) and "+ measures nareisrem" in str(version.ravel()[0])
+
+
+def test_chart_titles_follow_the_selectors(recalculated):
+    """The title cells of the charts are formulas on the selectors: choosing max on Keten and all_undone on
+    Begroting renames the COA chart and the budget charts (with the variant's Dutch name)."""
+    from formulas_engine import cell_ref
+    model, before = recalculated
+    book = openpyxl.load_workbook(workbook())
+    names = {n: d.attr_text.split("!")[1].replace("$", "") for n, d in book.defined_names.items()}
+
+    def title_cells(sheet: str, selector: str) -> list[str]:
+        return [c.coordinate for row in book[sheet].iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith('="') and re.search(rf"\b{selector}\b", c.value)]
+
+    coa = title_cells("Grafieken", "KeuzeScenario")
+    budget = title_cells("Begroting", "KeuzeVariantBegroting")
+    assert len(coa) == 1 and len(budget) >= 3  # the heading of the table and one title per chart
+    after = model.calculate(inputs={cell_ref("mpp_model.xlsm", "Keten", names["KeuzeScenario"]): "max",
+                                    cell_ref("mpp_model.xlsm", "Begroting", names["KeuzeVariantBegroting"]):
+                                        "all_undone"})
+
+    def text(solution, sheet, ref):
+        return str(np.asarray(solution[cell_ref("mpp_model.xlsm", sheet, ref)].value).ravel()[0])
+
+    assert text(before, "Grafieken", coa[0]).endswith("scenario medio")
+    assert text(after, "Grafieken", coa[0]).endswith("scenario max")
+    for ref in budget:
+        assert text(before, "Begroting", ref).endswith("variant basis")
+        assert text(after, "Begroting", ref).endswith("variant alles vervallen")
 
 
 # ---------------------------------------------------------------- issue 11: the backtest in the workbook
@@ -825,8 +856,8 @@ def test_mpp_backtest_equals_the_backtest_frame():
     for metric in metrics:
         table = udfs.MPP_BACKTEST(metric, "panel")
         header = table[0]
-        assert header[:4] == ["jaar", "editie", "gepubliceerd", "jaren vooruit"]
-        realised_at = header.index("gerealiseerd" if metric == "inflow.total" else "bezetting de dag ervoor")
+        assert header[:4] == ["jaar", "editie", "gepubliceerd", "jaren vooruit (jaren)"]
+        realised_at = header.index(excel_api.realised_label(metric))
         rows = {(int(r[0]), r[1]): r for r in table[1:]}
         part = frame[frame.metric == metric]
         assert set(rows) == {(int(r.year), r.edition) for r in part.itertuples()}
@@ -834,7 +865,7 @@ def test_mpp_backtest_equals_the_backtest_frame():
         for r in part.itertuples():
             row = rows[(int(r.year), r.edition)]
             assert row[2] == r.published and row[3] == r.lead_years
-            assert row[header.index(f"prognose {r.scenario}")] == r.forecast
+            assert row[header.index(excel_api.forecast_label(r.scenario, metric))] == r.forecast
             realised, error = row[realised_at], row[header.index(f"fout {r.scenario} (%)")]
             assert (realised is None and np.isnan(r.realised)) or realised == r.realised
             assert (error is None and np.isnan(r.error_pct)) or error == pytest.approx(r.error_pct, rel=1e-12)
@@ -842,7 +873,7 @@ def test_mpp_backtest_equals_the_backtest_frame():
         for (year, edition), row in rows.items():  # a scenario an edition does not publish stays blank
             for scenario in ("min", "medio", "max"):
                 if (year, edition, scenario) not in published:
-                    assert row[header.index(f"prognose {scenario}")] is None
+                    assert row[header.index(excel_api.forecast_label(scenario, metric))] is None
     summary = udfs.MPP_BACKTEST("inflow.total", "summary")
     core = backtest_summary(frame[frame.metric == "inflow.total"])
     assert len(summary) - 1 == len(core)
@@ -868,7 +899,7 @@ def test_backtest_mpp_2023_II_medio_2023_by_hand():
     table = udfs.MPP_BACKTEST("inflow.total", "panel")
     header = table[0]
     row = next(r for r in table[1:] if r[0] == 2023 and r[1] == "MPP 2023-II")
-    assert row[header.index("prognose medio")] == 60000 and row[header.index("gerealiseerd")] == 50600
+    assert row[header.index("prognose medio (personen)")] == 60000 and row[header.index("gerealiseerd (personen)")] == 50600
     assert row[header.index("fout medio (%)")] == pytest.approx(100 * (60000 - 50600) / 50600)
     assert round(row[header.index("fout medio (%)")], 1) == 18.6
 
@@ -900,7 +931,7 @@ def test_terugblik_shows_the_panel_and_a_chart_against_the_realised_line():
         f"Terugblik!${col}${top + 1}:${col}${last}" for col in "EFG"]  # prognose min, medio, max
     assert re.findall(r"<c:val><c:numRef><c:f>([^<]*)</c:f>", line) == [f"Terugblik!$H${top + 1}:$H${last}"]
     assert f"<c:multiLvlStrRef><c:f>Terugblik!$A${top + 1}:$B${last}</c:f>" in xml  # year and edition
-    assert cached[f"H{top}"].value == "gerealiseerd" and cached[f"F{top}"].value == "prognose medio"
+    assert cached[f"H{top}"].value == "gerealiseerd (personen)" and cached[f"F{top}"].value == "prognose medio (personen)"
 
 
 def test_the_realised_edition_runs_from_the_workbook():
@@ -957,14 +988,14 @@ def test_undefined_values_are_empty_cells_never_zero(monkeypatch, tmp_path):
     import zipfile
     import xlsxwriter
     from mpp_xl.results import RunResult
-    from mpp_xl.workbook import _formats, _spill
+    from mpp_xl.workbook import Book
     monkeypatch.setattr(RunResult, "window_total", lambda self, s, v: (float("nan"), float("nan")))
     table = udfs.MPP_SUMMARY(None, "2026-2030")
     assert all(v is None for row in table[1:] for v in row[1:])
     path = tmp_path / "blank.xlsx"
     wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet("S")
-    _spill(ws, 0, 0, "=MPP_X()", [[None, 1.0], [2.0, None]], _formats(wb), None)
+    book = Book(wb, values_only=False, provenance="test")
+    book.sheet(wb.add_worksheet("S")).table("=MPP_X()", [[None, 1.0], [2.0, None]], ["count", "count"])
     wb.close()
     cells = openpyxl.load_workbook(path, data_only=True)["S"]
     assert [[c.value for c in row] for row in cells["A1:B2"]] == [[None, 1.0], [2.0, None]]

@@ -1,0 +1,125 @@
+"""Render the workbook's values-only copy, page by page, to PNG images: the visual check of the workbook.
+
+    python tools/render_workbook.py [--out DIR] [--dpi N] [--docs]
+
+Builds the values-only copy (``mpp-xl build-workbook --values-only``: the default run's results as plain values,
+which LibreOffice can show; the .xlsm's functions it cannot), prints it to PDF with LibreOffice headless using
+the workbook's own print settings, and writes one PNG per printed page as ``DIR/<sheet>-<page>.png`` (default
+DIR: mpp-xl-render in the temporary folder, so the checkout stays clean). It prints the pages per sheet. ``--docs`` also writes the first page of each
+main sheet to docs/workbook_<sheet>.png for the README. Look at the images before and after every change to the
+builder: what the tests cannot see (overprinting, cut-off charts, unreadable axes) shows here.
+
+Needs LibreOffice (``soffice``) and poppler (``pdftoppm``, ``pdftotext``), e.g. ``apt-get install
+libreoffice-calc poppler-utils fonts-crosextra-carlito``; Carlito has Calibri's metrics, so text wraps as in
+Excel. A tool, not a test: CI does not need LibreOffice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mpp_xl.workbook import SHEETS, build_workbook_bytes  # noqa: E402
+
+MAIN_SHEETS = ("Start", *SHEETS)
+FOOTER = re.compile(r"(\S+), pagina (\d+) van (\d+)")  # the right part of every page's footer (workbook.footer_text)
+
+
+def need(program: str) -> str:
+    found = shutil.which(program)
+    if not found:
+        raise SystemExit(f"{program} is not installed (apt-get install libreoffice-calc poppler-utils)")
+    return found
+
+
+def to_pdf(xlsx: Path, folder: Path) -> Path:
+    """Print the workbook to PDF with LibreOffice headless (a profile of its own, so a running office is left be)."""
+    profile = folder / "lo-profile"
+    subprocess.run([need("soffice"), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(folder), str(xlsx)], check=True, capture_output=True, timeout=300)
+    pdf = folder / (xlsx.stem + ".pdf")
+    if not pdf.exists():
+        raise SystemExit(f"LibreOffice wrote no PDF for {xlsx}")
+    return pdf
+
+
+def page_sheets(pdf: Path) -> list[str]:
+    """The sheet of every page, read from the page's footer."""
+    text = subprocess.run([need("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    sheets = []
+    for page in text.split("\f"):
+        found = FOOTER.findall(page)
+        if found:
+            sheets.append(found[-1][0])
+        elif page.strip():
+            sheets.append("zonder-voettekst")
+    return sheets
+
+
+def render(out: Path, dpi: int, docs: bool) -> dict[str, int]:
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    with tempfile.TemporaryDirectory(prefix="mpp-render-") as temp:
+        folder = Path(temp)
+        xlsx = folder / "mpp_model_waarden.xlsx"
+        xlsx.write_bytes(build_workbook_bytes(values_only=True))
+        pdf = to_pdf(xlsx, folder)
+        subprocess.run([need("pdftoppm"), "-r", str(dpi), "-png", str(pdf), str(folder / "page")], check=True)
+        pages = sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.split("-")[1]))
+        sheets = page_sheets(pdf)
+        if len(sheets) != len(pages):
+            raise SystemExit(f"{len(pages)} pages but {len(sheets)} footers: cannot tell the sheets apart")
+        counts: dict[str, int] = defaultdict(int)
+        for page, sheet in zip(pages, sheets):
+            counts[sheet] += 1
+            target = out / f"{sheet}-{counts[sheet]}.png"
+            shutil.copyfile(page, target)
+            if docs and counts[sheet] == 1 and sheet in MAIN_SHEETS:
+                save_for_docs(page, ROOT / "docs" / f"workbook_{sheet.lower()}.png")
+        shutil.copyfile(pdf, out / "mpp_model_waarden.pdf")
+    return dict(counts)
+
+
+def save_for_docs(page: Path, target: Path) -> None:
+    """A page for the README: cropped to its content and stored with a small palette (a few tens of KB)."""
+    from PIL import Image, ImageChops
+    image = Image.open(page).convert("RGB")
+    box = ImageChops.difference(image, Image.new("RGB", image.size, "white")).getbbox()
+    if box:
+        margin = 12
+        image = image.crop((max(box[0] - margin, 0), max(box[1] - margin, 0), min(box[2] + margin, image.width),
+                            min(box[3] + margin, image.height)))
+    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default = Path(tempfile.gettempdir()) / "mpp-xl-render"
+    parser.add_argument("--out", default=str(default), help=f"folder for the page images (default {default})")
+    parser.add_argument("--dpi", type=int, default=70, help="resolution of the images (default 70)")
+    parser.add_argument("--docs", action="store_true", help="also write the first page of each main sheet to docs/")
+    args = parser.parse_args(argv)
+    fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout if shutil.which("fc-list") else ""
+    if "Carlito" not in fonts:
+        print("warning: the Carlito font is missing; text is set in a wider font than Excel's Calibri",
+              file=sys.stderr)
+    counts = render(Path(args.out), args.dpi, args.docs)
+    for sheet, pages in counts.items():
+        print(f"{sheet:14s} {pages:3d} page(s)")
+    print(f"{sum(counts.values())} pages in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
