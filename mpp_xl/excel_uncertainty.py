@@ -14,18 +14,30 @@ from .excel_api import (GRID, _finite, _one_cell, cached_table, effective_set, e
 from .memo import LruCache
 from .messages import english
 from .model import WINDOW
-from .simulation import DEFAULT_PATHS, DEFAULT_SEED, TARGETS, band_label, simulate, tornado_frame
+from .catalogue import UNITS, header
+from .simulation import (DEFAULT_PATHS, DEFAULT_SEED, TARGET_UNITS, TARGETS, band_label, simulate,
+                         tornado_frame)
 from .variants import NAMED_VARIANTS, default_variants
 
 EXCEL_MAX_PATHS = 20_000  # about ten seconds of recalculation on 2 cores
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 BAND_METRICS = (*mc.BAND_METRICS, "penalty.amount_eur", "penalty.window_total_eur", "penalty.delta_vs_base_window_eur")
-TORNADO_HEADER = ["aanname", "instelling laag", "instelling hoog", "uitkomst laag", "uitkomst centraal",
-                  "uitkomst hoog", "uitslag"]
 SETTINGS_NL = {"min-scenario": "minimumscenario", "max-scenario": "maximumscenario",
                "p05 of the record": "p5 van de terugblik", "p95 of the record": "p95 van de terugblik"}
 
-_sims = LruCache(4)  # (assumptions hash, scenario, paths, seed) -> Simulation
+_sims = LruCache(4)
+
+
+def _setting_nl(setting: str) -> str:
+    """'x 0.75' -> '× 0,75'; the named settings in Dutch."""
+    return SETTINGS_NL.get(setting, setting.replace("x ", "× ").replace(".", ","))
+
+
+def tornado_header(target: str) -> list[str]:
+    """The header of MPP_TORNADO: texts, then the target's values in its unit."""
+    unit = UNITS[TARGET_UNITS[target]].nl
+    return ["aanname", "instelling laag", "instelling hoog", *(header(label, unit) for label in (
+        "uitkomst laag", "uitkomst centraal", "uitkomst hoog", "verschil laag", "verschil hoog", "uitslag"))]  # (assumptions hash, scenario, paths, seed) -> Simulation
 
 
 def _variants(aset):
@@ -118,7 +130,7 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
     chosen = scalar(variant, "variant", default="base")
     if chosen not in NAMED_VARIANTS:
         raise MppError(english("argument", arg="variant", reason=english(
-            "unknown_variant", name=chosen, hint=did_you_mean(chosen, NAMED_VARIANTS),
+            "band_variant", name=chosen, hint=did_you_mean(chosen, NAMED_VARIANTS),
             choices=", ".join(NAMED_VARIANTS))))
     if name == "penalty.delta_vs_base_window_eur" and chosen == "base":
         chosen = "all_undone"  # the delta of base against itself is zero: show the letter's variant
@@ -137,8 +149,8 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
             values, keys, key_header = total[:, None], [f"{WINDOW[0]}-{WINDOW[1]}"], "venster"
         bands = np.maximum.accumulate(np.percentile(values, qs, axis=0), axis=0)
         label, unit = band_label(name)
-        header = [key_header] + [f"{_percentile_header(q)} {label} ({unit})" for q in qs]
-        return [header] + [[key, *_finite(bands[:, i])] for i, key in enumerate(keys)]
+        top = [key_header] + [header(f"{_percentile_header(q)} {label}", unit) for q in qs]
+        return [top] + [[key, *_finite(bands[:, i])] for i, key in enumerate(keys)]
 
     return cached_table("band", (name, scen, qs, n, s, chosen), aset, compute)
 
@@ -154,10 +166,10 @@ def tornado_table(target="coa.capacity_need.2026-01-01", assumptions=None, scena
     def compute():
         frame = tornado_frame(aset, _variants(aset), scen, GRID, WINDOW)
         frame = frame[frame.target == name]
-        body = [[row.label_nl, SETTINGS_NL.get(row.setting_low, row.setting_low.replace("x ", "× ")),
-                 SETTINGS_NL.get(row.setting_high, row.setting_high.replace("x ", "× ")),
-                 *_finite([row.value_low, row.value_central, row.value_high, row.swing])]
+        body = [[row.label_nl, _setting_nl(row.setting_low), _setting_nl(row.setting_high),
+                 *_finite([row.value_low, row.value_central, row.value_high, row.value_low - row.value_central,
+                           row.value_high - row.value_central, row.swing])]
                 for row in frame.itertuples()]
-        return [TORNADO_HEADER] + body
+        return [tornado_header(name)] + body
 
     return cached_table("tornado", (name, scen), aset, compute)

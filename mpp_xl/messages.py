@@ -36,7 +36,8 @@ class Message(NamedTuple):
 # function arguments as the cell messages name them (English as the code names them, Dutch as the workbook)
 ARGUMENTS = {"metric": "reeks", "scenario": "scenario", "variant": "variant", "frequency": "frequentie",
              "window": "venster", "edition": "editie", "measures": "maatregelen", "what": "wat",
-             "assumptions": "aannames", "a": "a", "b": "b"}
+             "assumptions": "aannames", "a": "a", "b": "b", "paths": "paden", "seed": "startgetal",
+             "percentiles": "percentielen", "target": "uitkomst"}
 
 M = Message
 CATALOGUE: tuple[Message, ...] = (
@@ -123,6 +124,20 @@ CATALOGUE: tuple[Message, ...] = (
       "onbekende terugblikreeks '{name}'{hint}; kies {choices}",
       "unknown backtest metric 'inflow' (did you mean 'inflow.total'?); use inflow.total, "
       "coa.capacity_need_vs_occupancy"),
+    M("band_metric", "unknown band metric '{name}'{hint:hint}; use {choices}",
+      "onbekende bandreeks '{name}'{hint}; kies {choices}",
+      "unknown band metric 'coa.need' (did you mean 'coa.capacity_need'?); use ind.pending.asylum, coa.capacity_need"),
+    M("band_variant", "unknown variant '{name}'{hint:hint}; use {choices}",
+      "onbekende variant '{name}'{hint}; kies {choices}",
+      "unknown variant 'alle' (did you mean 'all_undone'?); use base, all_undone, first_holds"),
+    M("tornado_target", "unknown sensitivity target '{name}'{hint:hint}; use {choices}",
+      "onbekende uitkomst '{name}'{hint}; kies {choices}",
+      "unknown sensitivity target 'coa' (did you mean 'coa.capacity_need.2026-01-01'?); use "
+      "coa.capacity_need.2026-01-01, penalty.window_total_eur"),
+    M("whole_number", "'{value}' is not a whole number from {low:num} to {high:num}",
+      "'{value}' is geen geheel getal van {low} tot en met {high}", "'0' is not a whole number from 1 to 20,000"),
+    M("percentile", "'{value}' is not a percentile from 0 to 100", "'{value}' is geen percentiel van 0 tot en met 100",
+      "'150' is not a percentile from 0 to 100"),
     M("backtest_what", "'{name}' is not panel or summary", "'{name}' is niet panel (paneel) of summary (samenvatting)",
       "'tabel' is not panel or summary"),
     M("frequency", "'{name}' is not one of maand, jaar (month, year)", "'{name}' is niet maand of jaar",

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import montecarlo as mc
 from .assumptions import AssumptionSet
-from .catalogue import METRICS
+from .catalogue import METRICS, UNITS, variant_name
 from .errors import MppError
 from .timegrid import TimeGrid
 from .variants import BASE, Variant
@@ -33,11 +33,14 @@ TORNADO_COLUMNS = ("scenario", "target", "assumption", "label_nl", "setting_low"
                    "value_central", "value_high", "swing")
 NEED_DATE = np.datetime64("2025-12-31")  # the COA need on 1 January 2026 is the value at 31 December 2025
 TARGETS = {"coa.capacity_need.2026-01-01": "COA-capaciteitsbehoefte op 1 januari 2026 (plaatsen)",
-           "penalty.window_total_eur": "dwangsommen en kosten over het venster, base (euro)",
-           "penalty.delta_all_undone_eur": "verschil all_undone min base over het venster (euro)"}
-PENALTY_METRICS = {"penalty.amount_eur": ("EUR/year", "dwangsommen en kosten per jaar", "euro per jaar"),
-                   "penalty.window_total_eur": ("EUR", "dwangsommen en kosten over het venster", "euro"),
-                   "penalty.delta_vs_base_window_eur": ("EUR", "verschil met base over het venster", "euro")}
+           "penalty.window_total_eur": f"dwangsommen en kosten over het venster, {variant_name(BASE)} (EUR)",
+           "penalty.delta_all_undone_eur": f"verschil {variant_name('all_undone')} min {variant_name(BASE)} over het "
+                                           f"venster (EUR)"}
+PENALTY_METRICS = {"penalty.amount_eur": ("EUR/year", "dwangsommen en kosten per jaar", UNITS["EUR"].nl),
+                   "penalty.window_total_eur": ("EUR", "dwangsommen en kosten over het venster", UNITS["EUR"].nl),
+                   "penalty.delta_vs_base_window_eur": ("EUR", "verschil met basis over het venster", UNITS["EUR"].nl)}
+TARGET_UNITS = {"coa.capacity_need.2026-01-01": "places", "penalty.window_total_eur": "EUR",
+                "penalty.delta_all_undone_eur": "EUR"}
 MAX_PATHS = 200_000  # about a minute per scenario and variant on 2 cores
 MAX_CELLS = 60_000_000  # paths x chains x months: about 1.5 GB of stored paths
 DEFAULT_PATHS = 1000

@@ -70,7 +70,8 @@ XLWINGS_CONF = (("Interpreter_Win", ""), ("PYTHONPATH", ""), ("Conda Path", ""),
                 ("UDF Modules", "mpp_xl.udfs"), ("Debug UDFs", False), ("Use UDF Server", False),
                 ("Show Console", False))
 WHEEL = f"mpp_xl-{__version__}-py3-none-any.whl"  # what `pip wheel` makes of this project
-SHEETS = ("Aannames", "Instroom", "Keten", "Dwangsommen", "Begroting", "Vergelijking", "Terugblik", "Grafieken")
+SHEETS = ("Aannames", "Instroom", "Keten", "Dwangsommen", "Begroting", "Vergelijking", "Terugblik", "Onzekerheid",
+          "Grafieken")
 LISTS_SHEET = "Keuzelijsten"  # hidden: the lists behind the drop-downs of Aannames and the variant names
 DEFAULT_PATHS = {False: Path("workbooks/mpp_model.xlsm"), True: Path("workbooks/mpp_model_waarden.xlsx")}
 SELECTION = "KeuzeEditie,Maatregelen"  # the last two arguments of every formula: the choices on Start
@@ -1116,6 +1117,115 @@ def _terugblik(book: Book, sheet: Sheet) -> None:
     sheet.table('=MPP_BACKTEST("coa.capacity_need","panel")', coa, _backtest_kinds(coa))
 
 
+UNCERTAINTY_NOTE = (
+    "Monte Carlo over de onzekere aannames: elk pad trekt voor elke onzekere aanname een factor (de instroom binnen de "
+    "bandbreedte van de MPP: min en max als 5e en 95e percentiel; IND-capaciteit, inwilligingspercentage, realisatie "
+    "huisvesting, gebruik van de ingebrekestelling en de tijd tot de uitspraak binnen hun eigen marges, vanaf 2025) en "
+    "rekent de hele keten door. De banden tonen per datum de percentielen over de paden; de mediaan hoeft niet gelijk te "
+    "zijn aan de berekening zonder onzekerheid. De gevoeligheid zet één aanname op haar lage of hoge waarde en de rest "
+    "centraal. De onzekere aannames en hun bronnen staan in mpp_xl/data/uncertainty.csv; een eigen tabel kan op de "
+    "opdrachtregel (mpp-xl simulate --uncertainty). Rekentijd: ongeveer 1,5 seconde per 1.000 paden.")
+BAND_PERCENTILES = "5;25;50;75;95"
+
+
+def _onzekerheid(book: Book, sheet: Sheet) -> None:
+    """Onzekerheid: percentile bands of the COA need (fan chart), of the penalties per year and of the letter's
+    delta, and the tornado of the COA need and of the penalties over the window."""
+    from . import excel_uncertainty as eu
+    from .simulation import DEFAULT_PATHS as PATHS, DEFAULT_SEED as SEED
+    A = "Aannames"
+    sheet.title("Onzekerheid: banden en gevoeligheid")
+    sheet.text(UNCERTAINTY_NOTE, 0, 8)
+    row = sheet.rows.take()
+    sheet.selector(row, 0, "Scenario:", SCENARIOS, DEFAULT_SCENARIO, "KeuzeScenarioOnzekerheid", "Scenario",
+                   SCENARIO_MESSAGE, value_col=2)
+    row = sheet.rows.take()
+    sheet.selector(row, 0, "Aantal paden:", None, str(PATHS), "KeuzePaden", "Aantal paden",
+                   f"1 tot en met {eu.EXCEL_MAX_PATHS:,} paden".replace(",", ".") + "; meer paden: gladdere banden, "
+                   "langere rekentijd", value_col=2, as_text=True)
+    row = sheet.rows.take()
+    sheet.selector(row, 0, "Startgetal:", None, str(SEED), "KeuzeStartgetal", "Startgetal",
+                   "Hetzelfde startgetal geeft dezelfde trekkingen en dus dezelfde banden", value_col=2, as_text=True)
+    sheet.rows.skip()
+    args = f'KeuzeScenarioOnzekerheid,"{BAND_PERCENTILES}",KeuzePaden,KeuzeStartgetal,{A}'
+    chosen = ("KeuzeScenarioOnzekerheid", DEFAULT_SCENARIO)
+
+    sheet.heading(book.formula(["COA-capaciteitsbehoefte per maand, scenario ", chosen, ", variant basis"]))
+    need = eu.band_table("coa.capacity_need", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
+    shown = sheet.table(f'=MPP_BAND("coa.capacity_need",{args},"base",{SELECTION})', need,
+                        ["date", *["count"] * (len(need[0]) - 1)])
+    sheet.rows.skip()
+    title = book.formula(["COA-capaciteitsbehoefte, scenario ", chosen, ": 5-95 % en 25-75 % van de paden"])
+    chart = book.chart("area", sheet.chart_title(title), x_title="jaar", y_title="plaatsen", y_kind="count",
+                       date_axis=True, subtype="stacked")
+    # stacked areas on hidden helper columns (formulas on the band): 5 % (no fill), then 5-25, 25-75, 75-95 %
+    helper = 12  # right of every table on the sheet (the tornado tables are 9 columns wide)
+    steps = ((None, 1, "onder de band"), (1, 2, "5-25 %"), (2, 4, "25-75 %"), (4, 5, "75-95 %"))
+    colours = (None, "#BDD7EE", "#5B9BD5", "#BDD7EE")
+    for k, ((low, high, label), colour) in enumerate(zip(steps, colours)):
+        col = helper + k
+        sheet.set_width(col, 10, hidden=True)
+        sheet.ws.write_string(shown.top, col, label, book.f.behind_chart)
+        for r in range(shown.first, shown.last + 1):
+            row_values = need[r - shown.top]
+            value = row_values[high] - (row_values[low] if low is not None else 0.0)
+            cell = xl_rowcol_to_cell(r, high)
+            if book.values_only:
+                sheet.ws.write_number(r, col, value, book.f.behind_chart)
+            else:
+                formula = f"={cell}" if low is None else f"={cell}-{xl_rowcol_to_cell(r, low)}"
+                sheet.ws.write_formula(r, col, formula, book.f.behind_chart, value)
+        fill = {"none": True} if colour is None else {"color": colour}
+        chart.add_series({"name": [sheet.name, shown.top, col],
+                          "categories": [sheet.name, shown.first, 0, shown.last, 0],
+                          "values": [sheet.name, shown.first, col, shown.last, col],
+                          "values_data": [need[r][high] - (need[r][low] if low is not None else 0.0)
+                                          for r in range(1, len(need))],
+                          "fill": fill, "border": {"none": True}})
+    chart.set_legend({"position": "bottom", "font": {"size": 9}, "delete_series": [0]})
+    chart.show_hidden_data()
+    median = book.wb.add_chart({"type": "line"})
+    median.add_series(shown.series(3, "mediaan", line={"color": "#1F3864", "width": 2}))
+    chart.combine(median)
+    sheet.chart(chart, 0, width=900, height=380)
+    sheet.rows.skip()
+
+    sheet.heading(book.formula(["Dwangsommen en kosten per jaar (opbouw), scenario ", chosen, ", variant basis"]))
+    yearly = eu.band_table("penalty.amount_eur", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
+    sheet.table(f'=MPP_BAND("penalty.amount_eur",{args},"base",{SELECTION})', yearly,
+                ["year", *["eur_m"] * (len(yearly[0]) - 1)])
+    sheet.rows.skip()
+    sheet.heading(book.formula([f"Verschil {variant_name('all_undone')} min {variant_name('base')} over het venster, "
+                                "scenario ", chosen]))
+    delta = eu.band_table("penalty.delta_vs_base_window_eur", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED,
+                          None, "all_undone")
+    sheet.table(f'=MPP_BAND("penalty.delta_vs_base_window_eur",{args},"all_undone",{SELECTION})', delta,
+                ["text", *["eur_m"] * (len(delta[0]) - 1)])
+    sheet.rows.skip()
+
+    for target, unit, kind in (("coa.capacity_need.2026-01-01", "plaatsen", "count"),
+                               ("penalty.window_total_eur", "euro", "eur_m")):
+        label = eu.TARGETS[target]
+        sheet.heading(book.formula([f"Gevoeligheid: {label}, scenario ", chosen]))
+        table = eu.tornado_table(target, None, DEFAULT_SCENARIO)
+        shown = sheet.table(f'=MPP_TORNADO("{target}",{A},KeuzeScenarioOnzekerheid,{SELECTION})', table,
+                            ["text", "text", "text", *[kind] * 6])
+        sheet.rows.skip()
+        title = book.formula([f"Gevoeligheid: {label.split(' (')[0]}, scenario ", chosen])
+        chart = book.chart("bar", sheet.chart_title(title), x_title=f"verschil met centraal ({unit})",
+                           y_title="aanname", y_kind=kind)
+        # a bar chart turns the axes: x is the horizontal value axis, y the categories (largest swing on top)
+        number = {"eur_m": '€ #,##0,," mln"'}.get(kind, KINDS[kind].excel)
+        chart.set_x_axis({"name": f"verschil met centraal ({unit})", "name_font": {"size": 9, "bold": False},
+                          "num_format": number, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_y_axis({"name": "aanname", "name_font": {"size": 9, "bold": False}, "reverse": True,
+                          "label_position": "low"})
+        chart.add_series({**shown.series(6, fill={"color": "#ED7D31"}), "overlap": 100, "gap": 40})
+        chart.add_series({**shown.series(7, fill={"color": "#2E75B6"}), "overlap": 100, "gap": 40})
+        sheet.chart(chart, 0, width=900, height=300)
+        sheet.rows.skip()
+
+
 def _grafieken(book: Book, sheet: Sheet, monthly: Table, coa: Table, chosen: Table) -> None:
     """Grafieken: inflow per month (min, medio, max); COA occupancy and need against the Spreidingswet; penalties
     per year per variant. Titles name the scenario chosen on the sheet the data comes from."""
@@ -1198,6 +1308,7 @@ def build_workbook_bytes(values_only: bool = False) -> bytes:
     _begroting(book, book.sheet(sheets["Begroting"], (26, 46, *[13] * (1 + N_YEARS)), hidden={0}))
     _vergelijking(book, book.sheet(sheets["Vergelijking"], (26, 46, 12, 16, 16, 16, 10), hidden={0}))
     _terugblik(book, book.sheet(sheets["Terugblik"], (12, 13, 12, 13, 13, *[13] * 7)))
+    _onzekerheid(book, book.sheet(sheets["Onzekerheid"], (36, *[15] * 8)))
     _grafieken(book, book.sheet(sheets["Grafieken"], ()), monthly, coa, chosen)
 
     if conf is not None:

@@ -127,8 +127,8 @@ CLI_CASES = [
     ("assumptions path is a folder", ["run", "--assumptions", "{dir}"], {},
      "{dir}: is a folder, expected a CSV file"),
     ("unknown command", ["frobnicate"], {},
-     "argument command: invalid choice: 'frobnicate' (choose from 'run', 'compare', 'editions', 'backtest', "
-     "'measures', 'params', 'variants', 'reconcile', 'build-workbook') "
+     "argument command: invalid choice: 'frobnicate' (choose from 'run', 'compare', 'simulate', 'compile', "
+     "'editions', 'backtest', 'measures', 'params', 'variants', 'reconcile', 'build-workbook') "
      "(see mpp-xl --help)"),
     ("option without its value", ["run", "--assumptions"], {},
      "argument --assumptions: expected one argument (see mpp-xl run --help)"),

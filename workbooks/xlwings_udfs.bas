@@ -11,6 +11,19 @@ failed:
     MPP_BACKTEST = Err.Description
 End Function
 
+Function MPP_BAND(Optional metric, Optional scenario, Optional percentiles, Optional paths, Optional seed, Optional assumptions, Optional variant, Optional edition, Optional measures)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MPP_BAND = XLPy.CallUDF("mpp_xl.udfs", "MPP_BAND", Array(metric, scenario, percentiles, paths, seed, assumptions, variant, edition, measures), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MPP_BAND = XLPy.CallUDF("mpp_xl.udfs", "MPP_BAND", Array(metric, scenario, percentiles, paths, seed, assumptions, variant, edition, measures))
+        Exit Function
+    #End If
+failed:
+    MPP_BAND = Err.Description
+End Function
+
 Function MPP_BUDGET(Optional scenario, Optional variant, Optional window, Optional assumptions, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -87,6 +100,19 @@ Function MPP_SUMMARY(Optional assumptions, Optional window, Optional edition, Op
     #End If
 failed:
     MPP_SUMMARY = Err.Description
+End Function
+
+Function MPP_TORNADO(Optional target, Optional assumptions, Optional scenario, Optional edition, Optional measures)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        MPP_TORNADO = XLPy.CallUDF("mpp_xl.udfs", "MPP_TORNADO", Array(target, assumptions, scenario, edition, measures), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        MPP_TORNADO = XLPy.CallUDF("mpp_xl.udfs", "MPP_TORNADO", Array(target, assumptions, scenario, edition, measures))
+        Exit Function
+    #End If
+failed:
+    MPP_TORNADO = Err.Description
 End Function
 
 Function MPP_VERSION(Optional assumptions, Optional edition, Optional measures)
