@@ -196,6 +196,7 @@ class Formats:
     header: object
     header_year: object
     out_text: object
+    out_text_at: object
     out_wrap: object
     behind_chart: object
 
@@ -228,7 +229,8 @@ class Book:
                         "valign": "top"}),
             header_year=add({**base, "bold": True, "bg_color": "#D9E1F2", "border": 1, "valign": "top",
                              "num_format": KINDS["year"].excel}),
-            out_text=add({**base, **out}), out_wrap=add({**base, **out, "text_wrap": True, "valign": "top"}),
+            out_text=add({**base, **out}), out_text_at=add({**base, **out, "num_format": KINDS["text"].excel}),
+            out_wrap=add({**base, **out, "text_wrap": True, "valign": "top"}),
             behind_chart=add({**base, "font_size": 8, "font_color": "#808080"}),
         )
 
@@ -436,7 +438,7 @@ class Sheet:
         value_col = col + 1 if value_col is None else value_col
         self.ws.write_string(row, col, label, self.book.f.label)
         if self.book.values_only:
-            self.ws.write_string(row, value_col, default, self.book.f.out_text)
+            self.ws.write_string(row, value_col, default, self.book.f.out_text_at if as_text else self.book.f.out_text)
         else:
             validation = {"input_title": title[:32], "input_message": message}
             if choices is None:
@@ -591,7 +593,8 @@ def install_text() -> str:
             "bestand naar die pc en typ daar, in de map van de wheel, \"python -m pip install " + WHEEL + "\". Pip "
             "haalt daarbij de pakketten die mpp-xl nodig heeft (van PyPI of de pakketbron van uw organisatie), "
             "waaronder xlwings " + xlwings_pin() + " (precies deze versie: de VBA-module in dit bestand hoort erbij). "
-            "3. Open dit bestand en sta macro's toe. 4. Druk op Alt+F8 en voer ImportPythonUDFs uit (eenmalig; "
+            "Typ daarna eenmalig \"mpp-xl compile\" (een halve minuut): dan wacht de eerste berekening in Excel niet "
+            "op het vertalen van de rekenkernen. 3. Open dit bestand en sta macro's toe. 4. Druk op Alt+F8 en voer ImportPythonUDFs uit (eenmalig; "
             "opnieuw alleen als functienamen of argumenten wijzigen). 5. Druk op Ctrl+Alt+F9 om alles opnieuw te "
             "berekenen. Instellingen staan op het blad xlwings.conf (UDF Modules = mpp_xl.udfs; Interpreter_Win "
             "leeg = de python op het PATH, of het volledige pad naar python.exe).")
@@ -1155,7 +1158,8 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
     shown = sheet.table(f'=MPP_BAND("coa.capacity_need",{args},"base",{SELECTION})', need,
                         ["date", *["count"] * (len(need[0]) - 1)])
     sheet.rows.skip()
-    title = book.formula(["COA-capaciteitsbehoefte, scenario ", chosen, ": 5-95 % en 25-75 % van de paden"])
+    title = book.formula(["COA-capaciteitsbehoefte, scenario ", chosen, ": 5-95 % en 25-75 % van ",
+                          ("KeuzePaden", str(PATHS)), " paden (startgetal ", ("KeuzeStartgetal", str(SEED)), ")"])
     chart = book.chart("area", sheet.chart_title(title), x_title="jaar", y_title="plaatsen", y_kind="count",
                        date_axis=True, subtype="stacked")
     # stacked areas on hidden helper columns (formulas on the band): 5 % (no fill), then 5-25, 25-75, 75-95 %
@@ -1168,7 +1172,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
         sheet.ws.write_string(shown.top, col, label, book.f.behind_chart)
         for r in range(shown.first, shown.last + 1):
             row_values = need[r - shown.top]
-            value = row_values[high] - (row_values[low] if low is not None else 0.0)
+            value = float(f"{row_values[high] - (row_values[low] if low is not None else 0.0):.16g}")  # as cached
             cell = xl_rowcol_to_cell(r, high)
             if book.values_only:
                 sheet.ws.write_number(r, col, value, book.f.behind_chart)
@@ -1224,6 +1228,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
         chart.add_series({**shown.series(7, fill={"color": "#2E75B6"}), "overlap": 100, "gap": 40})
         sheet.chart(chart, 0, width=900, height=300)
         sheet.rows.skip()
+    sheet.use(12 + 3)  # the hidden helper columns of the fan chart lie inside the print area (hidden, not printed)
 
 
 def _grafieken(book: Book, sheet: Sheet, monthly: Table, coa: Table, chosen: Table) -> None:
