@@ -81,3 +81,15 @@ def permit_holders(published, target_month, realisation, backlog_share, gap, sho
             out = min(planned, available)
             housed[p, t] = out
             stock = available - out
+
+
+@njit(cache=True, parallel=True)
+def running_stock(initial, net, opening, closing):
+    """opening/closing (P, T) of a stock from its initial value (P,) and net flow (P, T), month by month."""
+    paths, size = net.shape
+    for p in prange(paths):
+        stock = initial[p]
+        for t in range(size):
+            opening[p, t] = stock
+            stock = stock + net[p, t]
+            closing[p, t] = stock

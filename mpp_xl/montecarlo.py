@@ -414,13 +414,12 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
     grid, scenario = prep.grid, prep.scenario
     size = grid.size
     factors, node_of_path = _factors(prep, z)
-    factors = {name: np.asfortranarray(f) for name, f in factors.items()}
     paths = z.shape[0]
     one = np.ones((paths, size))
     base_set = next(iter(prep.variant_sets.values()))
     read0 = series_reader(base_set, scenario, grid)
 
-    inflow = {c: np.asfortranarray(prep.inflow[c] * factors.get(f"inflow.{c}", one)) for c in CATEGORIES}
+    inflow = {c: prep.inflow[c] * factors.get(f"inflow.{c}", one) for c in CATEGORIES}
     inflow["amv"] = inflow["first"] * read0("inflow.amv_share_first")
     inflow["is_history"] = prep.inflow["is_history"]
     registered, not_registered_open = _registration(base_set, scenario, grid, inflow["first"])
@@ -468,6 +467,22 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
     return Batch(metrics, penalties)
 
 
+def _shared_months(t: dict, filings, capacity, take_up, open0, declined0, node_of_path) -> int:
+    """The months at the start in which every input of the queue is the same on every path (realised history,
+    months before the first uncertain date): they run once. A court timeline read later counts from its notice
+    month."""
+    size = filings.shape[1]
+    if not ((open0 == open0[:1]).all() and (declined0 == declined0[:1]).all()):
+        return 0
+    differs = ((filings != filings[:1]).any(axis=0) | (capacity != capacity[:1]).any(axis=0)
+               | (take_up != take_up[:1]).any(axis=0))
+    nodes = np.unique(node_of_path)
+    for key in ("judgment_time", "term_end", "term_month", "within_term_share"):
+        values = t[key][nodes].reshape(nodes.size, size, -1)
+        differs |= (values != values[:1]).any(axis=(0, 2))
+    return int(np.argmax(differs)) if differs.any() else size
+
+
 def _queue_batch(t: dict, filings, opening, capacity, fast_share, newest, take_up, node_of_path, total, engine,
                  grid: TimeGrid, track: str) -> QueueFlows:
     """The queue of every path; adds each path's penalties by year to ``total`` (P, Y)."""
@@ -487,7 +502,9 @@ def _queue_batch(t: dict, filings, opening, capacity, fast_share, newest, take_u
                                np.ascontiguousarray(take_up), q0.share_heard, q0.after_notice_share,
                                node_of_path.astype(np.int64), t["judgment_time"], t["term_end"], t["term_month"],
                                t["within_term_share"], q0.state_of_month, q0.deadline, q0.notice_times,
-                               FAST_PATIENCE, max(1, min(queue_kernel.threads(), paths)), t["regular"], t["after"], t["within"], t["pending"],
+                               FAST_PATIENCE, max(1, min(queue_kernel.threads(), paths)),
+                               _shared_months(t, filings, capacity, take_up, open0, declined0, node_of_path),
+                               t["regular"], t["after"], t["within"], t["pending"],
                                decisions, fast, pending, total)
     else:  # the reference: every path through the numpy loop and the deterministic penalty engine
         from .penalties import expected_penalties
@@ -506,6 +523,5 @@ def _queue_batch(t: dict, filings, opening, capacity, fast_share, newest, take_u
             ledger = expected_penalties(matrix.legal, params, size)
             monthly = sum(ledger.amounts.values()) + sum(np.cumsum(d)[:size] for d in ledger._full_months.values())
             total[p] += np.add.reduceat(monthly, starts)
-    F = np.asfortranarray  # the chain runs month by month over paths: a month's column contiguous
-    return QueueFlows(opening.sum(axis=1), F(filings), F(decisions), F(pending), F(fast))
+    return QueueFlows(opening.sum(axis=1), filings, decisions, pending, fast)
 

@@ -45,19 +45,10 @@ def _take_in_order_forward(available, lo, hi, amount, out):
 
 
 @njit(cache=True)
-def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
-             newest_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
-             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full,
-             decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
-             cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
-    """One path of the queue; writes into the output arrays (zeroed by the caller).
-
-    Shapes: T months, C = n_open + T cohorts. Inputs as in ``queue.QueueInputs``; outputs as in
-    ``queue._loop_numpy``'s return value. ``legal`` (C, T, 2) is zeroed scratch, left zeroed on return (a
-    batch reuses it). With ``full`` False the (C, T) matrices ``decided``/``pending_end`` are not written (only
-    their monthly totals). ``legal_regular[n, b, d]`` holds regular decisions d months after the notice
-    month; its last column also takes every later one (the Monte Carlo keeps only a few columns)."""
-    size = filings.shape[0]
+def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
+    """The queue's state at the start: per cohort the priority pool, open, declined and noticed cases (summed),
+    the share of the notice lag passed, whether its deadline was counted, the notice months holding its
+    legal cases [first, last], and ``lo`` (cohorts below it hold no cases and never will again)."""
     n_open = opening_open.shape[0]
     cohorts = n_open + size
     fast_pool = np.zeros(cohorts)
@@ -66,21 +57,34 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
     legal_by_cohort = np.zeros(cohorts)
     lag_used = lag_used0.copy()
     overdue_counted = overdue0.copy()
-    first_notice = np.full(cohorts, size, dtype=np.int64)  # notice months with legal cases: [first, last]
+    first_notice = np.full(cohorts, size, dtype=np.int64)
     last_notice = np.full(cohorts, -1, dtype=np.int64)
-    regular_start = np.zeros(cohorts)
-    pool = np.zeros(cohorts)
-    take = np.zeros(cohorts)
     for c in range(n_open):
         open_cases[c] = opening_open[c]
         declined[c] = opening_declined[c]
-    lo = 0  # cohorts below lo hold no cases and never will again
+    lo_box = np.zeros(1, dtype=np.int64)
+    return fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box
+
+
+@njit(cache=True)
+def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share, judgment_time, term_end, term_month,
+            within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
+            notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
+            overdue_counted, first_notice, last_notice, lo_box, full, decided, pending_end, decisions_total,
+            pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular, after_notice,
+            within_term, within_term_time):
+    """Months t_from .. t_to - 1 of the queue (see ``run_path``), from and into the state of ``init_state``."""
+    size = filings.shape[0]
+    cohorts = n_open + size
+    regular_start = np.zeros(cohorts)
+    pool = np.zeros(cohorts)
+    take = np.zeros(cohorts)
     reach = 0  # the longest time from a notice month to the month its court term ends
     for n in range(size):
         for b in range(2):
             reach = max(reach, term_month[n, b] - n)
-
-    for t in range(size):
+    lo = lo_box[0]
+    for t in range(t_from, t_to):
         c_new = n_open + t
         fast_pool[c_new] = filings[t] * fast_share[t]
         open_cases[c_new] = filings[t] - fast_pool[c_new]
@@ -90,6 +94,9 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         # 2. notices
         total = 0.0
         for c in range(lo, c_new + 1):
+            if lag_used[c] >= 1.0:  # the whole notice lag has passed: nothing left to resolve
+                regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
+                continue
             passed = 0.0
             for k in range(LAG_POINTS):
                 if notice_times_by_state[state, k, c] < month_end:
@@ -111,10 +118,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
                     if first_notice[c] > t:
                         first_notice[c] = t
                     last_notice[c] = t
-        notices[t] = total
-
-        for c in range(lo, c_new + 1):
             regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
+        notices[t] = total
         capacity = capacity_in[t]
 
         # 3. priority tracks; a priority case waiting longer than fast_patience months joins the regular queue
@@ -140,7 +145,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         demand = 0.0
         share_now = after_notice_share[t]
         for c in range(lo, c_new + 1):
-            demand += (legal[c, t, HEARD] + legal[c, t, NOT_HEARD]) * share_now
+            if last_notice[c] == t:  # only cohorts noticed this month have cases noticed this month
+                demand += (legal[c, t, HEARD] + legal[c, t, NOT_HEARD]) * share_now
         n_due = 0
         first_due = max(0, t - reach)
         for n in range(first_due, t):
@@ -160,6 +166,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         if scale > 0.0:
             by_total = 0.0
             for c in range(lo, c_new + 1):
+                if last_notice[c] != t:
+                    continue
                 for b in range(2):
                     answer = legal[c, t, b] * share_now * scale
                     if answer != 0.0:
@@ -249,37 +257,85 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
         while lo < c_new and open_cases[lo] == 0.0 and declined[lo] == 0.0 and fast_pool[lo] == 0.0 \
                 and legal_by_cohort[lo] == 0.0:
             lo += 1
+    lo_box[0] = lo
 
-    for c in range(cohorts):
+
+@njit(cache=True)
+def finish(legal, first_notice, last_notice, pending_legal):
+    """Noticed cases still pending at the end, by notice month and branch; leaves ``legal`` zeroed."""
+    for c in range(legal.shape[0]):
         for n in range(first_notice[c], last_notice[c] + 1):
             for b in range(2):
                 pending_legal[n, b] += legal[c, n, b]
                 legal[c, n, b] = 0.0
 
 
+@njit(cache=True)
+def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
+             newest_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
+             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full,
+             decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
+             cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
+    """One path of the queue; writes into the output arrays (zeroed by the caller).
+
+    Shapes: T months, C = n_open + T cohorts. Inputs as in ``queue.QueueInputs``; outputs as in
+    ``queue._loop_numpy``'s return value. ``legal`` (C, T, 2) is zeroed scratch, left zeroed on return (a
+    batch reuses it). With ``full`` False the (C, T) matrices ``decided``/``pending_end`` are not written (only
+    their monthly totals). ``legal_regular[n, b, d]`` holds regular decisions d months after the notice
+    month; its last column also takes every later one (the Monte Carlo keeps only a few columns)."""
+    size = filings.shape[0]
+    n_open = opening_open.shape[0]
+    fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box = \
+        init_state(opening_open, opening_declined, lag_used0, overdue0, size)
+    advance(0, size, n_open, filings, capacity_in, fast_share, newest_share, judgment_time, term_end, term_month,
+            within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
+            notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
+            overdue_counted, first_notice, last_notice, lo_box, full, decided, pending_end, decisions_total,
+            pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular, after_notice,
+            within_term, within_term_time)
+    finish(legal, first_notice, last_notice, pending_legal)
+
+
 @njit(cache=True, parallel=True)
 def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_share, newest_share, take_up,
               share_heard, after_notice_share, table_of_path, judgment_time, term_end, term_month,
               within_term_share, state_of_month, deadline_by_state, notice_times_by_state, fast_patience,
-              workers, per_case_regular, per_case_after, per_case_within, per_case_pending,
+              workers, shared_months, per_case_regular, per_case_after, per_case_within, per_case_pending,
               decisions, fast_decided, pending, penalties):
     """Many paths of one track's queue side by side, each reduced to what the Monte Carlo reports.
 
     Per path p (inputs (P, ...)): filings, opening legal states ``open0``/``declined0`` (P, n_open), capacity and
     take-up (P, T); ``table_of_path[p]`` picks the court timeline (K, T[, 2]) and the per-case bookings
     (EUR by year) of the path's time to judgment: ``per_case_regular`` (K, T, 2, S, Y) for a noticed case
-    decided by regular work d < S months after its notice (later: it books as if still pending), ``per_case_after``/``per_case_within``/``per_case_pending`` (K, T, 2, Y)
-    for one answered after its notice, within its court term, or still pending at the end.
+    decided by regular work d < S months after its notice (later: it books as if still pending),
+    ``per_case_after``/``per_case_within``/``per_case_pending`` (K, T, 2, Y) for one answered after its notice,
+    within its court term, or still pending at the end. The first ``shared_months`` months are the same on
+    every path (the caller checked every input): they run once and every path goes on from there.
     Writes decisions, fast_decided, pending (P, T) and penalties (P, Y); ``workers`` threads take a share of
     the paths each (the result does not depend on their number)."""
     paths, size = filings.shape
     n_open = open0.shape[1]
     cohorts = n_open + size
     years = penalties.shape[1]
-    width = per_case_regular.shape[3] + 1  # regular decisions up to ``settled`` months after notice, then later
+    width = per_case_regular.shape[3] + 1  # regular decisions up to S - 1 months after the notice, then later
+    t0 = shared_months
+    k0 = table_of_path[0]
+    unused = np.zeros((1, 1))
+    # the shared months, once
+    s_fast_pool, s_open, s_declined, s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo = init_state(
+        open0[0], declined0[0], lag_used0, overdue0, size)
+    s_legal = np.zeros((cohorts, size, 2))
+    s_decisions, s_pending, s_fast = np.zeros(size), np.zeros(size), np.zeros(size)
+    s_legal_decided, s_notices, s_overdue_cases = np.zeros(size), np.zeros(size), np.zeros(size)
+    s_regular = np.zeros((size, 2, width))
+    s_after, s_within, s_within_time = np.zeros((size, 2)), np.zeros((size, 2)), np.zeros((size, 2))
+    advance(0, t0, n_open, filings[0], capacity[0], fast_share, newest_share, judgment_time[k0], term_end[k0],
+            term_month[k0], within_term_share[k0], after_notice_share, take_up[0], share_heard, state_of_month,
+            deadline_by_state, notice_times_by_state, fast_patience, s_fast_pool, s_open, s_declined, s_legal,
+            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, unused, unused, s_decisions, s_pending,
+            s_fast, s_legal_decided, s_notices, s_overdue_cases, s_regular, s_after, s_within, s_within_time)
     for worker in prange(workers):
-        legal = np.zeros((cohorts, size, 2))  # scratch, reused path after path (left zeroed by run_path)
-        unused = np.zeros((1, 1))
+        legal = np.zeros((cohorts, size, 2))  # scratch, reused path after path (left zeroed by finish)
         legal_decided = np.zeros(size)
         notices = np.zeros(size)
         cases_overdue = np.zeros(size)
@@ -288,22 +344,45 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
         within_term = np.zeros((size, 2))
         within_term_time = np.zeros((size, 2))
         pending_legal = np.zeros((size, 2))
+        fast_pool, open_cases, declined = np.zeros(cohorts), np.zeros(cohorts), np.zeros(cohorts)
+        by_cohort, lag_used = np.zeros(cohorts), np.zeros(cohorts)
+        overdue_counted = np.zeros(cohorts, dtype=np.bool_)
+        first_notice, last_notice = np.zeros(cohorts, dtype=np.int64), np.zeros(cohorts, dtype=np.int64)
+        lo_box = np.zeros(1, dtype=np.int64)
         for p in range(worker * paths // workers, (worker + 1) * paths // workers):
             k = table_of_path[p]
-            legal_decided[:] = 0.0
-            notices[:] = 0.0
-            cases_overdue[:] = 0.0
-            legal_regular[:] = 0.0
-            after_notice[:] = 0.0
-            within_term[:] = 0.0
-            within_term_time[:] = 0.0
+            fast_pool[:] = s_fast_pool
+            open_cases[:] = s_open
+            declined[:] = s_declined
+            by_cohort[:] = s_by_cohort
+            lag_used[:] = s_lag
+            overdue_counted[:] = s_overdue
+            first_notice[:] = s_first
+            last_notice[:] = s_last
+            lo_box[0] = s_lo[0]
+            for c in range(cohorts):
+                for n in range(s_first[c], s_last[c] + 1):
+                    legal[c, n, 0] = s_legal[c, n, 0]
+                    legal[c, n, 1] = s_legal[c, n, 1]
+            legal_decided[:] = s_legal_decided
+            notices[:] = s_notices
+            cases_overdue[:] = s_overdue_cases
+            legal_regular[:] = s_regular
+            after_notice[:] = s_after
+            within_term[:] = s_within
+            within_term_time[:] = s_within_time
             pending_legal[:] = 0.0
-            run_path(filings[p], open0[p], declined0[p], lag_used0, overdue0, capacity[p], fast_share,
-                     newest_share, judgment_time[k], term_end[k], term_month[k], within_term_share[k],
-                     after_notice_share, take_up[p], share_heard, state_of_month, deadline_by_state,
-                     notice_times_by_state, fast_patience, legal, False, unused, unused, decisions[p], pending[p],
-                     fast_decided[p], legal_decided, notices, cases_overdue, legal_regular, after_notice,
-                     within_term, within_term_time, pending_legal)
+            for t in range(size):
+                decisions[p, t] = s_decisions[t]
+                pending[p, t] = s_pending[t]
+                fast_decided[p, t] = s_fast[t]
+            advance(t0, size, n_open, filings[p], capacity[p], fast_share, newest_share, judgment_time[k],
+                    term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p], share_heard,
+                    state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool, open_cases,
+                    declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False,
+                    unused, unused, decisions[p], pending[p], fast_decided[p], legal_decided, notices, cases_overdue,
+                    legal_regular, after_notice, within_term, within_term_time)
+            finish(legal, first_notice, last_notice, pending_legal)
             for n in range(size):
                 for b in range(2):
                     for d in range(width - 1):

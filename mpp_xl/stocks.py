@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import coa_kernel
 from .errors import MppError
+from .queue import default_engine
 
 
 @dataclass
@@ -34,12 +36,19 @@ class StockAccount:
             net = net + flow
         for flow in self.outflows.values():
             net = net - flow
-        opening, closing = np.empty(shape, order="F"), np.empty(shape, order="F")  # a month's column contiguous
-        stock = np.asarray(self.initial, dtype=float)
-        for t in range(shape[-1]):  # month by month so both identities hold to the last bit
-            opening[..., t] = stock
-            stock = stock + net[..., t]
-            closing[..., t] = stock
+        if len(shape) > 1 and default_engine() == "compiled":  # paths: the same additions, compiled
+            flat = (int(np.prod(shape[:-1])), shape[-1])
+            initial = np.ascontiguousarray(np.broadcast_to(self.initial, shape[:-1]).reshape(flat[0]), dtype=float)
+            opening, closing = np.empty(flat), np.empty(flat)
+            coa_kernel.running_stock(initial, np.ascontiguousarray(net).reshape(flat), opening, closing)
+            opening, closing = opening.reshape(shape), closing.reshape(shape)
+        else:
+            opening, closing = np.empty(shape, order="F"), np.empty(shape, order="F")  # a month's column contiguous
+            stock = np.asarray(self.initial, dtype=float)
+            for t in range(shape[-1]):  # month by month so both identities hold to the last bit
+                opening[..., t] = stock
+                stock = stock + net[..., t]
+                closing[..., t] = stock
         floor = -1e-6 * np.maximum(1.0, np.abs(np.asarray(self.initial, dtype=float)))
         below = closing < np.expand_dims(floor, -1)
         if below.any():
