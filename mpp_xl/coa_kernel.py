@@ -11,7 +11,7 @@ import numpy as np
 from .queue_kernel import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def procedure_and_rejected(repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share,
                            grant_share, stay_rejected, departure_rate, in_procedure0, rejected0,
                            from_rejected, from_outside, decided_in_coa, left_at_once, departed):
@@ -37,7 +37,7 @@ def procedure_and_rejected(repeat_in_coa, from_rejected_share, registered, seeke
             rejected = staying - gone
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def permit_holders(published, target_month, realisation, backlog_share, gap, short_share, coa_share, coa_grants,
                    resettled, nareis_arrivals, stock0, housed, with_sponsor, short_stay, entered):
     """Permit holders waiting in COA (see ``chain._statushouders``): ``published`` (T,) half-year target / 6
@@ -83,7 +83,7 @@ def permit_holders(published, target_month, realisation, backlog_share, gap, sho
             stock = available - out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def running_stock(initial, net, opening, closing):
     """opening/closing (P, T) of a stock from its initial value (P,) and net flow (P, T), month by month."""
     paths, size = net.shape

@@ -27,21 +27,22 @@ def parameter_matrix(params) -> np.ndarray:
     return np.ascontiguousarray(np.stack([np.asarray(params.series[name], dtype=float) for name in NAMES]))
 
 
-@njit(cache=True, inline="always")
-def _at(p, row, time):
+@njit(cache=True, inline="always", error_model="numpy")
+def _month(p, time):
+    """The column of ``p`` in effect at ``time`` (clamped to the grid), as ``PenaltyParams.at`` reads it."""
     month = math.floor(time)
     last = p.shape[1] - 1
-    return p[row, 0 if month < 0 else last if month > last else int(month)]
+    return 0 if month < 0 else last if month > last else int(month)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _point(book, row, time, value):
     month = math.floor(time)
     if 0 <= month < book.shape[1] and value != 0.0:
         book[row, int(month)] += value
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _linear(book, row, start, end, rate):
     if end <= start or rate == 0.0:
         return
@@ -54,47 +55,51 @@ def _linear(book, row, start, end, rate):
         month += 1.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _one_case(book, p, notice, heard, decided, weight, high_draw, repeat_draw):
-    appeal = notice + _at(p, APPEAL_WAIT, notice) / WEEKS_PER_MONTH
-    if _at(p, ADMIN_APPLIES, notice) != 0.0 and weight != 0.0:
-        tier = _at(p, ADMIN_TIER_DAYS, appeal) / DAYS_PER_MONTH
-        cap = _at(p, ADMIN_CAP, appeal)
+    at_notice = _month(p, notice)
+    appeal = notice + p[APPEAL_WAIT, at_notice] / WEEKS_PER_MONTH
+    applies = p[ADMIN_APPLIES, at_notice]
+    if applies != 0.0 and weight != 0.0:
+        at_appeal = _month(p, appeal)
+        tier = p[ADMIN_TIER_DAYS, at_appeal] / DAYS_PER_MONTH
+        cap = p[ADMIN_CAP, at_appeal]
         paid = 0.0
         for index in range(3):
-            rate = _at(p, ADMIN_TIER1 + index, appeal) * DAYS_PER_MONTH
+            rate = p[ADMIN_TIER1 + index, at_appeal] * DAYS_PER_MONTH
             tier_start = appeal + index * tier
             room = max(cap - paid, 0.0)
             length = room / rate if index == 2 else min(tier, room / rate)
-            _linear(book, ADMIN, tier_start, min(decided, tier_start + length),
-                    rate * weight * _at(p, ADMIN_APPLIES, notice))
+            _linear(book, ADMIN, tier_start, min(decided, tier_start + length), rate * weight * applies)
             paid += rate * length
     if not decided > appeal:
         return
     _point(book, APPEALS, appeal, weight)
-    judgment = appeal + _at(p, JUDGMENT, appeal)
-    _point(book, COSTS, min(judgment, decided), weight * (_at(p, LEGAL_COSTS, judgment) + _at(p, COURT_FEE, judgment)))
-    term = _at(p, TERM_HEARD, judgment) if heard > 0 else _at(p, TERM_NOT_HEARD, judgment)
+    judgment = appeal + p[JUDGMENT, _month(p, appeal)]
+    at_judgment = _month(p, judgment)
+    _point(book, COSTS, min(judgment, decided), weight * (p[LEGAL_COSTS, at_judgment] + p[COURT_FEE, at_judgment]))
+    term = p[TERM_HEARD, at_judgment] if heard > 0 else p[TERM_NOT_HEARD, at_judgment]
     start = judgment + term / WEEKS_PER_MONTH
     if not decided > start:
         return
-    rate = _at(p, PER_DAY, start) * DAYS_PER_MONTH
-    high = high_draw < _at(p, SHARE_HIGH_CAP, judgment)
-    cap = _at(p, CAP_HIGH, judgment) if high else _at(p, CAP_STANDARD, judgment)
+    at_start = _month(p, start)
+    rate = p[PER_DAY, at_start] * DAYS_PER_MONTH
+    high = high_draw < p[SHARE_HIGH_CAP, at_judgment]
+    cap = p[CAP_HIGH, at_judgment] if high else p[CAP_STANDARD, at_judgment]
     _linear(book, COURT, start, min(decided, start + cap / rate), rate * weight)
-    if not repeat_draw < _at(p, REPEAT_PROBABILITY, start):
+    if not repeat_draw < p[REPEAT_PROBABILITY, at_start]:
         return
-    repeat_judgment = start + _at(p, REPEAT_LAG, start)
-    _point(book, COSTS, min(repeat_judgment, decided),
-           weight * (_at(p, LEGAL_COSTS, repeat_judgment) + _at(p, COURT_FEE, repeat_judgment)))
-    repeat_start = repeat_judgment + _at(p, REPEAT_TERM, repeat_judgment) / WEEKS_PER_MONTH
-    repeat_rate = _at(p, REPEAT_PER_DAY, repeat_start) * DAYS_PER_MONTH
+    repeat_judgment = start + p[REPEAT_LAG, at_start]
+    at_repeat = _month(p, repeat_judgment)
+    _point(book, COSTS, min(repeat_judgment, decided), weight * (p[LEGAL_COSTS, at_repeat] + p[COURT_FEE, at_repeat]))
+    repeat_start = repeat_judgment + p[REPEAT_TERM, at_repeat] / WEEKS_PER_MONTH
+    repeat_rate = p[REPEAT_PER_DAY, _month(p, repeat_start)] * DAYS_PER_MONTH
     if decided > repeat_judgment:
-        _linear(book, REPEAT, repeat_start, min(decided, repeat_start + _at(p, REPEAT_CAP, repeat_judgment) / repeat_rate),
+        _linear(book, REPEAT, repeat_start, min(decided, repeat_start + p[REPEAT_CAP, at_repeat] / repeat_rate),
                 repeat_rate * weight)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def simulate_chunks(p, notice, heard, decided, weight, high_draw, repeat_draw, chunk, books):
     """Book every case; chunk j (cases [j*chunk, (j+1)*chunk)) books into ``books[j]`` (5, T), so the sums do not
     depend on the number of threads."""

@@ -29,7 +29,7 @@ HEARD, NOT_HEARD = 0, 1
 LAG_POINTS = 3
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _take_in_order_forward(available, lo, hi, amount, out):
     """Take ``amount`` from available[lo:hi] oldest (lowest index) first; adds to ``out``; returns what was taken."""
     before = 0.0
@@ -44,7 +44,7 @@ def _take_in_order_forward(available, lo, hi, amount, out):
     return taken
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
     """The queue's state at the start: per cohort the priority pool, open, declined and noticed cases (summed),
     the share of the notice lag passed, whether its deadline was counted, the notice months holding its
@@ -66,7 +66,7 @@ def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
     return fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share, judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
@@ -260,7 +260,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
     lo_box[0] = lo
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def finish(legal, first_notice, last_notice, pending_legal):
     """Noticed cases still pending at the end, by notice month and branch; leaves ``legal`` zeroed."""
     for c in range(legal.shape[0]):
@@ -270,7 +270,7 @@ def finish(legal, first_notice, last_notice, pending_legal):
                 legal[c, n, b] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
              newest_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
              share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full,
@@ -296,7 +296,7 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
     finish(legal, first_notice, last_notice, pending_legal)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_share, newest_share, take_up,
               share_heard, after_notice_share, table_of_path, judgment_time, term_end, term_month,
               within_term_share, state_of_month, deadline_by_state, notice_times_by_state, fast_patience,
