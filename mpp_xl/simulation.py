@@ -258,6 +258,7 @@ def chart_pngs(bands: pd.DataFrame, tornado: pd.DataFrame, scenario: str) -> dic
     figure.tight_layout()
     out["fan_chart.png"] = _png(figure, plt)
 
+    tornado = tornado[tornado.scenario == scenario]
     targets = list(dict.fromkeys(tornado.target))
     figure, axes = plt.subplots(len(targets), 1, figsize=(8, 2.4 * max(len(targets), 1)), dpi=100, squeeze=False)
     for axis, target in zip(axes[:, 0], targets):
@@ -271,7 +272,7 @@ def chart_pngs(bands: pd.DataFrame, tornado: pd.DataFrame, scenario: str) -> dic
         axis.axvline(central / scale, color="black", linewidth=0.8)
         axis.set_yticks(range(len(part)))
         axis.set_yticklabels(part.label_nl, fontsize=7)
-        axis.set_title(TARGETS.get(target, target), fontsize=9)
+        axis.set_title(f"{TARGETS.get(target, target)}, scenario {scenario}", fontsize=9)
         axis.set_xlabel(unit, fontsize=8)
         axis.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _thousands(v)))
     figure.tight_layout()

@@ -36,7 +36,7 @@ class StockAccount:
             net = net + flow
         for flow in self.outflows.values():
             net = net - flow
-        if len(shape) > 1 and default_engine() == "compiled":  # paths: the same additions, compiled
+        if default_engine() == "compiled":  # the same additions, compiled (one path or many)
             flat = (int(np.prod(shape[:-1])), shape[-1])
             initial = np.ascontiguousarray(np.broadcast_to(self.initial, shape[:-1]).reshape(flat[0]), dtype=float)
             opening, closing = np.empty(flat), np.empty(flat)

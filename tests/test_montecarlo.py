@@ -215,3 +215,26 @@ def test_readme_uncertainty_table_is_generated_from_the_data():
     expected = subprocess.run([sys.executable, str(root / "tools" / "uncertainty_table.py")], capture_output=True,
                               text=True, check=True).stdout.strip()
     assert expected in (root / "README.md").read_text(encoding="utf-8")
+
+
+def test_tornado_chart_shows_one_scenario(default_set, variants, grid):
+    """The tornado chart has one bar pair per assumption of the chosen scenario (not every scenario's rows)."""
+    import pandas as pd
+    from mpp_xl import simulation
+    frames = [tornado_frame(default_set, variants, s, grid, WINDOW) for s in ("min", "medio")]
+    tornado = pd.concat(frames, ignore_index=True)
+    bands = bands_frame(_small(default_set, variants, grid, 3, paths=10))
+    drawn = []
+    original = simulation._png
+
+    def keep(figure, plt):
+        drawn.append([len(axis.patches) for axis in figure.axes])
+        return original(figure, plt)
+
+    simulation._png = keep
+    try:
+        simulation.chart_pngs(bands, tornado, "medio")
+    finally:
+        simulation._png = original
+    groups = len(set(tornado.assumption))
+    assert drawn[1] == [2 * groups] * len(set(tornado.target))
