@@ -10,7 +10,7 @@ import numpy as np
 from . import montecarlo as mc
 from .errors import MppError, did_you_mean
 from .excel_api import (GRID, _finite, _one_cell, cached_table, effective_set, excel_safe, excel_serial,
-                        scalar, scenario_arg)
+                        scalar, scenario_arg, window_arg)
 from .memo import LruCache
 from .messages import english
 from .model import WINDOW
@@ -22,10 +22,10 @@ from .variants import NAMED_VARIANTS, default_variants
 EXCEL_MAX_PATHS = 20_000  # about ten seconds of recalculation on 2 cores
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 BAND_METRICS = (*mc.BAND_METRICS, "penalty.amount_eur", "penalty.window_total_eur", "penalty.delta_vs_base_window_eur")
-SETTINGS_NL = {"min-scenario": "minimumscenario", "max-scenario": "maximumscenario",
+SETTINGS_NL = {"MPP low (x min/medio)": "MPP-ondergrens (× min/medio)", "MPP high (x max/medio)": "MPP-bovengrens (× max/medio)",
                "p05 of the record": "p5 van de terugblik", "p95 of the record": "p95 van de terugblik"}
 
-_sims = LruCache(4)
+_sims = LruCache(2)  # (assumptions hash, scenario, paths, seed) -> Simulation (20,000 paths: about 150 MB)
 
 
 def _setting_nl(setting: str) -> str:
@@ -66,7 +66,13 @@ def _whole(value, what: str, default: int, low: int, high: int) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+        if isinstance(value, str):
+            text = value.strip().replace(" ", "")
+            if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text) and len(set(re.findall(r"[.,]", text))) == 1:
+                text = re.sub(r"[.,]", "", text)  # thousands written with points (Dutch) or commas: 1.000, 1,000
+            number = float(text.replace(",", "."))
+        else:
+            number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
     if isinstance(value, bool) or not number == number or not number.is_integer() or not low <= number <= high:
@@ -94,7 +100,12 @@ def percentiles_arg(value) -> tuple[float, ...]:
         elif item is None or (isinstance(item, str) and not item.strip()):
             continue
         elif isinstance(item, str):
-            cells.extend(p for p in re.split(r"[;\s]+|,(?=\s)|,(?!\d)", item.strip()) if p)
+            text = item.strip()
+            if ";" not in text and not re.search(r"\s", text) and text.count(",") == 1:
+                raise MppError(english("argument", arg="percentiles", reason=english("percentile_separator",
+                                                                                     value=text)))
+            parts = text.split(",") if ";" not in text and text.count(",") > 1 else re.split(r"[;\s]+", text)
+            cells.extend(p for p in parts if p)
         else:
             cells.append(item)
     if not cells:
@@ -108,6 +119,9 @@ def percentiles_arg(value) -> tuple[float, ...]:
         if isinstance(cell, bool) or not 0 <= number <= 100:
             raise MppError(english("argument", arg="percentiles", reason=english("percentile", value=cell)))
         out.append(number)
+    if all(q <= 1 for q in out) and any(not float(q).is_integer() for q in out):
+        raise MppError(english("argument", arg="percentiles", reason=english(
+            "percentile_fractions", values=";".join(f"{q:g}" for q in out))))
     return tuple(sorted(set(out)))
 
 
@@ -122,11 +136,11 @@ def _percentile_header(q: float) -> str:
 
 @excel_safe
 def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, paths=None, seed=None,
-               assumptions=None, variant=None, edition=None, measures_on=None):
+               assumptions=None, variant=None, window=None, edition=None, measures_on=None):
     """Percentile bands of one metric over the Monte Carlo's paths: dates (or years) down, percentiles across."""
     aset = effective_set(assumptions, edition, measures_on)
     name, scen = band_metric_arg(metric), scenario_arg(scenario, allow_all=False)
-    qs, n, s = percentiles_arg(percentiles), paths_arg(paths), seed_arg(seed)
+    qs, n, s, w = percentiles_arg(percentiles), paths_arg(paths), seed_arg(seed), window_arg(window)
     chosen = scalar(variant, "variant", default="base")
     if chosen not in NAMED_VARIANTS:
         raise MppError(english("argument", arg="variant", reason=english(
@@ -144,27 +158,28 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
         elif name == "penalty.amount_eur":
             values, keys, key_header = batch.penalties[chosen], [float(y) for y in years], "jaar"
         else:
-            totals = sim.window_totals(scen)
+            inside = (years >= w[0]) & (years <= w[1])
+            totals = {v: p[:, inside].sum(axis=1) for v, p in batch.penalties.items()}
             total = totals[chosen] - (totals["base"] if name == "penalty.delta_vs_base_window_eur" else 0.0)
-            values, keys, key_header = total[:, None], [f"{WINDOW[0]}-{WINDOW[1]}"], "venster"
+            values, keys, key_header = total[:, None], [f"{w[0]}-{w[1]}"], "venster"
         bands = np.maximum.accumulate(np.percentile(values, qs, axis=0), axis=0)
         label, unit = band_label(name)
         top = [key_header] + [header(f"{_percentile_header(q)} {label}", unit) for q in qs]
         return [top] + [[key, *_finite(bands[:, i])] for i, key in enumerate(keys)]
 
-    return cached_table("band", (name, scen, qs, n, s, chosen), aset, compute)
+    return cached_table("band", (name, scen, qs, n, s, chosen, w), aset, compute)
 
 
 @excel_safe
-def tornado_table(target="coa.capacity_need.2026-01-01", assumptions=None, scenario="medio", edition=None,
-                  measures_on=None):
+def tornado_table(target="coa.capacity_need.2026-01-01", assumptions=None, scenario="medio", window=None,
+                  edition=None, measures_on=None):
     """Each uncertain assumption at its low and high setting, the rest central: the target's value and swing,
     largest first."""
     aset = effective_set(assumptions, edition, measures_on)
-    name, scen = target_arg(target), scenario_arg(scenario, allow_all=False)
+    name, scen, w = target_arg(target), scenario_arg(scenario, allow_all=False), window_arg(window)
 
     def compute():
-        frame = tornado_frame(aset, _variants(aset), scen, GRID, WINDOW)
+        frame = tornado_frame(aset, _variants(aset), scen, GRID, w)
         frame = frame[frame.target == name]
         body = [[row.label_nl, _setting_nl(row.setting_low), _setting_nl(row.setting_high),
                  *_finite([row.value_low, row.value_central, row.value_high, row.value_low - row.value_central,
@@ -172,4 +187,4 @@ def tornado_table(target="coa.capacity_need.2026-01-01", assumptions=None, scena
                 for row in frame.itertuples()]
         return [tornado_header(name)] + body
 
-    return cached_table("tornado", (name, scen), aset, compute)
+    return cached_table("tornado", (name, scen, w), aset, compute)

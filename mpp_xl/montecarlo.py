@@ -6,7 +6,7 @@ distribution of a multiplicative factor on its monthly series, and a group: rows
 standard-normal draw per path (fully correlated), groups are independent. Distributions of the factor:
 
 - ``two_piece_normal``: median 1, ``low`` and ``high`` at the 5th and 95th percentile (a normal on each side);
-- ``two_piece_uniform``: median 1, uniform on [low, 1] and [1, high];
+- ``two_piece_uniform``: median 1, uniform on each side, ``low`` and ``high`` at the 5th and 95th percentile;
 - ``mpp``: ``two_piece_normal`` with low and high taken per month from the edition's own scenarios, min/medio
   and max/medio (inflow categories only; the same relative spread around every scenario);
 - ``backtest``: the inflow factor per lead year drawn from the record of the MPP's forecast errors
@@ -35,7 +35,7 @@ import numpy as np
 
 from . import queue_kernel
 from .assumptions import AssumptionSet
-from .chain import FRONT_PARAMETERS, QueueFlows, _registration, chain_core, nareis_front, series_reader
+from .chain import QueueFlows, _registration, chain_core, nareis_front, series_reader
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
@@ -57,6 +57,10 @@ TABLE_PARAMETERS = ("penalty.judgment_months",)
 SUPPORTED = tuple(f"inflow.{c}" for c in CATEGORIES) + QUEUE_PARAMETERS + CHAIN_PARAMETERS + TABLE_PARAMETERS
 DISTRIBUTIONS = ("two_piece_normal", "two_piece_uniform", "mpp", "backtest")
 TABLE_NODES = 9  # equal-probability points of a distribution that changes the per-case penalty tables
+INFLOW_PARAMETERS = ("inflow.", "history.")
+# what registration and the nareis front read besides the inflow: computed per variant where a variant changes it
+FRONT_KEYS = ("ind.nareis.", "ind.grant_rate.nareis", "coa.registration_wait_weeks", "inflow.amv_share_first")
+MAX_FACTOR = 10.0  # a factor above ten times the assumption is a typo, not an uncertainty
 SPEC_COLUMNS = ("name", "parameter", "from", "distribution", "low", "high", "group", "label_nl", "source")
 BAND_METRICS = ("ind.pending.asylum", "coa.capacity_need", "coa.statushouders")
 CHUNK_PATHS = 2000  # paths per batch: bounds memory (about 10 MB per variant) and paces the progress bar
@@ -94,6 +98,8 @@ def parse_spec(text: str, origin: str, aset: AssumptionSet) -> tuple[Uncertain, 
     if not rows:
         raise MppError(f"{origin}: the table is empty")
     header = [c.strip().lower() for c in rows[0]]
+    if len(header) == 1 and ";" in header[0]:
+        raise MppError(f"{origin}: the columns are separated by semicolons; save the file as CSV with commas")
     missing = [c for c in SPEC_COLUMNS if c not in header and c not in ("label_nl", "source")]
     if missing:
         raise MppError(f"{origin}: header must contain {','.join(SPEC_COLUMNS)}; missing column '{missing[0]}'")
@@ -115,6 +121,11 @@ def parse_spec(text: str, origin: str, aset: AssumptionSet) -> tuple[Uncertain, 
             if not low <= 1.0 <= high:
                 raise MppError(f"{where}: low ({low:g}) and high ({high:g}) must lie around the central factor 1 "
                                f"(low <= 1 <= high)")
+            if high > MAX_FACTOR:
+                raise MppError(f"{where}, column 'high': {high:g} is more than {MAX_FACTOR:g} times the assumption")
+        elif cell["low"] or cell["high"]:
+            raise MppError(f"{where}: a {distribution} row takes its spread from "
+                           f"{'the edition' if distribution == 'mpp' else 'the backtest'}; leave low and high empty")
         try:
             start = np.datetime64(cell["from"], "D") if cell["from"] else np.datetime64("1900-01-01")
         except ValueError:
@@ -127,6 +138,8 @@ def parse_spec(text: str, origin: str, aset: AssumptionSet) -> tuple[Uncertain, 
         for parameter in parameters:
             out.append(Uncertain(cell["name"], parameter, start, distribution, low, high, group,
                                  cell["label_nl"] or cell["name"], cell["source"]))
+    if not out:
+        raise MppError(f"{origin}: the table holds no uncertain assumptions (only its header)")
     seen = {}
     for rec in out:
         if rec.parameter in seen:
@@ -182,11 +195,15 @@ def groups_of(spec) -> tuple[str, ...]:
 
 
 def draws(spec, paths: int, seed: int) -> np.ndarray:
-    """(paths, groups) standard-normal draws; the same seed gives the same draws."""
+    """(paths, groups) standard-normal draws; the same seed gives the same draws, and a group's draws depend only
+    on the seed and the group's name."""
     if paths < 1:
         raise MppError(f"--paths {paths}: give at least 1 path")
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
-    return rng.standard_normal((paths, len(groups_of(spec))))
+    columns = []
+    for group in groups_of(spec):  # each group its own stream: adding a group leaves the others' draws as they were
+        key = int.from_bytes(hashlib.blake2b(group.encode(), digest_size=8).digest(), "little")
+        columns.append(np.random.default_rng(np.random.SeedSequence([int(seed), key])).standard_normal(paths))
+    return np.column_stack(columns) if columns else np.zeros((paths, 0))
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -208,9 +225,10 @@ def factor(rec: Uncertain, z: np.ndarray, low=None, high=None) -> np.ndarray:
     """The factor of each path (z: (P,) or (P, 1)) for ``two_piece_*`` and ``mpp`` (low/high may be (T,))."""
     low = rec.low if low is None else low
     high = rec.high if high is None else high
-    if rec.distribution == "two_piece_uniform":
+    if rec.distribution == "two_piece_uniform":  # uniform on each side, low and high at the 5th and 95th percentile
         u = _normal_cdf(z)
-        return np.where(u >= 0.5, 1.0 + (u - 0.5) * 2.0 * (high - 1.0), 1.0 - (0.5 - u) * 2.0 * (1.0 - low))
+        return np.maximum(np.where(u >= 0.5, 1.0 + (u - 0.5) / 0.45 * (high - 1.0),
+                                   1.0 - (0.5 - u) / 0.45 * (1.0 - low)), 0.0)
     up = (np.asarray(high) - 1.0) / Z95
     down = (1.0 - np.asarray(low)) / Z95
     return np.maximum(np.where(z >= 0, 1.0 + z * up, 1.0 + z * down), 0.0)
@@ -244,9 +262,9 @@ def prepare(aset: AssumptionSet, variants: dict[str, Variant], scenario: str, gr
     """Read every base series once and build the per-case penalty tables of each judgment node."""
     sets = {name: aset.with_layer(f"variant {name}", v.records) for name, v in variants.items()}
     for name, vset in sets.items():
-        if vset.digest_of(FRONT_PARAMETERS[:2]) != aset.digest_of(FRONT_PARAMETERS[:2]):
-            raise MppError(f"variant {name} changes the inflow: the Monte Carlo needs variants of deadlines and "
-                           f"penalties (run it with --variant)")
+        if vset.digest_of(INFLOW_PARAMETERS) != aset.digest_of(INFLOW_PARAMETERS):
+            raise MppError(f"variant {name} changes the inflow (inflow.* or history.*), which the Monte Carlo varies "
+                           f"itself: leave the variant out (--variant names the variants to run)")
     inflow = project_inflow(aset, scenario, grid)
     prep = Prepared(scenario, grid, sets, spec, groups_of(spec), window, np.unique(grid.years), inflow)
     scenario_inflow = {}
@@ -416,24 +434,29 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
     factors, node_of_path = _factors(prep, z)
     paths = z.shape[0]
     one = np.ones((paths, size))
-    base_set = next(iter(prep.variant_sets.values()))
-    read0 = series_reader(base_set, scenario, grid)
-
     inflow = {c: prep.inflow[c] * factors.get(f"inflow.{c}", one) for c in CATEGORIES}
-    inflow["amv"] = inflow["first"] * read0("inflow.amv_share_first")
     inflow["is_history"] = prep.inflow["is_history"]
-    registered, not_registered_open = _registration(base_set, scenario, grid, inflow["first"])
-    nareis = nareis_front(base_set, scenario, grid, inflow["nareis"], inflow["is_history"])
-    front = {"inflow": inflow, "registered": registered, "not_registered_open": not_registered_open, "nareis": nareis}
+    fronts = {}  # registration and the nareis front, per distinct assumptions they read
+
+    def front_of(vset):
+        key = vset.digest_of(FRONT_KEYS)
+        if key not in fronts:
+            own = dict(inflow, amv=inflow["first"] * vset.at("inflow.amv_share_first", scenario, grid.month_starts))
+            registered, not_registered_open = _registration(vset, scenario, grid, own["first"])
+            fronts[key] = {"inflow": own, "registered": registered, "not_registered_open": not_registered_open,
+                           "nareis": nareis_front(vset, scenario, grid, own["nareis"], own["is_history"])}
+        return fronts[key]
 
     metrics, penalties = {}, {}
     done_tracks, done_chains = {}, {}  # variants with identical inputs share a computation
     for name, vset in prep.variant_sets.items():
         at = lambda p: vset.at(p, scenario, grid.month_starts)  # noqa: E731
         tables = prep.tracks[name]
+        front = front_of(vset)
+        registered, nareis = front["registered"], front["nareis"]
         inputs = {
-            "asylum": (registered + inflow["repeat"], np.broadcast_to(opening_by_age(vset, "asylum", scenario, grid),
-                                                                      (paths, OPENING_COHORTS)),
+            "asylum": (registered + front["inflow"]["repeat"],
+                       np.broadcast_to(opening_by_age(vset, "asylum", scenario, grid), (paths, OPENING_COHORTS)),
                        at("ind.capacity.asylum"), factors.get("ind.capacity.asylum", one),
                        at("ind.fast_lane_share.asylum"), at("ind.newest_first_share.asylum")),
             "nareis": (nareis["filings"], nareis["opening"], nareis["decisions"], one, np.zeros(size),
@@ -441,8 +464,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
         for track, (filings, opening, capacity, capacity_factor, fast_share, newest) in inputs.items():
             t = tables[track]
-            key = (track, t["key"], np.asarray(capacity).tobytes() if track == "asylum" else b"",
-                   np.asarray(fast_share).tobytes(), np.asarray(newest).tobytes())
+            key = (track, t["key"], _digest(capacity, capacity_factor, filings, opening, fast_share, newest))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),
@@ -452,11 +474,11 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
                                                  take_up, node_of_path, booked, engine, grid, track), booked)
             flows[track], booked = done_tracks[key]
             total = total + booked
-        chain_key = (*keys, vset.digest_of(("ind.", "coa.", "housing.", "inflow.")))
+        chain_key = (*keys, vset.digest_of(("ind.", "coa.", "housing.", "inflow.", "history.")))
         if chain_key not in done_chains:
             read = series_reader(vset, scenario, grid, {
                 p: np.clip(vset.at(p, scenario, grid.month_starts) * factors[p], 0.0,
-                           1.0 if vset.registry.find(p).unit == "share" else np.inf)
+                           1.0 if vset.registry.find(p).unit.startswith("share") else np.inf)
                 for p in CHAIN_PARAMETERS if p in factors})
             core = chain_core(vset, scenario, grid, front, flows["asylum"], flows["nareis"].decisions, read)
             done_chains[chain_key] = {"ind.pending.asylum": flows["asylum"].pending,
@@ -465,6 +487,15 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         metrics[name] = done_chains[chain_key]
         penalties[name] = total
     return Batch(metrics, penalties)
+
+
+def _digest(*arrays) -> bytes:
+    """A digest of arrays: variants whose queue inputs are identical share one computation."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(repr(array.shape).encode() + array.tobytes())
+    return digest.digest()
 
 
 def _shared_months(t: dict, filings, capacity, take_up, open0, declined0, node_of_path) -> int:

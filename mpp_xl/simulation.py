@@ -14,6 +14,7 @@ swing, largest first.
 from __future__ import annotations
 
 import io
+import re
 import sys
 from dataclasses import dataclass
 
@@ -77,11 +78,12 @@ class Simulation:
 
 
 def _whole(value, what: str, low: int, high: int, example: str) -> int:
+    text = str(value).strip()
     try:
-        number = float(value)
+        number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)  # big seeds stay exact
     except (TypeError, ValueError):
         raise MppError(f"{what} '{value}': give a whole number, e.g. {example}") from None
-    if not number.is_integer() or not low <= number <= high:
+    if isinstance(number, float) and not number.is_integer() or not low <= number <= high:
         raise MppError(f"{what} {value}: give a whole number from {low:,} to {high:,}")
     return int(number)
 
@@ -200,8 +202,8 @@ def _target_values(sim_batch: mc.Batch, grid: TimeGrid, window: tuple[int, int])
 
 
 def _setting(rec, end: str) -> str:
-    if rec.distribution == "mpp":
-        return "min-scenario" if end == "low" else "max-scenario"
+    if rec.distribution == "mpp":  # the edition's relative spread around the scenario run
+        return "MPP low (x min/medio)" if end == "low" else "MPP high (x max/medio)"
     if rec.distribution == "backtest":
         return "p05 of the record" if end == "low" else "p95 of the record"
     return f"x {rec.low if end == 'low' else rec.high:g}"
@@ -300,6 +302,14 @@ def summary_text(sim: Simulation, tornado: pd.DataFrame | None, scenario: str) -
     lines = [f"Monte Carlo: {sim.paths:,} paths, seed {sim.seed}, spread {sim.spread}; scenario {scenario}; "
              f"window {sim.window[0]}-{sim.window[1]}"]
     values = _target_values(batch, sim.grid, sim.window)
+    if "coa.capacity_need.2026-01-01" not in values:
+        lines.append("  (the COA need on 1 January 2026 lies outside the horizon: not shown)")
+    if sim.spread == "backtest":
+        from .backtest import forecast_errors
+        record = forecast_errors()
+        lines.append("  inflow spread from the backtest: " + ", ".join(
+            f"{len(e)} forecast errors {lead} year(s) ahead" for lead, e in sorted(record.items()))
+                     + f"; later years draw from the last ({max(record)} year(s) ahead)")
     for target, v in values.items():
         p05, p50, p95 = np.percentile(v, [5, 50, 95])
         unit = " EUR m" if "eur" in target else " places"

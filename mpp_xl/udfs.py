@@ -125,21 +125,22 @@ def MPP_BACKTEST(metric="inflow.total", what="panel"):
 @func(category="mpp-xl")
 @arg("metric", err_to_str=True, doc="coa.capacity_need (standaard), coa.statushouders, ind.pending.asylum, "
                                     "penalty.amount_eur (per jaar), penalty.window_total_eur of "
-                                    f"penalty.delta_vs_base_window_eur (over {WINDOW[0]}-{WINDOW[1]})")
+                                    f"penalty.delta_vs_base_window_eur (over het venster)")
 @arg("scenario", err_to_str=True, doc="min, medio (standaard) of max")
 @arg("percentiles", ndim=2, err_to_str=True, doc="Percentielen: een bereik of een tekst als 5;50;95 (standaard 5;25;50;75;95)")
 @arg("paths", err_to_str=True, doc="Aantal paden (standaard 1000, hoogstens 20000)")
 @arg("seed", err_to_str=True, doc="Startgetal van de trekkingen (standaard 20241202): hetzelfde getal geeft dezelfde banden")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
 @arg("variant", err_to_str=True, doc=f"{VARIANTS}; standaard {NAMED_VARIANTS[0]}")
+@arg("window", err_to_str=True, doc=WINDOW_DOC + " (bij de venstertotalen)")
 @arg("edition", err_to_str=True, doc=EDITION_DOC)
 @arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
 def MPP_BAND(metric="coa.capacity_need", scenario="medio", percentiles=None, paths=None, seed=None, assumptions=None,
-             variant="base", edition=None, measures=None):
+             variant="base", window=None, edition=None, measures=None):
     """Onzekerheidsbanden (Monte Carlo over de onzekere aannames): per datum of jaar de gevraagde percentielen."""
-    return excel_uncertainty.band_table(metric, scenario, percentiles, paths, seed, assumptions, variant, edition,
-                                        measures)
+    return excel_uncertainty.band_table(metric, scenario, percentiles, paths, seed, assumptions, variant, window,
+                                        edition, measures)
 
 
 @func(category="mpp-xl")
@@ -147,12 +148,14 @@ def MPP_BAND(metric="coa.capacity_need", scenario="medio", percentiles=None, pat
                                     "penalty.delta_all_undone_eur")
 @arg("assumptions", ndim=2, err_to_str=True, doc=ASSUMPTIONS_DOC)
 @arg("scenario", err_to_str=True, doc="min, medio (standaard) of max")
+@arg("window", err_to_str=True, doc=WINDOW_DOC + " (bij de dwangsommen over het venster)")
 @arg("edition", err_to_str=True, doc=EDITION_DOC)
 @arg("measures", ndim=2, err_to_str=True, doc=MEASURES_DOC)
 @ret(index=False, header=False)
-def MPP_TORNADO(target="coa.capacity_need.2026-01-01", assumptions=None, scenario="medio", edition=None, measures=None):
+def MPP_TORNADO(target="coa.capacity_need.2026-01-01", assumptions=None, scenario="medio", window=None, edition=None,
+                measures=None):
     """Gevoeligheid: elke onzekere aanname op haar lage en hoge waarde (de rest centraal), grootste uitslag eerst."""
-    return excel_uncertainty.tornado_table(target, assumptions, scenario, edition, measures)
+    return excel_uncertainty.tornado_table(target, assumptions, scenario, window, edition, measures)
 
 
 UDF_NAMES = ("MPP_VERSION", "MPP_PARAMS", "MPP_PROJECTION", "MPP_PENALTIES", "MPP_SUMMARY", "MPP_BUDGET",

@@ -1155,7 +1155,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
 
     sheet.heading(book.formula(["COA-capaciteitsbehoefte per maand, scenario ", chosen, ", variant basis"]))
     need = eu.band_table("coa.capacity_need", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
-    shown = sheet.table(f'=MPP_BAND("coa.capacity_need",{args},"base",{SELECTION})', need,
+    shown = sheet.table(f'=MPP_BAND("coa.capacity_need",{args},"base",Venster,{SELECTION})', need,
                         ["date", *["count"] * (len(need[0]) - 1)])
     sheet.rows.skip()
     title = book.formula(["COA-capaciteitsbehoefte, scenario ", chosen, ": 5-95 % en 25-75 % van ",
@@ -1196,14 +1196,14 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
 
     sheet.heading(book.formula(["Dwangsommen en kosten per jaar (opbouw), scenario ", chosen, ", variant basis"]))
     yearly = eu.band_table("penalty.amount_eur", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
-    sheet.table(f'=MPP_BAND("penalty.amount_eur",{args},"base",{SELECTION})', yearly,
+    sheet.table(f'=MPP_BAND("penalty.amount_eur",{args},"base",Venster,{SELECTION})', yearly,
                 ["year", *["eur_m"] * (len(yearly[0]) - 1)])
     sheet.rows.skip()
     sheet.heading(book.formula([f"Verschil {variant_name('all_undone')} min {variant_name('base')} over het venster, "
                                 "scenario ", chosen]))
     delta = eu.band_table("penalty.delta_vs_base_window_eur", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED,
                           None, "all_undone")
-    sheet.table(f'=MPP_BAND("penalty.delta_vs_base_window_eur",{args},"all_undone",{SELECTION})', delta,
+    sheet.table(f'=MPP_BAND("penalty.delta_vs_base_window_eur",{args},"all_undone",Venster,{SELECTION})', delta,
                 ["text", *["eur_m"] * (len(delta[0]) - 1)])
     sheet.rows.skip()
 
@@ -1212,7 +1212,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
         label = eu.TARGETS[target]
         sheet.heading(book.formula([f"Gevoeligheid: {label}, scenario ", chosen]))
         table = eu.tornado_table(target, None, DEFAULT_SCENARIO)
-        shown = sheet.table(f'=MPP_TORNADO("{target}",{A},KeuzeScenarioOnzekerheid,{SELECTION})', table,
+        shown = sheet.table(f'=MPP_TORNADO("{target}",{A},KeuzeScenarioOnzekerheid,Venster,{SELECTION})', table,
                             ["text", "text", "text", *[kind] * 6])
         sheet.rows.skip()
         title = book.formula([f"Gevoeligheid: {label.split(' (')[0]}, scenario ", chosen])

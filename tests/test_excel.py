@@ -1139,3 +1139,39 @@ def test_onzekerheid_recalculates_in_the_formula_engine(recalculated):
     assert moved[0] == band[0] and moved[1:] != band[1:]
     again = model.calculate(inputs={seed: "20241202", paths: "1000"})
     assert np.asarray(again[cell_ref("mpp_model.xlsm", "Onzekerheid", need_ref)].value).tolist() == band
+
+
+@pytest.mark.parametrize("paths, percentiles, expected_paths, expected_header", [
+    ("1.000", "5;50;95", 1000, ["p5", "p50", "p95"]),      # Dutch thousands
+    ("1,000", "5,50,95", 1000, ["p5", "p50", "p95"]),      # English thousands; a list with commas
+    (250, [[95, 5, 50, 50]], 250, ["p5", "p50", "p95"]),    # a range: sorted, duplicates once
+    ("300", "2,5;97,5", 300, ["p2,5", "p97,5"]),            # Dutch decimal commas between semicolons
+])
+def test_band_arguments_as_budget_staff_type_them(paths, percentiles, expected_paths, expected_header):
+    from mpp_xl import excel_uncertainty as eu
+    assert eu.paths_arg(paths) == expected_paths
+    table = udfs.MPP_BAND("coa.capacity_need", "medio", percentiles, 20, 1)
+    assert [h.split(" ")[0] for h in table[0][1:]] == expected_header
+
+
+@pytest.mark.parametrize("percentiles, message", [
+    ("5,95", "percentielen: '5,95': scheid percentielen met ; (bv. 5;50;95)"),
+    ([[0.05, 0.5, 0.95]], "percentielen: 0.05;0.5;0.95 lijken fracties"),
+    ("5;150", "percentielen: '150' is geen percentiel van 0 tot en met 100"),
+])
+def test_band_percentiles_that_would_mislead_are_refused(percentiles, message):
+    table = udfs.MPP_BAND("coa.capacity_need", "medio", percentiles, 20, 1)
+    assert len(table) == 1 and table[0][0].startswith(f"Fout: {message}")
+
+
+def test_band_and_tornado_follow_the_window():
+    narrow = udfs.MPP_BAND("penalty.window_total_eur", "medio", "50", 30, 1, None, "base", "2025-2026")
+    wide = udfs.MPP_BAND("penalty.window_total_eur", "medio", "50", 30, 1, None, "base", "2024-2027")
+    assert narrow[1][0] == "2025-2026" and wide[1][0] == "2024-2027" and narrow[1][1] < wide[1][1]
+    yearly = udfs.MPP_BAND("penalty.amount_eur", "medio", "50", 30, 1)
+    by_year = {row[0]: row[1] for row in yearly[1:]}
+    # one path set: the window total of the median path is not the sum of yearly medians, but both windows come
+    # from the same paths, so the wider window holds at least the narrower one's years
+    assert wide[1][1] > by_year[2025.0] and wide[1][1] > by_year[2026.0]
+    tornado = udfs.MPP_TORNADO("penalty.window_total_eur", None, "medio", "2025-2026")
+    assert tornado[0][0] == "aanname" and all(row[4] < wide[1][1] for row in tornado[1:])

@@ -45,9 +45,12 @@ def test_zero_shock_path_is_the_deterministic_run(prepared, default_run, variant
         _close(batch.penalties[name][0], yearly)
 
 
-def test_compiled_batch_equals_the_numpy_reference(prepared):
+def test_compiled_batch_equals_the_numpy_reference(prepared, monkeypatch):
+    """Every compiled stage (queues, COA loops, stocks) against the numpy path, path by path."""
     z = mc.draws(prepared.spec, 4, seed=7) * 1.5  # wide draws: every stage moves
-    compiled, reference = mc.run_paths(prepared, z, "compiled"), mc.run_paths(prepared, z, "numpy")
+    compiled = mc.run_paths(prepared, z, "compiled")
+    monkeypatch.setenv("MPP_XL_ENGINE", "numpy")
+    reference = mc.run_paths(prepared, z, "numpy")
     for name in compiled.metrics:
         for metric in mc.BAND_METRICS:
             _close(compiled.metrics[name][metric], reference.metrics[name][metric])
@@ -238,3 +241,60 @@ def test_tornado_chart_shows_one_scenario(default_set, variants, grid):
         simulation._png = original
     groups = len(set(tornado.assumption))
     assert drawn[1] == [2 * groups] * len(set(tornado.target))
+
+
+def test_a_variant_of_the_front_is_simulated_with_its_own_front(default_set, grid):
+    """A variant that changes registration (or the nareis front) runs its own front: its zero-shock path is its
+    deterministic run."""
+    from mpp_xl.variants import Variant
+    available = default_variants(default_set.registry)
+    slow = override(default_set, ("coa.registration_wait_weeks", "all", "2025-01-01", "", 20, "weeks"),
+                    label="variant slow")
+    variant = Variant("slow", "slow registration", "trage registratie", slow.layers[-1][1])
+    chosen = {"base": available["base"], "slow": variant}
+    prep = mc.prepare(default_set, chosen, "medio", grid, mc.default_spec(default_set), WINDOW)
+    batch = mc.run_paths(prep, np.zeros((1, len(prep.groups))))
+    deterministic = run_model(default_set, grid, ["medio"], ["base", "slow"], {**available, "slow": variant})
+    for name in chosen:
+        for metric in mc.BAND_METRICS:
+            _close(batch.metrics[name][metric][0], deterministic.chains[("medio", name)].metrics[metric])
+        _close(batch.penalties[name][0], deterministic.yearly_penalties[("medio", name, "total")]["amount_eur"])
+    assert not np.allclose(batch.metrics["slow"]["ind.pending.asylum"], batch.metrics["base"]["ind.pending.asylum"])
+
+
+def test_two_piece_uniform_puts_low_and_high_at_the_5th_and_95th_percentile(default_set):
+    rec = mc.parse_spec("name,parameter,from,distribution,low,high,group\n"
+                        "u,ind.capacity.asylum,2025-01-01,two_piece_uniform,0.5,1.5,u\n", "u.csv", default_set)[0]
+    factors = mc.factor(rec, np.random.default_rng(1).standard_normal(200_000))
+    assert np.percentile(factors, [5, 50, 95]) == pytest.approx([0.5, 1.0, 1.5], abs=0.01)
+    assert factors.min() >= 1 - 0.5 / 0.9 - 1e-9 and factors.max() <= 1 + 0.5 / 0.9 + 1e-9
+
+
+def test_a_groups_draws_depend_only_on_the_seed_and_its_name(default_set):
+    spec = mc.default_spec(default_set)
+    fewer = tuple(r for r in spec if r.group != "grant_rate")
+    full, part = mc.draws(spec, 50, 3), mc.draws(fewer, 50, 3)
+    for group in mc.groups_of(fewer):
+        assert np.array_equal(full[:, mc.groups_of(spec).index(group)], part[:, mc.groups_of(fewer).index(group)])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("name,parameter,from,distribution,low,high,group\n", "holds no uncertain assumptions"),
+    ("name;parameter;from;distribution;low;high;group\nx;ind.capacity.asylum;2025-01-01;two_piece_normal;0.9;1.1;x\n",
+     "separated by semicolons"),
+    ("name,parameter,from,distribution,low,high,group\nx,ind.capacity.asylum,2025-01-01,two_piece_normal,0.9,1e9,x\n",
+     "more than 10 times"),
+    ("name,parameter,from,distribution,low,high,group\nx,inflow.first,2025-01-01,mpp,0.9,1.1,x\n",
+     "leave low and high empty"),
+])
+def test_more_bad_uncertainty_tables(default_set, text, expected):
+    with pytest.raises(MppError, match=expected):
+        mc.parse_spec(text, "mine.csv", default_set)
+
+
+def test_rates_per_month_are_clipped_like_shares(default_set, variants, grid):
+    """A factor that would push a departure rate (share/month) above 1 is clipped: the run does not break."""
+    spec = mc.parse_spec("name,parameter,from,distribution,low,high,group\n"
+                         "d,coa.departure_rate.rejected,2025-01-01,two_piece_normal,0.5,10,d\n", "d.csv", default_set)
+    bands = bands_frame(_small(default_set, variants, grid, 1, paths=30, spec=spec))
+    assert (bands[bands.metric == "coa.capacity_need"].p05 > 0).all()

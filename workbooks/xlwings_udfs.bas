@@ -11,13 +11,13 @@ failed:
     MPP_BACKTEST = Err.Description
 End Function
 
-Function MPP_BAND(Optional metric, Optional scenario, Optional percentiles, Optional paths, Optional seed, Optional assumptions, Optional variant, Optional edition, Optional measures)
+Function MPP_BAND(Optional metric, Optional scenario, Optional percentiles, Optional paths, Optional seed, Optional assumptions, Optional variant, Optional window, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_BAND = XLPy.CallUDF("mpp_xl.udfs", "MPP_BAND", Array(metric, scenario, percentiles, paths, seed, assumptions, variant, edition, measures), ThisWorkbook, Application.Caller)
+        MPP_BAND = XLPy.CallUDF("mpp_xl.udfs", "MPP_BAND", Array(metric, scenario, percentiles, paths, seed, assumptions, variant, window, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_BAND = XLPy.CallUDF("mpp_xl.udfs", "MPP_BAND", Array(metric, scenario, percentiles, paths, seed, assumptions, variant, edition, measures))
+        MPP_BAND = XLPy.CallUDF("mpp_xl.udfs", "MPP_BAND", Array(metric, scenario, percentiles, paths, seed, assumptions, variant, window, edition, measures))
         Exit Function
     #End If
 failed:
@@ -102,13 +102,13 @@ failed:
     MPP_SUMMARY = Err.Description
 End Function
 
-Function MPP_TORNADO(Optional target, Optional assumptions, Optional scenario, Optional edition, Optional measures)
+Function MPP_TORNADO(Optional target, Optional assumptions, Optional scenario, Optional window, Optional edition, Optional measures)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MPP_TORNADO = XLPy.CallUDF("mpp_xl.udfs", "MPP_TORNADO", Array(target, assumptions, scenario, edition, measures), ThisWorkbook, Application.Caller)
+        MPP_TORNADO = XLPy.CallUDF("mpp_xl.udfs", "MPP_TORNADO", Array(target, assumptions, scenario, window, edition, measures), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MPP_TORNADO = XLPy.CallUDF("mpp_xl.udfs", "MPP_TORNADO", Array(target, assumptions, scenario, edition, measures))
+        MPP_TORNADO = XLPy.CallUDF("mpp_xl.udfs", "MPP_TORNADO", Array(target, assumptions, scenario, window, edition, measures))
         Exit Function
     #End If
 failed:
