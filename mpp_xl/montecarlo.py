@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import queue_kernel
+from . import penalty_kernel, queue_kernel
 from .assumptions import AssumptionSet
 from .chain import QueueFlows, _registration, chain_core, nareis_front, series_reader
 from .deadlines import build_regime
@@ -41,7 +41,7 @@ from .errors import MppError, did_you_mean
 from .inflow import project_inflow
 from .memo import LruCache
 from .penalties import PenaltyParams, _signature, chain_span, per_case_bookings, read_params
-from .queue import (FAST_PATIENCE, HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, LegalRows, WorkOrder,
+from .queue import (FAST_PATIENCE, default_engine, HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, LegalRows, WorkOrder,
                     assemble, opening_by_age, prepare_queue, run_loop)
 from .timegrid import TimeGrid
 from .variants import Variant
@@ -352,8 +352,13 @@ def _per_case_tables(params: PenaltyParams, q, grid: TimeGrid, settled: int) -> 
         blocks.append((notice_time, np.full(size, heard), within_time[:, branch]))
         blocks.append((notice_time, np.full(size, heard), np.full(size, PENDING_BEYOND)))
     columns = [np.concatenate([b[i] for b in blocks]) for i in range(3)]
-    monthly = per_case_bookings(LegalRows(*columns, np.ones(columns[0].size)), params, size)
-    yearly = np.add.reduceat(monthly, starts, axis=1)
+    if default_engine() == "compiled":
+        yearly = np.zeros((columns[0].size, starts.size))
+        year_of_month = (np.searchsorted(starts, np.arange(size), side="right") - 1).astype(np.int64)
+        penalty_kernel.expected_rows(penalty_kernel.parameter_matrix(params), *columns, year_of_month, yearly)
+    else:
+        monthly = per_case_bookings(LegalRows(*columns, np.ones(columns[0].size)), params, size)
+        yearly = np.add.reduceat(monthly, starts, axis=1)
     k = reg_n.size
     cut = np.cumsum([0, k, size, size, size, k, size, size, size])
     part = lambda i: yearly[cut[i]:cut[i + 1]]  # noqa: E731
@@ -444,7 +449,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
             own = dict(inflow, amv=inflow["first"] * vset.at("inflow.amv_share_first", scenario, grid.month_starts))
             registered, not_registered_open = _registration(vset, scenario, grid, own["first"])
             fronts[key] = {"inflow": own, "registered": registered, "not_registered_open": not_registered_open,
-                           "nareis": nareis_front(vset, scenario, grid, own["nareis"], own["is_history"])}
+                           "nareis": nareis_front(vset, scenario, grid, own["nareis"], own["is_history"]), "key": key}
         return fronts[key]
 
     metrics, penalties = {}, {}
@@ -464,7 +469,8 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
         for track, (filings, opening, capacity, capacity_factor, fast_share, newest) in inputs.items():
             t = tables[track]
-            key = (track, t["key"], _digest(capacity, capacity_factor, filings, opening, fast_share, newest))
+            # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
+            key = (track, t["key"], front["key"], _digest(capacity, fast_share, newest))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),

@@ -56,7 +56,9 @@ def _linear(book, row, start, end, rate):
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _one_case(book, p, notice, heard, decided, weight, high_draw, repeat_draw):
+def _one_case(book, p, notice, heard, decided, weight, high_draw, repeat_draw, expected):
+    """One case from its notice on. ``expected``: book the expected value (the cap and repeat probabilities as
+    weights, as ``penalties._kernel`` without draws); otherwise the draws decide."""
     at_notice = _month(p, notice)
     appeal = notice + p[APPEAL_WAIT, at_notice] / WEEKS_PER_MONTH
     applies = p[ADMIN_APPLIES, at_notice]
@@ -84,19 +86,27 @@ def _one_case(book, p, notice, heard, decided, weight, high_draw, repeat_draw):
         return
     at_start = _month(p, start)
     rate = p[PER_DAY, at_start] * DAYS_PER_MONTH
-    high = high_draw < p[SHARE_HIGH_CAP, at_judgment]
-    cap = p[CAP_HIGH, at_judgment] if high else p[CAP_STANDARD, at_judgment]
-    _linear(book, COURT, start, min(decided, start + cap / rate), rate * weight)
-    if not repeat_draw < p[REPEAT_PROBABILITY, at_start]:
-        return
+    if expected:
+        high = p[SHARE_HIGH_CAP, at_judgment]
+        _linear(book, COURT, start, min(decided, start + p[CAP_STANDARD, at_judgment] / rate), rate * weight * (1.0 - high))
+        _linear(book, COURT, start, min(decided, start + p[CAP_HIGH, at_judgment] / rate), rate * weight * high)
+        repeats = weight * p[REPEAT_PROBABILITY, at_start]
+        if repeats == 0.0:
+            return
+    else:
+        cap = p[CAP_HIGH, at_judgment] if high_draw < p[SHARE_HIGH_CAP, at_judgment] else p[CAP_STANDARD, at_judgment]
+        _linear(book, COURT, start, min(decided, start + cap / rate), rate * weight)
+        if not repeat_draw < p[REPEAT_PROBABILITY, at_start]:
+            return
+        repeats = weight
     repeat_judgment = start + p[REPEAT_LAG, at_start]
     at_repeat = _month(p, repeat_judgment)
-    _point(book, COSTS, min(repeat_judgment, decided), weight * (p[LEGAL_COSTS, at_repeat] + p[COURT_FEE, at_repeat]))
+    _point(book, COSTS, min(repeat_judgment, decided), repeats * (p[LEGAL_COSTS, at_repeat] + p[COURT_FEE, at_repeat]))
     repeat_start = repeat_judgment + p[REPEAT_TERM, at_repeat] / WEEKS_PER_MONTH
     repeat_rate = p[REPEAT_PER_DAY, _month(p, repeat_start)] * DAYS_PER_MONTH
     if decided > repeat_judgment:
         _linear(book, REPEAT, repeat_start, min(decided, repeat_start + p[REPEAT_CAP, at_repeat] / repeat_rate),
-                repeat_rate * weight)
+                repeat_rate * repeats)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -107,4 +117,16 @@ def simulate_chunks(p, notice, heard, decided, weight, high_draw, repeat_draw, c
     for j in prange(books.shape[0]):
         book = books[j]
         for i in range(j * chunk, min((j + 1) * chunk, cases)):
-            _one_case(book, p, notice[i], heard[i], decided[i], weight[i], float(high_draw[i]), float(repeat_draw[i]))
+            _one_case(book, p, notice[i], heard[i], decided[i], weight[i], float(high_draw[i]), float(repeat_draw[i]),
+                      False)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def expected_rows(p, notice, heard, decided, year_of_month, out):
+    """What one case of each row books (expected value), summed per year: ``out`` (rows, years), EUR."""
+    rows, size = notice.shape[0], p.shape[1]
+    for r in prange(rows):
+        book = np.zeros((5, size))
+        _one_case(book, p, notice[r], heard[r], decided[r], 1.0, 0.0, 0.0, True)
+        for m in range(size):
+            out[r, year_of_month[m]] += book[COURT, m] + book[REPEAT, m] + book[COSTS, m] + book[ADMIN, m]
