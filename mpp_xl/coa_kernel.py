@@ -83,11 +83,11 @@ def permit_holders(published, target_month, realisation, backlog_share, gap, sho
             stock = available - out
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def running_stock(initial, net, opening, closing):
     """opening/closing (P, T) of a stock from its initial value (P,) and net flow (P, T), month by month."""
     paths, size = net.shape
-    for p in prange(paths):
+    for p in range(paths):  # serial: a parallel launch costs more than this loop
         stock = initial[p]
         for t in range(size):
             opening[p, t] = stock

@@ -31,11 +31,11 @@ class StockAccount:
         the Monte Carlo, shape (..., T)); ``initial`` then has the leading shape."""
         flows = [*self.inflows.values(), *self.outflows.values()]
         shape = np.broadcast_shapes(np.shape(self.initial) + (1,), *(np.shape(f) for f in flows))
-        net = np.zeros(shape, order="F")
+        net = np.zeros(shape)
         for flow in self.inflows.values():
-            net = net + flow
+            net += flow
         for flow in self.outflows.values():
-            net = net - flow
+            net -= flow
         if default_engine() == "compiled":  # the same additions, compiled (one path or many)
             flat = (int(np.prod(shape[:-1])), shape[-1])
             initial = np.ascontiguousarray(np.broadcast_to(self.initial, shape[:-1]).reshape(flat[0]), dtype=float)
@@ -65,8 +65,8 @@ def drain(initial, inflow: np.ndarray, wanted_out) -> tuple[np.ndarray, np.ndarr
     ``available`` = opening + this month's inflow.
     """
     stock = np.asarray(initial, dtype=float)
-    out = np.zeros(np.shape(inflow), order="F")  # paths x months: a month's column is contiguous
-    closing = np.zeros(np.shape(inflow), order="F")
+    out = np.zeros(np.shape(inflow))
+    closing = np.zeros(np.shape(inflow))
     for t in range(out.shape[-1]):
         available = stock + inflow[..., t]
         out[..., t] = np.minimum(np.maximum(wanted_out(t, stock, available), 0.0), available)
