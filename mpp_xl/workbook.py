@@ -1153,6 +1153,8 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
     args = f'KeuzeScenarioOnzekerheid,"{BAND_PERCENTILES}",KeuzePaden,KeuzeStartgetal,{A}'
     chosen = ("KeuzeScenarioOnzekerheid", DEFAULT_SCENARIO)
 
+    fan_row = sheet.rows.take(math.ceil(380 / ROW_PX) + 1)  # the fan chart first, its table below it
+    sheet.rows.skip()
     sheet.heading(book.formula(["COA-capaciteitsbehoefte per maand, scenario ", chosen, ", variant basis"]))
     need = eu.band_table("coa.capacity_need", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
     shown = sheet.table(f'=MPP_BAND("coa.capacity_need",{args},"base",Venster,{SELECTION})', need,
@@ -1160,7 +1162,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
     sheet.rows.skip()
     title = book.formula(["COA-capaciteitsbehoefte, scenario ", chosen, ": 5-95 % en 25-75 % van ",
                           ("KeuzePaden", str(PATHS)), " paden (startgetal ", ("KeuzeStartgetal", str(SEED)), ")"])
-    chart = book.chart("area", sheet.chart_title(title), x_title="jaar", y_title="plaatsen", y_kind="count",
+    chart = book.chart("area", sheet.chart_title(title, fan_row), x_title="jaar", y_title="plaatsen", y_kind="count",
                        date_axis=True, subtype="stacked")
     # stacked areas on hidden helper columns (formulas on the band): 5 % (no fill), then 5-25, 25-75, 75-95 %
     helper = 12  # right of every table on the sheet (the tornado tables are 9 columns wide)
@@ -1191,8 +1193,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
     median = book.wb.add_chart({"type": "line"})
     median.add_series(shown.series(3, "mediaan", line={"color": "#1F3864", "width": 2}))
     chart.combine(median)
-    sheet.chart(chart, 0, width=900, height=380)
-    sheet.rows.skip()
+    sheet.chart(chart, 0, width=900, height=380, row=fan_row)
 
     sheet.heading(book.formula(["Dwangsommen en kosten per jaar (opbouw), scenario ", chosen, ", variant basis"]))
     yearly = eu.band_table("penalty.amount_eur", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
