@@ -733,7 +733,7 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
 
 BACKTEST_WHAT = {"panel": "panel", "paneel": "panel", "summary": "summary", "samenvatting": "summary"}
 INFLOW = "inflow.total"
-LEAD_LABEL = "jaren vooruit (jaren)"
+LEAD_LABEL = "prognose vooruit (jaren)"
 SUMMARY_HEADER = ["scenario", LEAD_LABEL, "prognoses (aantal)", "met realisatie (aantal)", "gemiddelde fout (%)",
                   "spreiding van de fout (sd, %)", "gemiddelde absolute fout (%)",
                   "realisatie binnen [min, max] (aantal)", "paren [min, max] (aantal)"]

@@ -23,7 +23,8 @@ EXCEL_MAX_PATHS = 20_000  # about ten seconds of recalculation on 2 cores
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
 BAND_METRICS = (*mc.BAND_METRICS, "penalty.amount_eur", "penalty.window_total_eur", "penalty.delta_vs_base_window_eur")
 SETTINGS_NL = {"MPP low (x min/medio)": "MPP-ondergrens (× min/medio)", "MPP high (x max/medio)": "MPP-bovengrens (× max/medio)",
-               "p05 of the record": "p5 van de terugblik", "p95 of the record": "p95 van de terugblik"}
+               "p05 of the record": "5e percentiel van de terugblik",
+               "p95 of the record": "95e percentiel van de terugblik"}
 
 _sims = LruCache(2)  # (assumptions hash, scenario, paths, seed) -> Simulation (20,000 paths: about 150 MB)
 
@@ -131,7 +132,8 @@ def _simulation(aset, scenario: str, paths: int, seed: int):
 
 
 def _percentile_header(q: float) -> str:
-    return f"p{q:g}".replace(".", ",")
+    """5 -> '5e', 2.5 -> '2,5e' (the metric is named in the heading above the table)."""
+    return f"{q:g}e".replace(".", ",")
 
 
 @excel_safe
@@ -164,7 +166,7 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
             values, keys, key_header = total[:, None], [f"{w[0]}-{w[1]}"], "venster"
         bands = np.maximum.accumulate(np.percentile(values, qs, axis=0), axis=0)
         label, unit = band_label(name)
-        top = [key_header] + [header(f"{_percentile_header(q)} {label}", unit) for q in qs]
+        top = [key_header] + [header(f"{_percentile_header(q)} percentiel", unit) for q in qs]
         return [top] + [[key, *_finite(bands[:, i])] for i, key in enumerate(keys)]
 
     return cached_table("band", (name, scen, qs, n, s, chosen, w), aset, compute)

@@ -540,6 +540,7 @@ class Sheet:
             ws.repeat_rows(0, self.title_rows - 1)
         if across > 1:
             ws.repeat_columns(0)
+            ws.print_across()  # a wide table prints its pages side by side before the next rows
         ws.set_footer(footer_text(self.book.provenance), {"margin": 0.3})
         scale = min(1.0, across * PRINT_WIDTH_PX / max(width_px, 1))
         breaks = self.page_breaks(PRINT_HEIGHT_PT / scale, last_row)
@@ -800,6 +801,8 @@ def _lists_sheet(book: Book, sheet: Sheet, aset: AssumptionSet) -> dict[str, str
 def parameter_text(spec) -> str:
     """The Dutch meaning of a parameter on Aannames, with its unit in Dutch."""
     unit = UNITS[spec.unit].nl if spec.unit in UNITS else spec.unit
+    if spec.unit.startswith("share"):  # typed as a fraction: 0.05 is 5 %
+        unit = "aandeel als fractie, 0,05 = 5 %" + ("; per maand" if spec.unit == "share/month" else "")
     return f"{PARAMETERS_NL.get(spec.name, spec.description)} (eenheid: {unit})"
 
 
@@ -1158,7 +1161,7 @@ def _onzekerheid(book: Book, sheet: Sheet) -> None:
     sheet.heading(book.formula(["COA-capaciteitsbehoefte per maand, scenario ", chosen, ", variant basis"]))
     need = eu.band_table("coa.capacity_need", DEFAULT_SCENARIO, BAND_PERCENTILES, PATHS, SEED)
     shown = sheet.table(f'=MPP_BAND("coa.capacity_need",{args},"base",Venster,{SELECTION})', need,
-                        ["date", *["count"] * (len(need[0]) - 1)])
+                        ["month", *["count"] * (len(need[0]) - 1)])
     sheet.rows.skip()
     title = book.formula(["COA-capaciteitsbehoefte, scenario ", chosen, ": 5-95 % en 25-75 % van ",
                           ("KeuzePaden", str(PATHS)), " paden (startgetal ", ("KeuzeStartgetal", str(SEED)), ")"])
@@ -1308,13 +1311,13 @@ def build_workbook_bytes(values_only: bool = False) -> bytes:
     wb.define_name("Aannames", f"=Aannames!$A$1:$G${last + 1}")
     _start_sheet(book, start, version_text)
 
-    monthly = _instroom(book, book.sheet(sheets["Instroom"], (12, *[15] * 7)))
+    monthly = _instroom(book, book.sheet(sheets["Instroom"], (12, *[16.5] * 7)))
     coa = _keten(book, book.sheet(sheets["Keten"], (12, *[16.5] * len(METRICS))))
     chosen = _dwangsommen(book, book.sheet(sheets["Dwangsommen"], (16, *[12] * 5, 17, 17, 17, *[12] * 7)))
     _begroting(book, book.sheet(sheets["Begroting"], (26, 46, *[13] * (1 + N_YEARS)), hidden={0}))
-    _vergelijking(book, book.sheet(sheets["Vergelijking"], (26, 46, 12, 16, 16, 16, 10), hidden={0}))
+    _vergelijking(book, book.sheet(sheets["Vergelijking"], (26, 54, 12, 16, 16, 16, 10), hidden={0}))
     _terugblik(book, book.sheet(sheets["Terugblik"], (12, 13, 12, 13, 13, *[13] * 7)))
-    _onzekerheid(book, book.sheet(sheets["Onzekerheid"], (36, *[15] * 8)))
+    _onzekerheid(book, book.sheet(sheets["Onzekerheid"], (36, 26, 26, *[15] * 6)))
     _grafieken(book, book.sheet(sheets["Grafieken"], ()), monthly, coa, chosen)
 
     if conf is not None:

@@ -858,7 +858,7 @@ def test_mpp_backtest_equals_the_backtest_frame():
     for metric in metrics:
         table = udfs.MPP_BACKTEST(metric, "panel")
         header = table[0]
-        assert header[:4] == ["jaar", "editie", "gepubliceerd", "jaren vooruit (jaren)"]
+        assert header[:4] == ["jaar", "editie", "gepubliceerd", "prognose vooruit (jaren)"]
         realised_at = header.index(excel_api.realised_label(metric))
         rows = {(int(r[0]), r[1]): r for r in table[1:]}
         part = frame[frame.metric == metric]
@@ -1142,10 +1142,10 @@ def test_onzekerheid_recalculates_in_the_formula_engine(recalculated):
 
 
 @pytest.mark.parametrize("paths, percentiles, expected_paths, expected_header", [
-    ("1.000", "5;50;95", 1000, ["p5", "p50", "p95"]),      # Dutch thousands
-    ("1,000", "5,50,95", 1000, ["p5", "p50", "p95"]),      # English thousands; a list with commas
-    (250, [[95, 5, 50, 50]], 250, ["p5", "p50", "p95"]),    # a range: sorted, duplicates once
-    ("300", "2,5;97,5", 300, ["p2,5", "p97,5"]),            # Dutch decimal commas between semicolons
+    ("1.000", "5;50;95", 1000, ["5e", "50e", "95e"]),      # Dutch thousands
+    ("1,000", "5,50,95", 1000, ["5e", "50e", "95e"]),      # English thousands; a list with commas
+    (250, [[95, 5, 50, 50]], 250, ["5e", "50e", "95e"]),    # a range: sorted, duplicates once
+    ("300", "2,5;97,5", 300, ["2,5e", "97,5e"]),            # Dutch decimal commas between semicolons
 ])
 def test_band_arguments_as_budget_staff_type_them(paths, percentiles, expected_paths, expected_header):
     from mpp_xl import excel_uncertainty as eu
