@@ -46,20 +46,21 @@ def _variants(aset):
     return {name: available[name] for name in NAMED_VARIANTS}
 
 
-def band_metric_arg(value) -> str:
-    name = scalar(value, "metric", default="coa.capacity_need")
-    if name not in BAND_METRICS:
-        raise MppError(english("argument", arg="metric", reason=english(
-            "band_metric", name=name, hint=did_you_mean(name, BAND_METRICS), choices=", ".join(BAND_METRICS))))
+def _choice(value, what: str, default: str, choices, key: str) -> str:
+    """One of ``choices`` from a cell; otherwise the catalogue message ``key`` with a suggestion."""
+    name = scalar(value, what, default=default)
+    if name not in choices:
+        raise MppError(english("argument", arg=what, reason=english(
+            key, name=name, hint=did_you_mean(name, choices), choices=", ".join(choices))))
     return name
+
+
+def band_metric_arg(value) -> str:
+    return _choice(value, "metric", "coa.capacity_need", BAND_METRICS, "band_metric")
 
 
 def target_arg(value) -> str:
-    name = scalar(value, "target", default="coa.capacity_need.2026-01-01")
-    if name not in TARGETS:
-        raise MppError(english("argument", arg="target", reason=english(
-            "tornado_target", name=name, hint=did_you_mean(name, TARGETS), choices=", ".join(TARGETS))))
-    return name
+    return _choice(value, "target", "coa.capacity_need.2026-01-01", TARGETS, "tornado_target")
 
 
 def _whole(value, what: str, default: int, low: int, high: int) -> int:
@@ -143,11 +144,7 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
     aset = effective_set(assumptions, edition, measures_on)
     name, scen = band_metric_arg(metric), scenario_arg(scenario, allow_all=False)
     qs, n, s, w = percentiles_arg(percentiles), paths_arg(paths), seed_arg(seed), window_arg(window)
-    chosen = scalar(variant, "variant", default="base")
-    if chosen not in NAMED_VARIANTS:
-        raise MppError(english("argument", arg="variant", reason=english(
-            "band_variant", name=chosen, hint=did_you_mean(chosen, NAMED_VARIANTS),
-            choices=", ".join(NAMED_VARIANTS))))
+    chosen = _choice(variant, "variant", "base", NAMED_VARIANTS, "band_variant")
     if name == "penalty.delta_vs_base_window_eur" and chosen == "base":
         chosen = "all_undone"  # the delta of base against itself is zero: show the letter's variant
 
@@ -160,8 +157,7 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
         elif name == "penalty.amount_eur":
             values, keys, key_header = batch.penalties[chosen], [float(y) for y in years], "jaar"
         else:
-            inside = (years >= w[0]) & (years <= w[1])
-            totals = {v: p[:, inside].sum(axis=1) for v, p in batch.penalties.items()}
+            totals = sim.window_totals(scen, w)
             total = totals[chosen] - (totals["base"] if name == "penalty.delta_vs_base_window_eur" else 0.0)
             values, keys, key_header = total[:, None], [f"{w[0]}-{w[1]}"], "venster"
         bands = np.maximum.accumulate(np.percentile(values, qs, axis=0), axis=0)

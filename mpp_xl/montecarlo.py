@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 
@@ -47,7 +48,8 @@ from .timegrid import TimeGrid
 from .variants import Variant
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
-Z95 = 1.6448536269514722  # the standard normal's 95th percentile
+STANDARD_NORMAL = NormalDist()
+Z95 = STANDARD_NORMAL.inv_cdf(0.95)  # the standard normal's 95th percentile
 CATEGORIES = ("first", "nareis", "repeat", "resettlement")
 CHAIN_PARAMETERS = ("ind.grant_rate.asylum", "ind.grant_rate.fast_lane", "housing.realisation_rate",
                     "housing.target_backlog_share", "coa.share_in_coa.asylum_seekers", "coa.share_in_coa.rejected",
@@ -206,19 +208,8 @@ def draws(spec, paths: int, seed: int) -> np.ndarray:
     return np.column_stack(columns) if columns else np.zeros((paths, 0))
 
 
-def _normal_cdf(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(np.asarray(z) / math.sqrt(2.0)))
-
-
-def _normal_quantile(q: np.ndarray) -> np.ndarray:
-    """Inverse of the standard normal CDF (bisection on erf: exact enough for 9 nodes)."""
-    q = np.asarray(q, dtype=float)
-    low, high = np.full(q.shape, -10.0), np.full(q.shape, 10.0)
-    for _ in range(80):
-        middle = (low + high) / 2
-        below = _normal_cdf(middle) < q
-        low, high = np.where(below, middle, low), np.where(below, high, middle)
-    return (low + high) / 2
+_normal_cdf = np.vectorize(STANDARD_NORMAL.cdf, otypes=[float])
+_normal_quantile = np.vectorize(STANDARD_NORMAL.inv_cdf, otypes=[float])
 
 
 def factor(rec: Uncertain, z: np.ndarray, low=None, high=None) -> np.ndarray:
@@ -243,7 +234,6 @@ class Prepared:
     variant_sets: dict[str, AssumptionSet]
     spec: tuple[Uncertain, ...]
     groups: tuple[str, ...]
-    window: tuple[int, int]
     years: np.ndarray
     inflow: dict[str, np.ndarray]
     spreads: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -258,7 +248,7 @@ def _month_mask(grid: TimeGrid, start: np.datetime64) -> np.ndarray:
 
 
 def prepare(aset: AssumptionSet, variants: dict[str, Variant], scenario: str, grid: TimeGrid, spec,
-            window: tuple[int, int], edition_year: int | None = None) -> Prepared:
+            edition_year: int | None = None) -> Prepared:
     """Read every base series once and build the per-case penalty tables of each judgment node."""
     sets = {name: aset.with_layer(f"variant {name}", v.records) for name, v in variants.items()}
     for name, vset in sets.items():
@@ -266,7 +256,7 @@ def prepare(aset: AssumptionSet, variants: dict[str, Variant], scenario: str, gr
             raise MppError(f"variant {name} changes the inflow (inflow.* or history.*), which the Monte Carlo varies "
                            f"itself: leave the variant out (--variant names the variants to run)")
     inflow = project_inflow(aset, scenario, grid)
-    prep = Prepared(scenario, grid, sets, spec, groups_of(spec), window, np.unique(grid.years), inflow)
+    prep = Prepared(scenario, grid, sets, spec, groups_of(spec), np.unique(grid.years), inflow)
     scenario_inflow = {}
     for rec in spec:
         if rec.distribution == "mpp":  # the MPP's relative spread, min/medio and max/medio, around the scenario

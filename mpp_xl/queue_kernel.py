@@ -30,21 +30,6 @@ LAG_POINTS = 3
 
 
 @njit(cache=True, error_model="numpy")
-def _take_in_order_forward(available, lo, hi, amount, out):
-    """Take ``amount`` from available[lo:hi] oldest (lowest index) first; adds to ``out``; returns what was taken."""
-    before = 0.0
-    taken = 0.0
-    for c in range(lo, hi):
-        if before >= amount:
-            break
-        x = min(max(amount - before, 0.0), available[c])
-        out[c] += x
-        taken += x
-        before += available[c]
-    return taken
-
-
-@njit(cache=True, error_model="numpy")
 def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
     """The queue's state at the start: per cohort the priority pool, open, declined and noticed cases (summed),
     the share of the notice lag passed, whether its deadline was counted, the notice months holding its

@@ -71,10 +71,9 @@ class Simulation:
     def years(self) -> np.ndarray:
         return np.unique(self.grid.years)
 
-    def window_totals(self, scenario: str) -> dict[str, np.ndarray]:
-        """Variant -> (P,) penalties over the window (EUR)."""
-        inside = (self.years >= self.window[0]) & (self.years <= self.window[1])
-        return {v: p[:, inside].sum(axis=1) for v, p in self.batches[scenario].penalties.items()}
+    def window_totals(self, scenario: str, window: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
+        """Variant -> (P,) penalties over the window (EUR; by default the simulation's)."""
+        return window_totals(self.batches[scenario], self.grid, window or self.window)
 
 
 def _whole(value, what: str, low: int, high: int, example: str) -> int:
@@ -122,7 +121,7 @@ def simulate(aset: AssumptionSet, variants: dict[str, Variant], scenarios, grid:
     batches = {}
     try:
         for scenario in scenarios:
-            prep = mc.prepare(aset, variants, scenario, grid, spec, window)
+            prep = mc.prepare(aset, variants, scenario, grid, spec)
             parts = []
             for lo, hi in chunks:
                 parts.append(mc.run_paths(prep, z[lo:hi], engine))
@@ -187,17 +186,22 @@ def bands_frame(sim: Simulation, metrics=None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _target_values(sim_batch: mc.Batch, grid: TimeGrid, window: tuple[int, int]) -> dict[str, np.ndarray]:
+def window_totals(batch: mc.Batch, grid: TimeGrid, window: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Variant -> (P,) penalties over the years of ``window`` (EUR)."""
     years = np.unique(grid.years)
     inside = (years >= window[0]) & (years <= window[1])
+    return {v: p[:, inside].sum(axis=1) for v, p in batch.penalties.items()}
+
+
+def _target_values(sim_batch: mc.Batch, grid: TimeGrid, window: tuple[int, int]) -> dict[str, np.ndarray]:
     out = {}
     at = np.flatnonzero(grid.month_ends == NEED_DATE)
     if at.size:
         out["coa.capacity_need.2026-01-01"] = sim_batch.metrics[BASE]["coa.capacity_need"][:, at[0]]
-    base = sim_batch.penalties[BASE][:, inside].sum(axis=1)
-    out["penalty.window_total_eur"] = base
-    if "all_undone" in sim_batch.penalties:
-        out["penalty.delta_all_undone_eur"] = sim_batch.penalties["all_undone"][:, inside].sum(axis=1) - base
+    totals = window_totals(sim_batch, grid, window)
+    out["penalty.window_total_eur"] = totals[BASE]
+    if "all_undone" in totals:
+        out["penalty.delta_all_undone_eur"] = totals["all_undone"] - totals[BASE]
     return out
 
 
@@ -214,7 +218,7 @@ def tornado_frame(aset: AssumptionSet, variants: dict[str, Variant], scenario: s
     """Each uncertain assumption at its low and high setting, the rest central: the swing of every target."""
     from .queue import default_engine
     spec = mc.with_spread(spec if spec is not None else mc.default_spec(aset), spread)
-    prep = mc.prepare(aset, variants, scenario, grid, spec, window)
+    prep = mc.prepare(aset, variants, scenario, grid, spec)
     groups = prep.groups
     z = np.zeros((1 + 2 * len(groups), len(groups)))
     for g in range(len(groups)):

@@ -125,7 +125,7 @@ def MPP_BACKTEST(metric="inflow.total", what="panel"):
 @func(category="mpp-xl")
 @arg("metric", err_to_str=True, doc="coa.capacity_need (standaard), coa.statushouders, ind.pending.asylum, "
                                     "penalty.amount_eur (per jaar), penalty.window_total_eur of "
-                                    f"penalty.delta_vs_base_window_eur (over het venster)")
+                                    "penalty.delta_vs_base_window_eur (over het venster)")
 @arg("scenario", err_to_str=True, doc="min, medio (standaard) of max")
 @arg("percentiles", ndim=2, err_to_str=True, doc="Percentielen: een bereik of een tekst als 5;50;95 (standaard 5;25;50;75;95)")
 @arg("paths", err_to_str=True, doc="Aantal paden (standaard 1000, hoogstens 20000)")

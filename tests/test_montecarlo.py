@@ -26,7 +26,7 @@ def variants(default_set):
 
 @pytest.fixture(scope="module")
 def prepared(default_set, variants, grid):
-    return mc.prepare(default_set, variants, "medio", grid, mc.default_spec(default_set), WINDOW)
+    return mc.prepare(default_set, variants, "medio", grid, mc.default_spec(default_set))
 
 
 def _close(a, b, rtol=1e-9):
@@ -252,7 +252,7 @@ def test_a_variant_of_the_front_is_simulated_with_its_own_front(default_set, gri
                     label="variant slow")
     variant = Variant("slow", "slow registration", "trage registratie", slow.layers[-1][1])
     chosen = {"base": available["base"], "slow": variant}
-    prep = mc.prepare(default_set, chosen, "medio", grid, mc.default_spec(default_set), WINDOW)
+    prep = mc.prepare(default_set, chosen, "medio", grid, mc.default_spec(default_set))
     batch = mc.run_paths(prep, np.zeros((1, len(prep.groups))))
     deterministic = run_model(default_set, grid, ["medio"], ["base", "slow"], {**available, "slow": variant})
     for name in chosen:
