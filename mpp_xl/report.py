@@ -22,7 +22,7 @@ MAX_SHEET_ROWS = 1_048_575  # Excel's limit below its header row
 
 def _tables(result: RunResult) -> dict[str, pd.DataFrame]:
     projection = result.projection_frame().pivot_table(index=["scenario", "variant", "date"], columns="metric",
-                                                       values="value", sort=False).reset_index()
+                                                       values="value", sort=False, dropna=False).reset_index()
     projection = projection[["scenario", "variant", "date", *METRICS]]
     cohorts = result.cohort_frame()  # every variant and scenario is in cohorts.csv; the sheet keeps one
     focus = result.focus_scenario
