@@ -5,7 +5,11 @@
 Builds the values-only copy (``mpp-xl build-workbook --values-only``: the default run's results as plain values,
 which LibreOffice can show; the .xlsm's functions it cannot), prints it to PDF with LibreOffice headless using
 the workbook's own print settings, and writes one PNG per printed page as ``DIR/<sheet>-<page>.png`` (default
-DIR: mpp-xl-render in the temporary folder, so the checkout stays clean). It prints the pages per sheet. ``--docs`` also writes the first page of each
+DIR: mpp-xl-render in the temporary folder, so the checkout stays clean). It prints the pages per sheet and checks
+the printed product: at most MAX_PAGES pages, every page with its footer, the print date in its header and the
+sheet's header line (edition, scenario, variant, status) or its repeated table header, and no page that continues
+a table without that table's column headers. Pages of hidden sheets (Rekenblad: the data behind the charts) are
+left out, as Excel does not print hidden sheets (LibreOffice does). ``--docs`` also writes the first page of each
 main sheet to docs/workbook_<sheet>.png for the README. Look at the images before and after every change to the
 builder: what the tests cannot see (overprinting, cut-off charts, unreadable axes) shows here.
 
@@ -32,6 +36,9 @@ from mpp_xl.workbook import SHEETS, build_workbook_bytes  # noqa: E402
 
 MAIN_SHEETS = ("Start", *SHEETS)
 FOOTER = re.compile(r"(\S+), pagina (\d+) van (\d+)")  # the right part of every page's footer (workbook.footer_text)
+MAX_PAGES = 30
+HEADER_LINE = re.compile(r"MPP \S+ \| scenario \S+ \| variant .+ \| status: ")  # workbook.header_line_parts
+TABLE_HEADERS = {"Aannames": "parameter"}  # sheets whose table header repeats instead
 
 
 def need(program: str) -> str:
@@ -62,12 +69,47 @@ def to_pdf(xlsx: Path, folder: Path) -> Path:
     return pdf
 
 
-def page_sheets(pdf: Path) -> list[str]:
-    """The sheet of every page, read from the page's footer."""
+def page_texts(pdf: Path) -> list[str]:
     text = subprocess.run([need("pdftotext"), "-layout", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def hidden_sheets(xlsx: Path) -> set[str]:
+    import zipfile
+    with zipfile.ZipFile(xlsx) as archive:
+        book = archive.read("xl/workbook.xml").decode()
+    return {re.search(r'name="([^"]+)"', tag).group(1) for tag in re.findall(r"<sheet [^>]*>", book)
+            if 'state="hidden"' in tag or 'state="veryHidden"' in tag}
+
+
+def continuation_problems(sheet: str, page: str, number: int) -> list[str]:
+    """What is missing on a printed page: the print date, the header line (or the repeated table header), and,
+    on a page after the first, the column headers of a table the page starts in the middle of: its first line
+    below the repeated rows must not be a table's body row (a date, a year or a label followed by numbers)."""
+    problems = []
+    if "Afgedrukt op" not in page:
+        problems.append("no print date in the page header")
+    lines = [line.strip() for line in page.splitlines() if line.strip()]
+    if sheet in TABLE_HEADERS:
+        if not any(line.startswith(TABLE_HEADERS[sheet]) for line in lines[:4]):
+            problems.append("the table header does not repeat")
+        return problems
+    at = next((i for i, line in enumerate(lines) if HEADER_LINE.search(line)), None)
+    if at is None:
+        return problems + ["no header line (edition, scenario, variant, status)"]
+    if number > 1 and at + 1 < len(lines):
+        first = lines[at + 1]
+        body = re.fullmatch(r"(\S+( \d{4})?)(\s{2,}(€ )?-?[\d.,]+( mln)?( %)?)+", first)
+        if body:
+            problems.append(f"continues a table without its header: '{first[:60]}'")
+    return problems
+
+
+def page_sheets(pdf: Path) -> list[str]:
+    """The sheet of every page, read from the page's footer."""
     sheets = []
-    for page in text.split("\f"):
+    for page in page_texts(pdf):
         found = FOOTER.findall(page)
         if found:
             sheets.append(found[-1][0])
@@ -76,7 +118,7 @@ def page_sheets(pdf: Path) -> list[str]:
     return sheets
 
 
-def render(out: Path, dpi: int, docs: bool) -> dict[str, int]:
+def render(out: Path, dpi: int, docs: bool, problems: list | None = None) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
         old.unlink()
@@ -88,11 +130,18 @@ def render(out: Path, dpi: int, docs: bool) -> dict[str, int]:
         subprocess.run([need("pdftoppm"), "-r", str(dpi), "-png", str(pdf), str(folder / "page")], check=True)
         pages = sorted(folder.glob("page-*.png"), key=lambda p: int(p.stem.split("-")[1]))
         sheets = page_sheets(pdf)
+        texts = page_texts(pdf)
         if len(sheets) != len(pages):
             raise SystemExit(f"{len(pages)} pages but {len(sheets)} footers: cannot tell the sheets apart")
+        hidden = hidden_sheets(xlsx)
         counts: dict[str, int] = defaultdict(int)
-        for page, sheet in zip(pages, sheets):
+        for page, sheet, text in zip(pages, sheets, texts):
+            if sheet in hidden:  # Excel does not print a hidden sheet
+                continue
             counts[sheet] += 1
+            if problems is not None:
+                problems += [f"{sheet} page {counts[sheet]}: {p}" for p in continuation_problems(sheet, text,
+                                                                                               counts[sheet])]
             target = out / f"{sheet}-{counts[sheet]}.png"
             shutil.copyfile(page, target)
             if docs and counts[sheet] == 1 and sheet in MAIN_SHEETS:
@@ -124,11 +173,17 @@ def main(argv=None) -> int:
     if "Carlito" not in fonts:
         print("warning: the Carlito font is missing; text is set in a wider font than Excel's Calibri",
               file=sys.stderr)
-    counts = render(Path(args.out), args.dpi, args.docs)
+    problems: list[str] = []
+    counts = render(Path(args.out), args.dpi, args.docs, problems)
     for sheet, pages in counts.items():
         print(f"{sheet:14s} {pages:3d} page(s)")
-    print(f"{sum(counts.values())} pages in {args.out}")
-    return 0
+    total = sum(counts.values())
+    print(f"{total} pages in {args.out}")
+    if total > MAX_PAGES:
+        problems.append(f"{total} printed pages: at most {MAX_PAGES}")
+    for problem in problems:
+        print(f"check: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
