@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 
 import numpy as np
 import pandas as pd
 
-from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, FORMATS, METRICS, metric_header
+from .catalogue import BUDGET_LINES_NL, COLUMNS_NL, FORMATS, METRICS, SCENARIOS_NL, metric_header, variant_name
 from .results import RunResult
 from .variants import BASE
 
 FIXED_DATE = dt.datetime(2000, 1, 1)  # document dates: reruns stay byte-identical (the run date is in provenance)
 MAX_SHEET_ROWS = 1_048_575  # Excel's limit below its header row
+COVER = "Voorblad"
+SHEET_TEXT = {  # what each sheet of results.xlsx holds, for the cover sheet
+    "Projectie": "de hele keten per scenario, variant en maand",
+    "Dwangsommen": "dwangsommen en kosten per scenario, variant, spoor en jaar",
+    "Dwangsommen per maand": "dwangsommen en kosten per maand",
+    "Begroting": "bedragen per begrotingsregel, scenario, variant en jaar",
+    "Wachttijden": "wachttijden bij de IND", "Aannames": "elke gebruikte aanname met bron en laag",
+    "Grafieken": "de hoofdgrafieken", "Grafiekdata": "de cijfers achter de grafieken"}
+PROVENANCE_NL = {"package_version": "versie mpp-xl", "assumption_set": "aannameset", "assumptions_hash": "hash aannames",
+                 "horizon": "horizon", "scenarios": "scenario's", "variants": "varianten",
+                 "variants_hash": "hash varianten", "window": "venster", "edition": "editie",
+                 "measures": "maatregelen"}
+MEMO_WIDTH_IN, MEMO_HEIGHT_IN, MEMO_FONT_PT = 3.3, 3.0, 8  # half an A4 text width; the smallest readable font
 
 
 def _tables(result: RunResult) -> dict[str, pd.DataFrame]:
@@ -47,35 +61,124 @@ def _yearly(result: RunResult, metric: str, how: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=years)
 
 
+def _dutch(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scenario columns by their Dutch names (minimum, medio, maximum)."""
+    return frame.rename(columns=lambda c: SCENARIOS_NL.get(c, c))
+
+
+def realised_until(result: RunResult) -> int | None:
+    """The last year the run's realised inflow (history.*) covers in full: the years up to it are realisations."""
+    ends = [rec.end for _, rec in result.aset.records() if rec.parameter.startswith("history.inflow.")]
+    if not ends:
+        return None
+    last = max(np.datetime64(e, "D") for e in ends if e is not None)
+    year = int(str(last)[:4])
+    return year if str(last)[5:] == "12-31" else year - 1
+
+
+def source_line(result: RunResult) -> str:
+    """The line under every memo chart: source, edition (assumption set) and the date of the realised figures."""
+    until = realised_until(result)
+    edition = result.inputs.get("edition") or result.aset.name
+    return (f"Bron: mpp-xl {result.provenance['package_version']}, {edition}"
+            + (f"; gerealiseerd t/m {until}, daarna prognose" if until else "") + f" (hash {result.aset.digest})")
+
+
 def _chart_data(result: RunResult) -> dict[str, tuple[str, pd.DataFrame, str]]:
     """Chart name -> (Dutch title, yearly table, unit) for the charts of results.xlsx and the PNG files (euros
     already in millions: the unit says so)."""
     scenario = result.focus_scenario
-    penalties = pd.DataFrame({v: result.yearly_penalties[(scenario, v, "total")]["amount_eur"] / 1e6
+    penalties = pd.DataFrame({variant_name(v): result.yearly_penalties[(scenario, v, "total")]["amount_eur"] / 1e6
                               for v in result.variants}, index=np.unique(result.grid.years))
+    shown = SCENARIOS_NL.get(scenario, scenario)
     need = pd.DataFrame({"capaciteitsbehoefte": _yearly(result, "coa.capacity_need", "end")[scenario],
                          "bezetting": _yearly(result, "coa.occupancy", "end")[scenario],
                          "Spreidingswet": _yearly(result, "coa.spreidingswet_capacity", "end")[scenario]})
     return {
-        "inflow.png": ("Asielinstroom per jaar (personen)", _yearly(result, "inflow.total", "sum"), "personen"),
-        "ind_pending.png": ("IND-voorraad asiel op 31 december (zaken)", _yearly(result, "ind.pending.asylum", "end"),
-                            "zaken"),
-        "coa_need.png": (f"COA op 31 december, scenario {scenario} (plaatsen)", need, "plaatsen"),
-        "penalties.png": (f"Dwangsommen en kosten per jaar, scenario {scenario} (EUR mln, opbouw)", penalties,
-                          "EUR mln"),
+        "inflow.png": ("Asielinstroom per jaar (personen)", _dutch(_yearly(result, "inflow.total", "sum")),
+                       "personen"),
+        "ind_pending.png": ("IND-voorraad asiel op 31 december (zaken)",
+                            _dutch(_yearly(result, "ind.pending.asylum", "end")), "zaken"),
+        "coa_need.png": (f"COA op 31 december, scenario {shown} (plaatsen)", need, "plaatsen"),
+        "penalties.png": (f"Dwangsommen en kosten per jaar, scenario {shown} (mln euro, opbouw)", penalties,
+                          "mln euro"),
     }
 
 
+def provenance_rows(result: RunResult) -> list[tuple[str, str]]:
+    """The run's provenance in Dutch: label and value (scenario and variant codes by their Dutch names)."""
+    rows = []
+    for key, value in result.provenance.items():
+        if key == "scenarios":
+            value = ", ".join(SCENARIOS_NL.get(s, s) for s in str(value).split(","))
+        elif key == "variants":
+            value = ", ".join(variant_name(v) for v in str(value).split(","))
+        rows.append((PROVENANCE_NL.get(key, key.replace("_", " ")), str(value)))
+    return rows
+
+
+def _footer(result: RunResult) -> str:
+    text = f"mpp-xl {result.provenance['package_version']} | {result.aset.name} | {result.aset.digest}"
+    return "&L&8" + text.replace("&", "&&") + "&R&8&A, pagina &P van &N"
+
+
+def _print_setup(sheet, result: RunResult, repeat_header: bool = False) -> None:
+    """A4 landscape, as wide as the page, the header row on every page, the print date above and the provenance
+    below every page."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.set_margins(left=0.3, right=0.3, top=0.55, bottom=0.75)
+    sheet.fit_to_pages(1, 0)
+    if repeat_header:
+        sheet.repeat_rows(0)
+    sheet.set_header("&L&8mpp-xl resultaten&R&8Afgedrukt op &D", {"margin": 0.25})
+    sheet.set_footer(_footer(result), {"margin": 0.3})
+
+
+def _cover(book, result: RunResult, sheet_names: list[str], header) -> None:
+    """The first sheet: what the file is, the run's provenance and what each sheet holds."""
+    cover = book.add_worksheet(COVER)
+    title = book.add_format({"bold": True, "font_size": 16, "font_color": "#1F3864"})
+    label = book.add_format({"bold": True, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    cover.set_column(0, 0, 28)
+    cover.set_column(1, 1, 90)
+    cover.write_string(0, 0, "mpp-xl: resultaten van een run", title)
+    cover.write_string(1, 0, "Een run van de MPP-ketenprojectie, de dwangsommen en de begrotingsregels. Bedragen in euro; "
+                             "de cijfers staan ook als CSV in dezelfde map.", wrap)
+    row = 3
+    cover.write_string(row, 0, "Herkomst", header)
+    cover.write_string(row, 1, "", header)
+    for key, value in provenance_rows(result):
+        row += 1
+        cover.write_string(row, 0, key, label)
+        cover.write_string(row, 1, value, wrap)
+    row += 2
+    cover.write_string(row, 0, "Blad", header)
+    cover.write_string(row, 1, "inhoud", header)
+    for name in sheet_names:
+        row += 1
+        cover.write_string(row, 0, name, label)
+        cover.write_string(row, 1, SHEET_TEXT.get(name.split(" (")[0], "cohorten per indieningsmaand"), wrap)
+    cover.print_area(0, 0, row, 1)
+    _print_setup(cover, result)
+    cover.set_portrait()
+    cover.activate()
+
+
 def results_workbook(result: RunResult) -> bytes:
-    """results.xlsx as bytes."""
+    """results.xlsx as bytes: a cover sheet with the provenance, then one sheet per table and the charts, each
+    printing on A4 landscape with its header row on every page."""
     import xlsxwriter
     stream = io.BytesIO()
     book = xlsxwriter.Workbook(stream, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": "mpp-xl resultaten", "created": FIXED_DATE})
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
+    tables = _tables(result)
+    _cover(book, result, [*tables, "Grafieken", "Grafiekdata"], header)
     formats = {kind: book.add_format({"num_format": code}) for kind, code in FORMATS.items()}
     note = book.add_format({"italic": True})
-    for sheet_name, frame in _tables(result).items():
+    for sheet_name, frame in tables.items():
         sheet = book.add_worksheet(sheet_name)
         if len(frame) > MAX_SHEET_ROWS:
             sheet.write(0, 0, f"{len(frame):,} rijen: te veel voor één blad; zie de CSV", note)
@@ -99,8 +202,11 @@ def results_workbook(result: RunResult) -> bytes:
             sheet.write_column(1, col, cells, formats.get(kind))
         sheet.freeze_panes(1, 3 if sheet_name == "Projectie" else 0)
         sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+        _print_setup(sheet, result, repeat_header=True)
     charts = book.add_worksheet("Grafieken")
     data = book.add_worksheet("Grafiekdata")
+    _print_setup(charts, result)
+    _print_setup(data, result)
     row = 0
     for index, (title, table, unit) in enumerate(_chart_data(result).values()):
         kind = "millions" if "mln" in unit else "count"  # the chart's numbers as its unit says
@@ -129,28 +235,52 @@ def results_workbook(result: RunResult) -> bytes:
 
 
 def chart_pngs(result: RunResult) -> dict[str, bytes]:
-    """The key charts as PNG (matplotlib, no display needed)."""
+    """The key charts as PNG for a memo (matplotlib, no display needed): half an A4 text width (3.3 inch) with
+    fonts of at least 8 points, Dutch legend names, the realised years shaded and marked apart from the
+    forecast, and a line with the source, the edition and the date of the realised figures. A series equal to
+    another (eerste blijft = alles vervallen) is drawn dashed over it and says so in the legend."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
     from matplotlib.ticker import FuncFormatter
     out = {}
     thousands = FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", "."))
-    for name, (title, table, unit) in _chart_data(result).items():
-        figure, axis = plt.subplots(figsize=(8, 4), dpi=100)
-        for column in table.columns:
-            style = "--" if column in ("Spreidingswet",) else "-"
-            axis.plot(table.index, table[column], style, marker="o", markersize=3, label=str(column))
-        axis.set_title(title)
-        axis.set_xlabel("jaar")
-        axis.set_ylabel(unit)
-        axis.yaxis.set_major_formatter(thousands)
-        axis.set_xticks(list(table.index))
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
-        figure.tight_layout()
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", metadata={"Software": None})
-        plt.close(figure)
-        out[name] = buffer.getvalue()
+    until = realised_until(result)
+    note = source_line(result)
+    styles = ("-", "--", ":", "-.")
+    markers = ("o", "s", "^", "D")
+    with plt.rc_context({"font.size": MEMO_FONT_PT, "axes.titlesize": MEMO_FONT_PT + 1,
+                         "axes.labelsize": MEMO_FONT_PT, "xtick.labelsize": MEMO_FONT_PT,
+                         "ytick.labelsize": MEMO_FONT_PT, "legend.fontsize": MEMO_FONT_PT}):
+        for name, (title, table, unit) in _chart_data(result).items():
+            figure, axis = plt.subplots(figsize=(MEMO_WIDTH_IN, MEMO_HEIGHT_IN), dpi=200)
+            drawn = []
+            for k, column in enumerate(table.columns):
+                values = table[column].to_numpy(dtype=float)
+                same = next((c for c in drawn if np.allclose(table[c].to_numpy(dtype=float), values,
+                                                             equal_nan=True)), None)
+                label = f"{column} (= {same})" if same is not None else str(column)
+                style = "--" if column == "Spreidingswet" or same is not None else styles[k % len(styles)]
+                axis.plot(table.index, values, style, marker=markers[k % len(markers)], markersize=2.5,
+                          linewidth=1.6 if same is None else 1.0, label=label, zorder=3 + k)
+                drawn.append(column)
+            if until is not None and table.index.min() <= until:
+                axis.axvspan(table.index.min() - 0.5, until + 0.5, color="#E7E6E6", zorder=0)
+                axis.text(until + 0.4, 1.0, "gerealiseerd | prognose", transform=axis.get_xaxis_transform(),
+                          ha="right", va="bottom", fontsize=MEMO_FONT_PT, color="#595959")
+            axis.set_title("\n".join(textwrap.wrap(title, 36)), pad=12)
+            axis.set_xlabel("jaar")
+            axis.set_ylabel(unit)
+            axis.yaxis.set_major_formatter(thousands)
+            axis.set_xticks(list(table.index))
+            axis.set_xticklabels([f"'{str(y)[2:]}" for y in table.index])
+            axis.grid(alpha=0.3)
+            axis.legend(frameon=False, loc="best")
+            figure.text(0.01, 0.005, "\n".join(textwrap.wrap(note, 52)), fontsize=MEMO_FONT_PT, ha="left",
+                        va="bottom", color="#595959")
+            figure.tight_layout(rect=(0, 0.16, 1, 1))
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", metadata={"Software": None})
+            plt.close(figure)
+            out[name] = buffer.getvalue()
     return out
