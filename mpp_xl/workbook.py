@@ -85,7 +85,7 @@ MARGINS = {"left": 0.3, "right": 0.3, "top": 0.55, "bottom": 0.75}  # inches; th
 PRINT_WIDTH_PX = (11.69 - MARGINS["left"] - MARGINS["right"]) * 96
 PRINT_HEIGHT_PT = (8.27 - MARGINS["top"] - MARGINS["bottom"]) * 72
 MIN_SCALE = 0.65  # smaller print is hard to read: a wider sheet takes more pages across instead
-ONE_PAGE_SCALE = 0.72  # a sheet that fits on one page at this scale or more prints on one page
+ONE_PAGE_SCALE = 0.66  # a sheet that fits on one page at this scale or more prints on one page
 ROW_PT, ROW_PX, LINE_PT = 15.0, 20, 15.0  # Excel's default row (Calibri 11) and one line of wrapped text
 KEEP_ROWS = 6  # a table longer than a page starts on a page with room for its heading, header and first rows
 PAGE_TOLERANCE = 0.08  # the page height is estimated: a block that nearly fills what is left starts a new page
@@ -1045,7 +1045,8 @@ def _realisaties(book: Book, sheet: Sheet, aset: AssumptionSet) -> None:
         groups.setdefault(tuple(sorted(values)), []).append(key)
     sheet.set_width(0, 12)
     widest = 1
-    for dates, keys in groups.items():
+    first = True
+    for dates, keys in sorted(groups.items(), key=lambda g: -len(g[0])):  # the longest (monthly) table first
         labels = []
         for parameter, scenario in keys:
             name = parameter[len(HISTORY):]
@@ -1068,6 +1069,8 @@ def _realisaties(book: Book, sheet: Sheet, aset: AssumptionSet) -> None:
                     sheet.ws.write_number(top + r, c, value, book.out(("month" if monthly else "date") if c == 0
                                                                       else "count"))
         sheet.fit(top, 1, max(labels, key=len), 1, bold=True)
+        if first:  # its header repeats on every page it runs over
+            sheet.title_rows, first = top + 1, False
         sheet._block(top, top + len(table) - 1)
         sheet.rows.skip()
         widest = max(widest, len(table[0]))

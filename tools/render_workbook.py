@@ -100,6 +100,8 @@ def continuation_problems(sheet: str, page: str, number: int) -> list[str]:
         return problems + ["no header line (edition, scenario, variant, status)"]
     if number > 1 and at + 1 < len(lines):
         first = lines[at + 1]
+        if sheet == "Realisaties" and first.startswith(("maand", "vanaf")):
+            return problems
         body = re.fullmatch(r"(\S+( \d{4})?)(\s{2,}(€ )?-?[\d.,]+( mln)?( %)?)+", first)
         if body:
             problems.append(f"continues a table without its header: '{first[:60]}'")
