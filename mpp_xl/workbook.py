@@ -1627,13 +1627,14 @@ def _checks(book: Book) -> list[tuple[str, str, bool]]:
         out.append(("Begroting: COA totaal = de vijf COA-regels", f"SUMPRODUCT(IFERROR(ABS({expr}),0))<1", value))
     top = ["coa.total", "ukraine.municipal", "ind.penalties.paid", "ind.legal_costs.paid"]
     if all(p in index for p in [*top, "total"]):
-        expr = rng(budget, index["total"], 2, index["total"], width) + "".join(
-            "-" + rng(budget, index[p], 2, index[p], width) for p in top)
+        # per year (the window total of the total line counts the known years of every line: checked below)
+        expr = rng(budget, index["total"], 3, index["total"], width) + "".join(
+            "-" + rng(budget, index[p], 3, index[p], width) for p in top)
         value = all(rows[index["total"]][c] is None or
                     abs(rows[index["total"]][c] - sum(num(rows[index[p]][c]) for p in top)) < 1
-                    for c in range(2, width + 1))
-        out.append(("Begroting: totaal = COA totaal + Oekraïne + dwangsommen + proceskosten (waar bekend)",
-                    f"SUMPRODUCT(ISNUMBER({rng(budget, index['total'], 2, index['total'], width)})*"
+                    for c in range(3, width + 1))
+        out.append(("Begroting: totaal = COA totaal + Oekraïne + dwangsommen + proceskosten, per jaar (waar bekend)",
+                    f"SUMPRODUCT(ISNUMBER({rng(budget, index['total'], 3, index['total'], width)})*"
                     f"IFERROR(ABS({expr}),0))<1", value))
     totals = rng(budget, 1, 2, len(rows) - 1, 2)
     years = rng(budget, 1, 3, len(rows) - 1, 2 + N_YEARS)  # room for the longest window
