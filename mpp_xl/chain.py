@@ -68,12 +68,14 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
     return account.close()
 
 
-# everything the inflow, registration and the IND queues (with their legal chain) depend on
+# everything the inflow, registration and the IND queues (with their legal chain) depend on; the nareis queue
+# reads the asylum queue too (its applications follow the asylum grants)
 FRONT_PARAMETERS = ("inflow.", "history.", "ind.", "deadline.", "penalty.", "coa.registration_wait_weeks")
-# what each track's queue reads (besides the inflow and registration, which both read)
-TRACK_PARAMETERS = {"asylum": FRONT_PARAMETERS,
-                    "nareis": ("inflow.", "history.", "ind.", "deadline.nareis.", "penalty.", "coa.registration_wait_weeks")}
-BEYOND_MONTHS = 72  # nareis arrivals needed after the grid to derive decisions and applications near its end
+TRACK_PARAMETERS = {"asylum": ("inflow.", "history.inflow.", "history.ind.pending.asylum", "ind.opening_",
+                               "ind.capacity.asylum", "ind.fast_lane_share.asylum", "ind.newest_first_share.asylum",
+                               "ind.spread_share.asylum", "ind.moratorium_share.asylum", "deadline.asylum.",
+                               "penalty.", "coa.registration_wait_weeks"),
+                    "nareis": FRONT_PARAMETERS}
 
 
 def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
@@ -84,107 +86,135 @@ def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.
     return registered, waiting_target[..., 0]
 
 
-def _extended(series: np.ndarray, extra: int) -> np.ndarray:
-    """A monthly series followed by ``extra`` months that repeat its last twelve (model assumption: beyond the
-    horizon the last year's pattern holds, as the MPP's own figures after 2025 do)."""
-    last_year = series[..., -12:] if series.shape[-1] >= 12 else np.repeat(series[..., -1:], 12, axis=-1)
-    return np.concatenate([series, np.take(last_year, np.arange(extra) % last_year.shape[-1], axis=-1)], axis=-1)
+def published_stocks(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> dict[int, float]:
+    """Year -> the published pending stock of a track on 31 December (``history.ind.pending.<track>``), for the
+    years of the grid."""
+    ends = np.array([f"{y}-12-31" for y in np.unique(grid.years)], dtype="datetime64[D]")
+    values = aset.at(f"history.ind.pending.{track}", scenario, ends, required=False)
+    return {int(str(d)[:4]): float(v) for d, v in zip(ends, values) if not np.isnan(v)}
 
 
-def nareis_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, arrivals: np.ndarray,
-                 is_history: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Nareis in causal order, derived from the MPP's arrivals (persons).
+def decision_capacity(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid, filings: np.ndarray,
+                      opening_total) -> np.ndarray:
+    """Decisions per month of a track (cases/month; arrays (..., T)).
 
-    A family member who arrives in month u was granted ``ind.nareis.travel_months`` (whole months, read at the
-    arrival month) earlier, and ``ind.nareis.arrivals_per_grant`` of the granted persons arrive; so the
-    decisions of month t are the arrivals that month leads to / (grant rate x arrivals per grant), and every
-    arrival is accounted for exactly once. Applications precede decisions: first in, first out, everything
-    filed by month s is decided by s + lead, with ``ind.nareis.lead_months`` averaged over the twelve filing
-    months up to s (a step in the lead then spreads over a year instead of making a surge or a gap).
-    Time runs one way: decisions up to the last month of realised history (``is_history``) and the
-    applications filed by then follow from what was known then (the realised arrivals, their last year
-    repeated), so a forecast changes nothing dated before its data.
-    Returns decisions (the track's capacity), filings, the opening stock by cohort and, per grid month, the
-    decision month its arrivals came from and their share of that month's grants. ``arrivals`` may carry
-    leading axes (paths of the Monte Carlo, shape (..., T)); every result then has them too.
-    """
-    size, extra = grid.size, BEYOND_MONTHS
-    span = size + extra
-    reader = lambda name: _extended(aset.at(name, scenario, grid.month_starts), extra)  # noqa: E731
-    travel = np.rint(reader("ind.nareis.travel_months")).astype(int)
-    per_grant = reader("ind.nareis.arrivals_per_grant")
-    grant_rate = reader("ind.grant_rate.nareis")
-    if (per_grant * grant_rate <= 0).any():
-        raise MppError("ind.grant_rate.nareis x ind.nareis.arrivals_per_grant must be above 0: nareis arrivals "
-                       "need granted applications")
-    raw_lead = aset.at("ind.nareis.lead_months", scenario, grid.month_starts)
-    raw_lead = np.concatenate([np.full(OPENING_COHORTS + 11, raw_lead[0]), raw_lead])
-    lead = np.convolve(raw_lead, np.full(12, 1 / 12), mode="valid")  # mean over the 12 filing months up to s
-    if lead.max() >= extra - 1:
-        raise MppError(f"ind.nareis.lead_months ({lead.max():g}) must be below {extra - 1} months")
-    known = -1 if is_history is None or not is_history.any() else int(np.flatnonzero(is_history)[-1])
-    months = np.arange(span)
-    decided_in = months - travel  # the decision month of each arrival month
-    forecast = _extended(arrivals, extra)
-    realised = _extended(arrivals[..., :known + 1], span - known - 1) if known >= 0 else forecast
-    target = np.where(decided_in <= known, realised, forecast)  # what each arrival month is derived from
-    valid = decided_in >= 0  # arrivals decided before the start are the MPP's own figures
-    by_decision = np.zeros((span, span))  # arrival month -> the month it was decided in
-    by_decision[np.flatnonzero(valid), decided_in[valid]] = 1.0
+    A calendar year whose stock is published at both ends (``history.ind.pending.<track>`` on 31 December of
+    the year before, or the opening stock when the grid starts on 1 January, and on 31 December of the year)
+    decides what the stock-flow identity says: start + filings - end, spread evenly over its months. What
+    happened is not an assumption, so the identity wins there; every other month reads the dated policy
+    assumption ``ind.capacity.<track>`` (never a rule that keeps pace with the inflow)."""
+    name = f"ind.capacity.{track}"
+    capacity = np.broadcast_to(aset.at(name, scenario, grid.month_starts, required=False),
+                               np.shape(filings)).copy()
+    published = published_stocks(aset, track, scenario, grid)
+    starts = {int(grid.years[0]) - 1: np.asarray(opening_total, float)} if str(grid.start)[5:7] == "01" else {}
+    starts.update({y: np.asarray(v) for y, v in published.items()})
+    for year, end in published.items():
+        in_year = grid.years == year
+        if year - 1 not in starts or in_year.sum() != 12:
+            continue
+        decided = starts[year - 1] + filings[..., in_year].sum(axis=-1) - end
+        if np.any(decided < 0):
+            raise MppError(f"history.ind.pending.{track} {year - 1} -> {year}: the published stocks and the filings "
+                           f"imply {float(np.min(decided)):,.0f} decisions in {year} (start + filings - end < 0)")
+        capacity[..., in_year] = np.expand_dims(decided, -1) / 12.0
+    missing = np.isnan(capacity).any(axis=tuple(range(capacity.ndim - 1))) if capacity.ndim > 1 else np.isnan(capacity)
+    if missing.any():
+        raise MppError(f"{name} is missing for {grid.months[np.argmax(missing)]} (scenario {scenario}) and no "
+                       f"published year-end stocks (history.ind.pending.{track}) cover that year: give a dated "
+                       f"{name} record")
+    return capacity
 
-    def decisions_from(series: np.ndarray) -> np.ndarray:
-        return (series @ by_decision) / (grant_rate * per_grant)
 
-    # everything filed by the end of month s is decided by s + lead: read the cumulative decisions there
-    ends = np.arange(-OPENING_COHORTS, size) + 1.0 + lead
-    low = np.clip(np.floor(ends).astype(int), 0, span - 1)
-    part = np.clip(ends - low, 0.0, 1.0)
+def sponsor_grants(read, decisions: np.ndarray, fast_decided: np.ndarray) -> np.ndarray:
+    """Asylum grants per month (persons): regular decisions x the asylum grant rate, priority-track decisions x
+    theirs. The one rule for grants, read by the nareis applications and by COA."""
+    return (decisions - fast_decided) * read("ind.grant_rate.asylum") + fast_decided * read("ind.grant_rate.fast_lane")
 
-    def filed_by(decisions: np.ndarray) -> np.ndarray:
-        zero = np.zeros(decisions.shape[:-1] + (1,))
-        decided_before = np.concatenate([zero, np.cumsum(decisions, axis=-1)], axis=-1)
-        value = decided_before[..., low] * (1.0 - part) + decided_before[..., low + 1] * part
-        return np.where(ends < 0, 0.0, value)
 
-    decisions = decisions_from(target)
-    filed = filed_by(decisions)
-    if known >= 0:
-        settled = np.arange(-OPENING_COHORTS, size) <= known
-        filed = np.where(settled, filed_by(decisions_from(realised)), filed)
-    filed = np.maximum.accumulate(filed, axis=-1)
-    cohorts = np.diff(filed, axis=-1, prepend=0.0)
-    same_month = target @ by_decision
-    of_month = np.where(valid, same_month[..., np.maximum(decided_in, 0)], 0.0)
-    share = np.divide(target, of_month, out=np.zeros(np.shape(target)), where=valid & (of_month > 0))
-    return {"decisions": decisions[..., :size], "filings": cohorts[..., OPENING_COHORTS:],
-            "opening": cohorts[..., :OPENING_COHORTS], "decided_in": decided_in[:size], "share": share[..., :size],
-            "target": target[..., :size], "per_grant": per_grant[:size]}
+def nareis_applications(aset: AssumptionSet, scenario: str, grid: TimeGrid, grants: np.ndarray) -> np.ndarray:
+    """Nareis applications per month (persons; arrays (..., T)).
+
+    ``history.ind.nareis.applications`` where given (realised counts, e.g. internal figures); otherwise the
+    sponsors granted asylum ``ind.nareis.application_lag_months`` earlier (whole months, read at the grant
+    month) times ``ind.nareis.applications_per_grant`` (family members applied for per granted sponsor).
+    Applications thus always follow grants made earlier; a month whose sponsors were granted before the start
+    needs a history record."""
+    size = grid.size
+    days = grid.month_starts
+    history = aset.at("history.ind.nareis.applications", scenario, days, required=False)
+    lag = np.rint(aset.at("ind.nareis.application_lag_months", scenario, days)).astype(int)
+    per_grant = aset.at("ind.nareis.applications_per_grant", scenario, days)
+    if (lag < 1).any():
+        raise MppError("ind.nareis.application_lag_months must be at least 1: an application follows its grant")
+    arrive = np.arange(size) + lag  # the application month of each grant month
+    inside = arrive < size
+    shift = np.zeros((size, size))
+    shift[np.flatnonzero(inside), arrive[inside]] = 1.0
+    following = (grants * per_grant) @ shift
+    reached = (np.ones(size) @ shift) > 0
+    applications = np.where(np.isnan(history), following, history)
+    gap = np.isnan(history) & ~reached
+    if gap.any():
+        raise MppError(f"history.ind.nareis.applications is needed for {grid.months[np.argmax(gap)]}: its sponsors "
+                       f"were granted before the start of the run")
+    return applications
 
 
 def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None) -> dict:
     """Inflow by category, registration and the IND queues with their legal chain: the part of the chain that
-    depends only on FRONT_PARAMETERS. ``queue_cache`` (an LruCache kept by the caller) reuses a track's queue
-    computed from the same assumptions of that track (the WBV variants leave the nareis queue unchanged)."""
+    depends only on FRONT_PARAMETERS. The asylum queue runs first: its grants drive the nareis applications.
+    ``queue_cache`` (an LruCache kept by the caller) reuses a track's queue computed from the same inputs."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
+    read = series_reader(aset, scenario, grid)
     inflow = project_inflow(aset, scenario, grid)
     registered, not_registered_open = _registration(aset, scenario, grid, inflow["first"])
-    nareis = nareis_front(aset, scenario, grid, inflow["nareis"], inflow["is_history"])
-    orders = {
-        "asylum": WorkOrder(at("ind.capacity.asylum"), at("ind.fast_lane_share.asylum"),
-                            at("ind.newest_first_share.asylum")),
-        "nareis": WorkOrder(nareis["decisions"], np.zeros(grid.size), at("ind.newest_first_share.nareis"))}
-    filings = {"asylum": registered + inflow["repeat"], "nareis": nareis["filings"]}
-    openings = {"asylum": opening_by_age(aset, "asylum", scenario, grid), "nareis": nareis["opening"]}
+    openings = {track: opening_by_age(aset, track, scenario, grid) for track in TRACKS}
+    filings = {"asylum": registered + inflow["repeat"]}
     queues = {}
-    for track in TRACKS:
-        def compute(track=track):
-            return run_queue(track, grid, filings[track], openings[track], orders[track],
+
+    def queue_of(track, key_extra=b""):
+        capacity = decision_capacity(aset, track, scenario, grid, filings[track], openings[track].sum())
+        order = WorkOrder(capacity, at(f"ind.fast_lane_share.{track}") if track == "asylum" else np.zeros(grid.size),
+                          at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
+                          at(f"ind.moratorium_share.{track}"))
+
+        def compute():
+            return run_queue(track, grid, filings[track], openings[track], order,
                              build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid))
-        key = (track, scenario, str(grid.start), str(grid.end), aset.digest_of(TRACK_PARAMETERS[track]))
-        queues[track] = queue_cache.fetch(key, compute) if queue_cache is not None else compute()
+        key = (track, scenario, str(grid.start), str(grid.end), aset.digest_of(TRACK_PARAMETERS[track]), key_extra)
+        return queue_cache.fetch(key, compute) if queue_cache is not None else compute()
+
+    queues["asylum"] = queue_of("asylum")
+    grants = sponsor_grants(read, queues["asylum"].decisions(), queues["asylum"].fast_decided)
+    filings["nareis"] = nareis_applications(aset, scenario, grid, grants)
+    queues["nareis"] = queue_of("nareis", np.ascontiguousarray(filings["nareis"]).tobytes())
     return {"inflow": inflow, "registered": registered, "not_registered_open": not_registered_open,
-            "nareis": nareis, "queues": queues}
+            "queues": queues}
+
+
+def nareis_arrivals(read, grid: TimeGrid, inflow: dict, nareis_grants: np.ndarray) -> np.ndarray:
+    """Nareis arrivals per month (persons; arrays (..., T)): realised history as published; afterwards the
+    persons granted ``ind.nareis.travel_months`` earlier (whole months, read at the decision month) times
+    ``ind.nareis.arrivals_per_grant``; a restriction (a measure) delays a share by whole months."""
+    size = grid.size
+    travel = np.rint(read("ind.nareis.travel_months")).astype(int)
+    land = np.arange(size) + travel
+    delayed = read("ind.nareis.delayed_share")
+    delay = np.rint(read("ind.nareis.delay_months")).astype(int)
+    travelling = nareis_grants * read("ind.nareis.arrivals_per_grant")
+    on_time, late = np.zeros((size, size)), np.zeros((size, size))  # decision month -> arrival month
+    inside = land < size
+    on_time[np.flatnonzero(inside), land[inside]] = 1.0
+    later = land + delay
+    inside = later < size
+    late[np.flatnonzero(inside), later[inside]] = 1.0
+    model = (travelling * (1.0 - delayed)) @ on_time + (travelling * delayed) @ late
+    is_history = inflow["is_history"]
+    # a month before the first arrival decided on the grid could land takes the MPP's own figure
+    reached = np.arange(size) >= land[0]
+    return np.where(is_history, inflow["nareis"], np.where(reached, model, inflow["nareis"]))
 
 
 @dataclass(frozen=True)
@@ -213,28 +243,12 @@ def chain_core(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     """From the IND's decisions to COA: grants, nareis arrivals, the five COA groups, amv and the capacity need
     (persons or places; arrays (..., T)). ``front`` gives inflow, registered and not_registered_open; ``read``
     is a ``series_reader``. The deterministic chain and the Monte Carlo both run through here."""
-    inflow, nareis_in = front["inflow"], front["nareis"]
-    size = grid.size
-    fast = asylum.fast_decided
-    regular = asylum.decisions - fast
-    grants = regular * read("ind.grant_rate.asylum") + fast * read("ind.grant_rate.fast_lane")
+    inflow = front["inflow"]
+    grants = sponsor_grants(read, asylum.decisions, asylum.fast_decided)
     rejections = asylum.decisions - grants
     nareis_grants = nareis_decisions * read("ind.grant_rate.nareis")
-    # every arrival month takes its share of the grants of the month it was decided in (persons who travel);
-    # arrivals decided before the start are the MPP's own figures; a restriction (a measure) delays a share
-    decided_in, share = nareis_in["decided_in"], nareis_in["share"]
-    from_grid = decided_in >= 0
-    landing = np.where(from_grid, (nareis_grants * nareis_in["per_grant"])[..., np.maximum(decided_in, 0)] * share,
-                       nareis_in["target"])
-    delayed = read("ind.nareis.delayed_share")[np.clip(decided_in, 0, size - 1)] * from_grid
-    delay = np.rint(read("ind.nareis.delay_months")).astype(int)[np.clip(decided_in, 0, size - 1)]
-    later = np.arange(size) + delay
-    inside = later < size
-    shift = np.zeros((size, size))  # arrival month -> the month a delayed arrival lands (beyond: dropped)
-    shift[np.flatnonzero(inside), later[inside]] = 1.0
-    nareis_arrivals = landing * (1.0 - delayed) + (landing * delayed) @ shift
-
-    coa = coa_groups(aset, scenario, grid, front, asylum, grants, rejections, nareis_arrivals, read)
+    arrivals = nareis_arrivals(read, grid, inflow, nareis_grants)
+    coa = coa_groups(aset, scenario, grid, front, asylum, grants, rejections, arrivals, read)
     amv_stay = read("coa.stay_months.amv")
     amv_open = _opening(aset, "coa.opening.amv", scenario, grid)
     amv_out, _ = drain(amv_open, inflow["amv"], lambda t, stock, available: stock / max(amv_stay[t], 1.0))
@@ -244,7 +258,7 @@ def chain_core(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     if (norm <= 0).any():
         raise MppError("coa.occupancy_norm must be above 0")
     return {"grants": grants, "rejections": rejections, "nareis_grants": nareis_grants,
-            "nareis_arrivals": nareis_arrivals, "coa": coa, "amv": amv, "occupancy": occupancy, "norm": norm,
+            "nareis_arrivals": arrivals, "coa": coa, "amv": amv, "occupancy": occupancy, "norm": norm,
             "capacity_need": occupancy / norm + read("coa.capacity_buffer")}
 
 
@@ -267,8 +281,10 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
     stocks = {**coa.accounts, "coa.amv": amv, "ukraine.stock": ukraine, **ind_accounts}
     holders = stocks["coa.statushouders"].closing
 
-    total = inflow["first"] + nareis_arrivals + inflow["repeat"] + inflow["resettlement"]
-    m = {"inflow.total": total, "inflow.first": inflow["first"], "inflow.nareis": nareis_arrivals,
+    # the MPP's inflow as the edition gives it; the nareis arrivals COA receives follow from the modelled grants
+    total = inflow["first"] + inflow["nareis"] + inflow["repeat"] + inflow["resettlement"]
+    m = {"inflow.total": total, "inflow.first": inflow["first"], "inflow.nareis": inflow["nareis"],
+         "ind.arrivals.nareis": nareis_arrivals,
          "inflow.repeat": inflow["repeat"], "inflow.resettlement": inflow["resettlement"], "inflow.amv": inflow["amv"]}
     m.update({
         "ind.filings.asylum": asylum.filings(), "ind.filings.nareis": nareis.filings(),

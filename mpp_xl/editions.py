@@ -129,6 +129,23 @@ REALISED_CATEGORIES = {  # year -> category -> (persons, source); a gap is a mod
 }
 
 
+REALISED_IND = (  # what the realised run knows of the IND beyond the default set; capacity after it is a stated policy
+    Assumption("history.ind.pending.asylum", "all", np.datetime64("2024-12-31"), np.datetime64("2024-12-31"), 51000.0,
+               "cases", "IND jaarcijfers 2024 (upday/ANP Jan 2025): about 51000 pending at year end", "edition realised"),
+    Assumption("history.ind.pending.nareis", "all", np.datetime64("2024-12-31"), np.datetime64("2024-12-31"), 66000.0,
+               "persons", "IND jaarcijfers 2024: more than 66000 persons in pending nareis applications",
+               "edition realised"),
+    Assumption("ind.capacity.asylum", "all", np.datetime64("2025-01-01"), OPEN_END, 2725.0, "cases/month",
+               "model assumption: IND production after 2024 is not published; held at the 2024 rate the published "
+               "stocks imply (50000 + 32180 first + 1590 repeat filings - 51000 = about 32700 decisions, 2725 a "
+               "month)", "edition realised"),
+    Assumption("ind.capacity.nareis", "all", np.datetime64("2025-01-01"), OPEN_END, 1975.0, "persons/month",
+               "derived: realised nareis arrivals 2025 (more than 16000; CBS via ANP) over the nareis grant rate "
+               "(0.75) x arrivals per grant (0.9) is about 23700 decisions a year; held after 2025",
+               "edition realised"),
+)
+
+
 def realised_set(scenarios, grid) -> AssumptionSet:
     """What happened: realised inflow by category through 2025 (monthly, spread by the seasonal profile over
     the months after the default set's history), then per scenario the latest edition that publishes it
@@ -159,6 +176,7 @@ def realised_set(scenarios, grid) -> AssumptionSet:
         first_published = min(year for _, year in edition.inflow)
         records += [r for r in edition.records([scenario], first_published, int(grid.years[-1]))
                     if r.end >= np.datetime64(f"{first_open}-01-01")]
+    records += REALISED_IND
     return AssumptionSet("realised (what happened; then the latest editions)",
                          [("default", tuple(r for _, r in base.records())), ("edition realised", tuple(records))],
                          base.registry)

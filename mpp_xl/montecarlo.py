@@ -36,7 +36,8 @@ import numpy as np
 
 from . import penalty_kernel, queue_kernel
 from .assumptions import AssumptionSet
-from .chain import QueueFlows, _registration, chain_core, nareis_front, series_reader
+from .chain import (QueueFlows, _registration, chain_core, decision_capacity, nareis_applications, series_reader,
+                    sponsor_grants)
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
@@ -54,14 +55,14 @@ CATEGORIES = ("first", "nareis", "repeat", "resettlement")
 CHAIN_PARAMETERS = ("ind.grant_rate.asylum", "ind.grant_rate.fast_lane", "housing.realisation_rate",
                     "housing.target_backlog_share", "coa.share_in_coa.asylum_seekers", "coa.share_in_coa.rejected",
                     "coa.departure_rate.rejected", "coa.repeat_share_from_rejected", "coa.capacity_buffer")
-QUEUE_PARAMETERS = ("ind.capacity.asylum", "penalty.take_up.asylum", "penalty.take_up.nareis")
+QUEUE_PARAMETERS = ("ind.capacity.asylum", "ind.capacity.nareis", "penalty.take_up.asylum", "penalty.take_up.nareis")
 TABLE_PARAMETERS = ("penalty.judgment_months",)
 SUPPORTED = tuple(f"inflow.{c}" for c in CATEGORIES) + QUEUE_PARAMETERS + CHAIN_PARAMETERS + TABLE_PARAMETERS
 DISTRIBUTIONS = ("two_piece_normal", "two_piece_uniform", "mpp", "backtest")
 TABLE_NODES = 9  # equal-probability points of a distribution that changes the per-case penalty tables
 INFLOW_PARAMETERS = ("inflow.", "history.")
-# what registration and the nareis front read besides the inflow: computed per variant where a variant changes it
-FRONT_KEYS = ("ind.nareis.", "ind.grant_rate.nareis", "coa.registration_wait_weeks", "inflow.amv_share_first")
+# what registration reads besides the inflow: computed per variant where a variant changes it
+FRONT_KEYS = ("coa.registration_wait_weeks", "inflow.amv_share_first")
 MAX_FACTOR = 10.0  # a factor above ten times the assumption is a typo, not an uncertainty
 SPEC_COLUMNS = ("name", "parameter", "from", "distribution", "low", "high", "group", "label_nl", "source")
 BAND_METRICS = ("ind.pending.asylum", "coa.capacity_need", "coa.statushouders")
@@ -431,7 +432,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
     one = np.ones((paths, size))
     inflow = {c: prep.inflow[c] * factors.get(f"inflow.{c}", one) for c in CATEGORIES}
     inflow["is_history"] = prep.inflow["is_history"]
-    fronts = {}  # registration and the nareis front, per distinct assumptions they read
+    fronts = {}  # registration per distinct assumptions it reads
 
     def front_of(vset):
         key = vset.digest_of(FRONT_KEYS)
@@ -439,43 +440,45 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
             own = dict(inflow, amv=inflow["first"] * vset.at("inflow.amv_share_first", scenario, grid.month_starts))
             registered, not_registered_open = _registration(vset, scenario, grid, own["first"])
             fronts[key] = {"inflow": own, "registered": registered, "not_registered_open": not_registered_open,
-                           "nareis": nareis_front(vset, scenario, grid, own["nareis"], own["is_history"]), "key": key}
+                           "key": key}
         return fronts[key]
 
     metrics, penalties = {}, {}
     done_tracks, done_chains = {}, {}  # variants with identical inputs share a computation
     for name, vset in prep.variant_sets.items():
         at = lambda p: vset.at(p, scenario, grid.month_starts)  # noqa: E731
+        read = series_reader(vset, scenario, grid, {
+            p: np.clip(vset.at(p, scenario, grid.month_starts) * factors[p], 0.0,
+                       1.0 if vset.registry.find(p).unit.startswith("share") else np.inf)
+            for p in CHAIN_PARAMETERS if p in factors})
         tables = prep.tracks[name]
         front = front_of(vset)
-        registered, nareis = front["registered"], front["nareis"]
-        inputs = {
-            "asylum": (registered + front["inflow"]["repeat"],
-                       np.broadcast_to(opening_by_age(vset, "asylum", scenario, grid), (paths, OPENING_COHORTS)),
-                       at("ind.capacity.asylum"), factors.get("ind.capacity.asylum", one),
-                       at("ind.fast_lane_share.asylum"), at("ind.newest_first_share.asylum")),
-            "nareis": (nareis["filings"], nareis["opening"], nareis["decisions"], one, np.zeros(size),
-                       at("ind.newest_first_share.nareis"))}
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
-        for track, (filings, opening, capacity, capacity_factor, fast_share, newest) in inputs.items():
+        filings = {"asylum": front["registered"] + front["inflow"]["repeat"]}
+        for track in ("asylum", "nareis"):  # the asylum grants drive the nareis applications
+            if track == "nareis":
+                grants = sponsor_grants(read, flows["asylum"].decisions, flows["asylum"].fast_decided)
+                filings["nareis"] = np.broadcast_to(nareis_applications(vset, scenario, grid, grants), (paths, size))
+            opening = np.broadcast_to(opening_by_age(vset, track, scenario, grid), (paths, OPENING_COHORTS))
+            capacity = decision_capacity(vset, track, scenario, grid, filings[track], opening.sum(axis=1))
+            capacity = capacity * factors.get(f"ind.capacity.{track}", one)
+            fast_share = at("ind.fast_lane_share.asylum") if track == "asylum" else np.zeros(size)
+            shares = (fast_share, at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
+                      at(f"ind.moratorium_share.{track}"))
             t = tables[track]
             # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
-            key = (track, t["key"], front["key"], _digest(capacity, fast_share, newest))
+            key = (track, t["key"], front["key"], _digest(filings[track], capacity, *shares))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),
                                   0.0, 1.0)
                 booked = np.zeros((paths, prep.years.size))
-                done_tracks[key] = (_queue_batch(t, filings, opening, capacity * capacity_factor, fast_share, newest,
-                                                 take_up, node_of_path, booked, engine, grid, track), booked)
+                done_tracks[key] = (_queue_batch(t, filings[track], opening, capacity, shares, take_up, node_of_path,
+                                                 booked, engine, grid, track), booked)
             flows[track], booked = done_tracks[key]
             total = total + booked
         chain_key = (*keys, vset.digest_of(("ind.", "coa.", "housing.", "inflow.", "history.")))
         if chain_key not in done_chains:
-            read = series_reader(vset, scenario, grid, {
-                p: np.clip(vset.at(p, scenario, grid.month_starts) * factors[p], 0.0,
-                           1.0 if vset.registry.find(p).unit.startswith("share") else np.inf)
-                for p in CHAIN_PARAMETERS if p in factors})
             core = chain_core(vset, scenario, grid, front, flows["asylum"], flows["nareis"].decisions, read)
             done_chains[chain_key] = {"ind.pending.asylum": flows["asylum"].pending,
                                       "coa.capacity_need": core["capacity_need"],
@@ -510,7 +513,7 @@ def _shared_months(t: dict, filings, capacity, take_up, open0, declined0, node_o
     return int(np.argmax(differs)) if differs.any() else size
 
 
-def _queue_batch(t: dict, filings, opening, capacity, fast_share, newest, take_up, node_of_path, total, engine,
+def _queue_batch(t: dict, filings, opening, capacity, shares, take_up, node_of_path, total, engine,
                  grid: TimeGrid, track: str) -> QueueFlows:
     """The queue of every path; adds each path's penalties by year to ``total`` (P, Y)."""
     q0 = t["queues"][0]
@@ -523,9 +526,10 @@ def _queue_batch(t: dict, filings, opening, capacity, fast_share, newest, take_u
     capacity = np.ascontiguousarray(np.broadcast_to(capacity, (paths, size)), dtype=float)
     filings = np.ascontiguousarray(filings, dtype=float)
     decisions, fast, pending = np.zeros((paths, size)), np.zeros((paths, size)), np.zeros((paths, size))
+    fast_share, newest, spread, frozen = (np.ascontiguousarray(x, dtype=float) for x in shares)
     if engine == "compiled":
         queue_kernel.run_batch(filings, np.ascontiguousarray(open0), np.ascontiguousarray(declined0), q0.lag_used0,
-                               q0.overdue0, capacity, np.asarray(fast_share, float), np.asarray(newest, float),
+                               q0.overdue0, capacity, fast_share, newest, spread, frozen,
                                np.ascontiguousarray(take_up), q0.share_heard, q0.after_notice_share,
                                node_of_path.astype(np.int64), t["judgment_time"], t["term_end"], t["term_month"],
                                t["within_term_share"], q0.state_of_month, q0.deadline, q0.notice_times,
@@ -540,7 +544,8 @@ def _queue_batch(t: dict, filings, opening, capacity, fast_share, newest, take_u
             node = t["queues"][node_of_path[p]]
             params = t["node_params"][node_of_path[p]]
             q = type(node)(**{**node.__dict__, "filings": filings[p], "capacity": capacity[p],
-                              "fast_share": np.asarray(fast_share, float), "newest_share": np.asarray(newest, float),
+                              "fast_share": fast_share, "newest_share": newest, "spread_share": spread,
+                              "frozen_share": frozen,
                               "take_up": take_up[p],
                               "open0": np.concatenate([open0[p], np.zeros(size)]),
                               "declined0": np.concatenate([declined0[p], np.zeros(size)])})

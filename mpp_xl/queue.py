@@ -10,7 +10,11 @@ One decision capacity per track serves, each month, in this order (the IND's ord
    appeal is possible) and court-ordered cases whose term runs out (a share of judged cases, within the
    term): such work displaces other cases;
 3. new cases "scheduled and handled as soon as possible": a share of what is left, newest filing month first;
-4. the rest of the stock, oldest filing month first.
+4. tracks and case types worked side by side: a share of what is then left, drawn across every filing month in
+   proportion to the cases waiting there (so decisions fall at every age, as the IND's published waiting
+   times show);
+5. the rest of the stock, oldest filing month first.
+A dated moratorium freezes a share of every filing month's regular cases: regular work cannot reach them.
 Within a filing month a regular decision falls on pending cases in proportion to their legal state (the
 queue does not know who sent a notice), so a noticed case is decided in the queue exactly once: the cohort
 matrix is the one record of who is decided when, and the legal chain reads its decision times from it.
@@ -161,12 +165,15 @@ class CohortMatrix:
 
 @dataclass(frozen=True)
 class WorkOrder:
-    """Monthly series (T,) that set a track's order of work: total decisions, the priority-track share of
-    new filings and the share of the remaining capacity given to the newest cases."""
+    """Monthly series (T,) that set a track's order of work: total decisions (cases/month), the priority-track
+    share of new filings, the share of the remaining capacity given to the newest cases, the share of what is
+    then left drawn across all ages, and the share of the regular stock frozen by a moratorium."""
 
     capacity: np.ndarray
     fast_share: np.ndarray
     newest_first_share: np.ndarray
+    spread_share: np.ndarray | float = 0.0
+    frozen_share: np.ndarray | float = 0.0
 
 
 def opening_by_age(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> np.ndarray:
@@ -211,6 +218,8 @@ class QueueInputs:
     capacity: np.ndarray
     fast_share: np.ndarray
     newest_share: np.ndarray
+    spread_share: np.ndarray
+    frozen_share: np.ndarray
     notice_time: np.ndarray
     appeal_time: np.ndarray
     judgment_time: np.ndarray
@@ -289,8 +298,10 @@ def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, orde
         deadline[state] = kd.deadline
         notice_times[state] = np.stack([np.maximum(kd.claim_from + np.multiply(lag, p), kd.event_floor)
                                         for p in LAG_POINTS])
+    monthly = lambda x: np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), (size,)))  # noqa: E731
     return QueueInputs(np.asarray(filings, float), np.asarray(order.capacity, float),
                        np.asarray(order.fast_share, float), np.asarray(order.newest_first_share, float),
+                       monthly(order.spread_share), monthly(order.frozen_share),
                        notice_time, line["appeal_time"], line["judgment_time"], line["term_end"], line["term_month"],
                        line["within_term_share"], full("share_decided_after_notice"), full("take_up"),
                        full("share_heard"), state_of_month, deadline, notice_times, open0, declined0, lag_used0,
@@ -336,136 +347,18 @@ def empty_outputs(size: int, cohorts: int) -> dict[str, np.ndarray]:
 
 
 def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]:
-    """The monthly loop by the chosen engine; both fill the same outputs (``empty_outputs``)."""
+    """The monthly loop by the chosen engine (one source: compiled, or run by the interpreter)."""
     engine = engine or default_engine()
-    if engine == "numpy":
-        return _loop_numpy(q)
+    run_path = queue_kernel.run_path if engine == "compiled" else queue_kernel.plain(queue_kernel.run_path)
     out = empty_outputs(q.size, q.open0.size)
-    queue_kernel.run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
-                          q.capacity, q.fast_share, q.newest_share, q.judgment_time, q.term_end, q.term_month,
+    run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
+                          q.capacity, q.fast_share, q.newest_share, q.spread_share, q.frozen_share, q.judgment_time, q.term_end, q.term_month,
                           q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
                           q.deadline, q.notice_times, FAST_PATIENCE, np.zeros((q.open0.size, q.size, 2)), True,
                           out["decided"], out["pending_end"], out["decisions_total"], out["pending_total"],
                           out["fast_decided"], out["legal_decided"], out["notices"], out["cases_overdue"],
                           out["legal_regular"], out["after_notice"], out["within_term"], out["within_term_time"],
                           out["pending_legal"])
-    return out
-
-
-def _loop_numpy(q: QueueInputs) -> dict[str, np.ndarray]:
-    """The reference loop in numpy, whole cohort vectors at a time."""
-    size, n_open = q.size, q.n_open
-    cohorts = n_open + size
-    filings = q.filings
-    term_month, term_end, judgment_time = q.term_month, q.term_end, q.judgment_time
-    out = empty_outputs(size, cohorts)
-    decided, pending_end = out["decided"], out["pending_end"]
-    fast_decided, legal_decided, notices, cases_overdue = (out[k] for k in ("fast_decided", "legal_decided",
-                                                                           "notices", "cases_overdue"))
-    legal_regular, after_notice = out["legal_regular"], out["after_notice"]
-    within_term, within_term_time = out["within_term"], out["within_term_time"]
-
-    fast_pool = np.zeros(cohorts)
-    open_cases = q.open0.copy()
-    declined = q.declined0.copy()
-    legal = np.zeros((cohorts, size, 2))  # pending noticed cases by filing cohort, notice month, branch
-    legal_by_cohort = np.zeros(cohorts)  # legal summed over notice months and branches, kept in step
-    lag_used = q.lag_used0.copy()  # share of the notice-lag distribution already passed
-    overdue_counted = q.overdue0.copy()
-
-    for t in range(size):
-        c_new = n_open + t
-        fast_pool[c_new] = filings[t] * q.fast_share[t]
-        open_cases[c_new] = filings[t] - fast_pool[c_new]
-
-        # 1. what is known about deadlines this month
-        deadline, notice_times = q.deadline[q.state_of_month[t]], q.notice_times[q.state_of_month[t]]
-
-        # 2. notices: the share of the lag distribution that passes this month resolves open cases
-        live = slice(0, c_new + 1)
-        passed = (notice_times[:, live] < t + 1).sum(axis=0) / len(LAG_POINTS)
-        fresh = np.maximum(passed - lag_used[live], 0.0)
-        resolving = open_cases[live] * np.divide(fresh, 1.0 - lag_used[live], out=np.zeros_like(fresh),
-                                                 where=lag_used[live] < 1.0)
-        lag_used[live] = np.maximum(lag_used[live], passed)
-        open_cases[live] -= resolving
-        noticed = resolving * q.take_up[t]
-        declined[live] += resolving - noticed
-        legal[live, t, HEARD] += noticed * q.share_heard[t]
-        legal[live, t, NOT_HEARD] += noticed * (1.0 - q.share_heard[t])
-        legal_by_cohort[live] += noticed
-        notices[t] = noticed.sum()
-
-        regular_start = open_cases + declined + legal_by_cohort
-        capacity = q.capacity[t]
-
-        # 3. the priority tracks of new filings, oldest first, from the month after filing; a priority case
-        # still waiting after FAST_PATIENCE months is no longer quick work and joins the regular queue
-        stale = slice(0, max(c_new - FAST_PATIENCE, 0))
-        open_cases[stale] += fast_pool[stale]
-        regular_start[stale] += fast_pool[stale]
-        fast_pool[stale] = 0.0
-        fast_take = _take_in_order(fast_pool[:c_new], capacity)
-        fast_pool[:c_new] -= fast_take
-        capacity -= fast_take.sum()
-        decided[:c_new, t] += fast_take
-        fast_decided[t] = fast_take.sum()
-
-        # 4. answers to notices and court orders whose term runs out, from the same capacity
-        answer = legal[:, t, :] * q.after_notice_share[t]
-        due = np.flatnonzero((term_month == t).any(axis=1) & (np.arange(size) < t))
-        order_due = np.zeros((cohorts, due.size, 2))
-        if due.size:
-            mask = (term_month[due] == t).astype(float)  # (due, 2)
-            order_due = legal[:, due, :] * (q.within_term_share[due, None] * mask)[None]
-        demand = answer.sum() + order_due.sum()
-        scale = 0.0 if demand <= 0 else 1.0 if demand <= capacity else max(capacity, 0.0) / demand
-        if scale > 0:
-            answer *= scale
-            order_due *= scale
-            legal[:, t, :] -= answer
-            legal_by_cohort -= answer.sum(axis=1)
-            after_notice[t] = answer.sum(axis=0)
-            if due.size:
-                legal[:, due, :] -= order_due
-                legal_by_cohort -= order_due.sum(axis=(1, 2))
-                within_term[due] += order_due.sum(axis=0)
-                start = np.maximum(judgment_time[due, None], t)
-                now_due = mask > 0  # only the branch whose term runs out this month gets its decision time
-                within_term_time[due] = np.where(now_due, (start + np.minimum(term_end[due], t + 1)) / 2,
-                                                 within_term_time[due])
-            by_cohort = answer.sum(axis=1) + order_due.sum(axis=(1, 2))
-            decided[:, t] += by_cohort
-            legal_decided[t] = by_cohort.sum()
-            capacity -= legal_decided[t]
-
-        # 5. newest first for a share of what is left, then oldest first; only cases filed before this month
-        pool = np.maximum(open_cases[:c_new] + declined[:c_new] + legal_by_cohort[:c_new], 0.0)
-        newest = _take_in_order(pool[::-1], capacity * q.newest_share[t])[::-1]
-        take = newest + _take_in_order(pool - newest, max(capacity - newest.sum(), 0.0))
-        share = np.divide(take, pool, out=np.zeros_like(take), where=pool > 0)
-        open_cases[:c_new] -= open_cases[:c_new] * share
-        declined[:c_new] -= declined[:c_new] * share
-        reached = np.flatnonzero(share > 0)  # regular work reaches few cohorts: touch only those
-        gone = legal[reached, :t + 1] * share[reached, None, None]
-        legal[reached, :t + 1] -= gone
-        legal_by_cohort[reached] -= gone.sum(axis=(1, 2))
-        notice_months = np.arange(t + 1)
-        legal_regular[notice_months, :, t - notice_months] = gone.sum(axis=0)  # by months since the notice
-        decided[:c_new, t] += take
-
-        # 6. cases whose deadline passes this month (or is learnt to have passed), counted once
-        regular_now = open_cases + declined + legal_by_cohort
-        due_now = ~overdue_counted & (deadline < t + 1)
-        due_now[c_new + 1:] = False
-        if due_now.any():
-            into_month = np.clip(deadline[due_now] - t, 0.0, 1.0)
-            cases_overdue[t] = (regular_start[due_now] - (regular_start[due_now] - regular_now[due_now])
-                                * into_month).sum()
-            overdue_counted |= due_now
-        pending_end[:, t] = fast_pool + regular_now
-    out["pending_legal"] = legal.sum(axis=0)  # (notice month, branch)
-    out["decisions_total"], out["pending_total"] = decided.sum(axis=0), pending_end.sum(axis=0)
     return out
 
 

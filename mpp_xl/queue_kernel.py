@@ -1,11 +1,11 @@
-"""The IND queue's monthly loop compiled with numba: the same order of work as ``queue._loop_numpy`` (the
-reference), cohort by cohort, touching only the cohorts that still hold cases and the notice months a cohort
+"""The IND queue's monthly loop (the order of work is described in ``mpp_xl.queue``): one source, compiled
+with numba, cohort by cohort, touching only the cohorts that still hold cases and the notice months a cohort
 was noticed in, so a month costs what is pending, not the whole filing x decision matrix.
 
 ``run_path`` runs one path; ``run_batch`` runs many paths side by side (one per thread) and reduces each
-to the monthly series and the penalty totals the Monte Carlo needs. Without numba (or with
-``MPP_XL_ENGINE=numpy``) the package uses the numpy reference path instead; both give the same results
-(tested to 1e-9).
+to the monthly series and the penalty totals the Monte Carlo needs. ``plain(run_path)`` is the same source
+run by the interpreter (every compiled callee replaced by its plain function): the reference engine
+(``MPP_XL_ENGINE=numpy``, or where numba cannot load).
 """
 
 from __future__ import annotations
@@ -27,6 +27,18 @@ except ImportError:  # pragma: no cover - exercised only without numba
 
 HEARD, NOT_HEARD = 0, 1
 LAG_POINTS = 3
+
+
+def plain(func):
+    """``func`` run by the interpreter: its own source, with every compiled function it calls replaced by that
+    function's plain source too (the reference engine; the same results as the compiled one)."""
+    import types
+    source = getattr(func, "py_func", func)
+    names = dict(source.__globals__)
+    names.update({name: getattr(obj, "py_func") for name, obj in source.__globals__.items()
+                  if hasattr(obj, "py_func")})
+    names["prange"] = range
+    return types.FunctionType(source.__code__, names, source.__name__, source.__defaults__, source.__closure__)
 
 
 @njit(cache=True, error_model="numpy")
@@ -52,7 +64,8 @@ def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
 
 
 @njit(cache=True, error_model="numpy")
-def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share, judgment_time, term_end, term_month,
+def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share, spread_share, frozen_share,
+            judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
             overdue_counted, first_notice, last_notice, lo_box, full, decided, pending_end, decisions_total,
@@ -184,9 +197,12 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
             decisions_total[t] += by_total
         decisions_total[t] += fast_total
 
-        # 5. newest first for a share of what is left, then oldest first
+        # 5. of what is left: newest first for a share, then a share drawn across every age in proportion to
+        # what waits (tracks and case types worked side by side), then oldest first; a frozen share of every
+        # cohort (a decision moratorium) is out of reach of regular work
+        decidable = 1.0 - frozen_share[t]
         for c in range(lo, c_new):
-            pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0)
+            pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0) * decidable
             take[c] = 0.0
         newest_amount = capacity * newest_share[t]
         before = 0.0
@@ -198,20 +214,31 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
             take[c] += x
             newest_total += x
             before += pool[c]
-        rest = max(capacity - newest_total, 0.0)
+        spread_amount = max(capacity - newest_total, 0.0) * spread_share[t]
+        waiting = 0.0
+        for c in range(lo, c_new):
+            waiting += pool[c] - take[c]
+        spread_total = 0.0
+        if waiting > 0.0 and spread_amount > 0.0:
+            drawn = min(spread_amount / waiting, 1.0)
+            for c in range(lo, c_new):
+                x = (pool[c] - take[c]) * drawn
+                take[c] += x
+                spread_total += x
+        rest = max(capacity - newest_total - spread_total, 0.0)
         before = 0.0
         for c in range(lo, c_new):
             if before >= rest:
                 break
             x = min(max(rest - before, 0.0), pool[c] - take[c])
             take[c] += x
-            before += pool[c] - take[c] + x
+            before += x
         width = legal_regular.shape[2]
         for c in range(lo, c_new):
             if take[c] <= 0.0 or pool[c] <= 0.0:
                 continue
             decisions_total[t] += take[c]
-            share = take[c] / pool[c]
+            share = min(take[c] * decidable / pool[c], 1.0)  # of everything the cohort holds, frozen part included
             open_cases[c] -= open_cases[c] * share
             declined[c] -= declined[c] * share
             gone_total = 0.0
@@ -257,7 +284,7 @@ def finish(legal, first_notice, last_notice, pending_legal):
 
 @njit(cache=True, error_model="numpy")
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
-             newest_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
+             newest_share, spread_share, frozen_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
              share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full,
              decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
              cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
@@ -272,7 +299,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
     n_open = opening_open.shape[0]
     fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box = \
         init_state(opening_open, opening_declined, lag_used0, overdue0, size)
-    advance(0, size, n_open, filings, capacity_in, fast_share, newest_share, judgment_time, term_end, term_month,
+    advance(0, size, n_open, filings, capacity_in, fast_share, newest_share, spread_share, frozen_share,
+            judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
             overdue_counted, first_notice, last_notice, lo_box, full, decided, pending_end, decisions_total,
@@ -282,7 +310,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_share, newest_share, take_up,
+def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_share, newest_share, spread_share,
+              frozen_share, take_up,
               share_heard, after_notice_share, table_of_path, judgment_time, term_end, term_month,
               within_term_share, state_of_month, deadline_by_state, notice_times_by_state, fast_patience,
               workers, shared_months, per_case_regular, per_case_after, per_case_within, per_case_pending,
@@ -314,7 +343,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
     s_legal_decided, s_notices, s_overdue_cases = np.zeros(size), np.zeros(size), np.zeros(size)
     s_regular = np.zeros((size, 2, width))
     s_after, s_within, s_within_time = np.zeros((size, 2)), np.zeros((size, 2)), np.zeros((size, 2))
-    advance(0, t0, n_open, filings[0], capacity[0], fast_share, newest_share, judgment_time[k0], term_end[k0],
+    advance(0, t0, n_open, filings[0], capacity[0], fast_share, newest_share, spread_share, frozen_share,
+            judgment_time[k0], term_end[k0],
             term_month[k0], within_term_share[k0], after_notice_share, take_up[0], share_heard, state_of_month,
             deadline_by_state, notice_times_by_state, fast_patience, s_fast_pool, s_open, s_declined, s_legal,
             s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, unused, unused, s_decisions, s_pending,
@@ -361,7 +391,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                 decisions[p, t] = s_decisions[t]
                 pending[p, t] = s_pending[t]
                 fast_decided[p, t] = s_fast[t]
-            advance(t0, size, n_open, filings[p], capacity[p], fast_share, newest_share, judgment_time[k],
+            advance(t0, size, n_open, filings[p], capacity[p], fast_share, newest_share, spread_share, frozen_share,
+                    judgment_time[k],
                     term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p], share_heard,
                     state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool, open_cases,
                     declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False,

@@ -9,6 +9,7 @@ read each figure off a run.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from importlib import resources
 
 import numpy as np
@@ -91,3 +92,123 @@ def reconciliation(result: RunResult) -> pd.DataFrame:
     out["holds"] = np.where(reconciled, (out["model"] >= out["lower"]) & (out["model"] <= out["upper"]), pd.NA)
     out["description"], out["unit"], out["note"] = table["description"], table["unit"], table["note"].fillna("")
     return out
+
+
+CONFLICT_COLUMNS = ["figures", "identity", "left", "right", "gap", "tolerance", "conflict"]
+
+
+def _figure(table: pd.DataFrame, name: str) -> pd.Series:
+    return table.set_index("figure").loc[name]
+
+
+def conflicts(result: RunResult) -> pd.DataFrame:
+    """Published figures that contradict each other under the model's identities (medio, base).
+
+    Each row names the figures, the identity that links them, its two sides and whether the gap exceeds what
+    the figures' own tolerances allow: a contradiction no assumption can tune away.
+    - Stock-flow: pending end = pending start + filings - decisions (asylum 2023; filings are the model's
+      inputs: realised first and repeat applications).
+    - Order of work: the over-15-months stock of April 2024 is smallest when every decision the priority
+      tracks leave goes to the oldest cases; the share of 2024 decisions within 15 months that this order
+      gives is then the most those decisions allow while the stock figure holds.
+    - Permit holders: the 2024 change of the COA permit-holder stock = entries (grants of COA residents,
+      nareis joining a sponsor, resettled) - the published outflow; below zero the group shrinks in 2024."""
+    table = published_figures()
+    lower, upper = bounds(table)
+    table = table.assign(lower=lower, upper=upper)
+    chain = result.chain("medio")
+    grid = result.grid
+    rows = []
+
+    start, end = _figure(table, "ind.pending.asylum.2022"), _figure(table, "ind.pending.asylum.2023")
+    decided = _figure(table, "ind.decisions_in_year.asylum.2023")
+    filings = float(chain.metrics["ind.filings.asylum"][grid.years == 2023].sum())
+    implied = start["value"] + filings - decided["value"]
+    # independent errors of the three figures add in quadrature
+    slack = float(np.sqrt(sum((f["upper"] - f["value"]) ** 2 for f in (start, end, decided))))
+    rows.append(("ind.pending.asylum.2022, ind.decisions_in_year.asylum.2023, ind.pending.asylum.2023",
+                 f"pending end 2022 + filings 2023 ({filings:,.0f}, model input) - decisions 2023 = pending end 2023",
+                 implied, end["value"], implied - end["value"], slack))
+
+    over, share = _figure(table, "ind.waiting_over_15m.asylum.2024-04"), _figure(table, "ind.share_within_15m.asylum.2024")
+    oldest = oldest_first_bound(result)
+    if oldest["over_15m"] <= over["upper"]:  # the stock figure can hold: what does the share become then?
+        rows.append(("ind.waiting_over_15m.asylum.2024-04, ind.share_within_15m.asylum.2024",
+                     f"every non-priority decision 2022-2024 oldest first gives the least over-15-months stock of "
+                     f"April 2024 ({oldest['over_15m']:,.0f}); the share of 2024 decisions within 15 months is then",
+                     oldest["within_15m"], share["value"], oldest["within_15m"] - share["value"],
+                     share["value"] - share["lower"]))
+    else:
+        rows.append(("ind.waiting_over_15m.asylum.2024-04",
+                     "the least over-15-months stock of April 2024 the published decisions allow (every non-priority "
+                     "decision 2022-2024 oldest first) against the published stock",
+                     oldest["over_15m"], over["value"], oldest["over_15m"] - over["value"],
+                     over["upper"] - over["value"]))
+
+    housed = _figure(table, "coa.housed.2024")
+    holders = chain.stocks["coa.statushouders"]
+    in_2024 = grid.years == 2024
+    entries = float(sum(flow[in_2024].sum() for flow in holders.inflows.values()))
+    rows.append(("coa.housed.2024, coa.permit_holder_share.2026-01-01",
+                 "permit holders entering COA in 2024 (grants of residents at the published stocks' decisions, nareis "
+                 "joining a sponsor, resettled) against the published outflow of permit holders 2024",
+                 entries, housed["value"], entries - housed["value"], 0.0))
+    out = pd.DataFrame(rows, columns=CONFLICT_COLUMNS[:-1])
+    out["conflict"] = np.where(out["gap"].abs() > out["tolerance"], "yes", "no")
+    return out
+
+
+def oldest_first_bound(result: RunResult) -> dict[str, float]:
+    """The asylum queue of medio/base re-run with every non-priority decision oldest first up to 2024
+    (no newest-first or spread share; the same capacity, filings and legal chain): the over-15-months stock at
+    the end of April 2024 and the share of 2024 decisions within 15 months."""
+    from .assumptions import Assumption, OPEN_END
+    from .chain import run_front
+    aset = result.variant_set("base")
+    end = np.datetime64("2024-12-31")
+    layer = tuple(Assumption(name, "all", np.datetime64(str(result.grid.start) + "-01"), end, 0.0, "share",
+                             "reconcile: oldest first", "reconcile") for name in
+                  ("ind.newest_first_share.asylum", "ind.spread_share.asylum"))
+    queue = run_front(aset.with_layer("reconcile oldest first", layer), "medio", result.grid)["queues"]["asylum"]
+    april = int(np.flatnonzero(result.grid.months == np.datetime64("2024-04"))[0])
+    return {"over_15m": float(queue.pending_older_than(15)[april]),
+            "within_15m": queue.share_decided_within(15, result.grid.years == 2024)}
+
+
+SENSITIVITY_STEP = 0.05  # each tuned assumption moved 5 % down and up
+
+
+def tuned_parameters(aset) -> tuple[str, ...]:
+    """Parameters with a record whose source says it was tuned or calibrated (the README's calibration table)."""
+    names = {r.parameter for _, r in aset.records() if "tuned" in r.source or "calibrated" in r.source}
+    return tuple(sorted(names))
+
+
+def sensitivity(aset, grid=None) -> pd.DataFrame:
+    """For every calibration target (role target), how much each tuned assumption moves it when all its records
+    move 5 % down and up (medio; the letter's delta with all_undone): figure, parameter, model, down, up (both
+    as relative changes of the model's value)."""
+    from .model import run_model
+    table = published_figures()
+    targets = table[table["role"] == "target"]
+    names = list(targets["figure"]) + ["penalty.delta_all_undone.2024-2027"]
+    dates = dict(zip(table["figure"], table["date"]))
+
+    def values(assumptions):
+        result = run_model(assumptions, grid, ["medio"], ["all_undone"])
+        return np.array([model_value(result, f, dates[f]) for f in names])
+
+    base = values(aset)
+    rows = []
+    for parameter in tuned_parameters(aset):
+        moved = []
+        for factor in (1 - SENSITIVITY_STEP, 1 + SENSITIVITY_STEP):
+            layer = tuple(replace(r, value=min(r.value * factor, 1.0) if r.unit == "share" else r.value * factor,
+                                  origin="sensitivity") for _, r in aset.records() if r.parameter == parameter)
+            moved.append(values(aset.with_layer(f"sensitivity {parameter} x{factor:g}", layer)))
+        for i, figure in enumerate(names):
+            scale = abs(base[i]) if base[i] else 1.0
+            down, up = (moved[0][i] - base[i]) / scale, (moved[1][i] - base[i]) / scale
+            if max(abs(down), abs(up)) > 1e-9:
+                rows.append((figure, parameter, base[i], down, up))
+    return pd.DataFrame(rows, columns=["figure", "parameter", "model", "down", "up"])

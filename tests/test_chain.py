@@ -43,15 +43,16 @@ def test_every_stock_obeys_its_identity_and_stays_non_negative(default_run, scen
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(capacity=st.floats(0, 8000), inflow=st.floats(0, 200000), newest=st.floats(0, 1), lead=st.floats(1, 30),
+@given(capacity=st.floats(0, 8000), inflow=st.floats(0, 200000), newest=st.floats(0, 1), per_grant=st.floats(0, 4),
        fast=st.floats(0, 1), norm=st.floats(0.5, 1), realisation=st.floats(0, 1))
-def test_identities_hold_for_random_inputs(default_set, grid, capacity, inflow, newest, lead, fast, norm, realisation):
+def test_identities_hold_for_random_inputs(default_set, grid, capacity, inflow, newest, per_grant, fast, norm,
+                                          realisation):
     aset = override(default_set,
                     ("ind.capacity.asylum", "all", "2024-07-01", "", capacity, "cases/month"),
                     ("inflow.total_annual", "all", "2025-01-01", "", inflow, "persons/year"),
                     ("ind.newest_first_share.asylum", "all", "", "", newest, "share"),
-                    ("ind.nareis.lead_months", "all", "2024-01-01", "", lead, "months"),
-                    ("ind.fast_lane_share.asylum", "all", "", "", fast, "share"),
+                    ("ind.nareis.applications_per_grant", "all", "2024-01-01", "", per_grant, "ratio"),
+                    ("ind.fast_lane_share.asylum", "all", "2024-07-01", "", fast, "share"),
                     ("coa.occupancy_norm", "all", "", "", norm, "share"),
                     ("housing.realisation_rate", "all", "2025-01-01", "", realisation, "share"))
     chain = run_chain(aset, "medio", grid)

@@ -68,8 +68,8 @@ def test_measures_apply_in_order_and_a_conflict_names_both(default_set):
 
 def test_the_nareis_restriction_delays_arrivals_without_losing_them(default_set, grid, default_run):
     aset = apply_measures(default_set, ["nareisrem"])
-    held = run_model(aset, grid, ["medio"], ["base"]).chain("medio").metrics["inflow.nareis"]
-    base = default_run.chain("medio").metrics["inflow.nareis"]
+    held = run_model(aset, grid, ["medio"], ["base"]).chain("medio").metrics["ind.arrivals.nareis"]
+    base = default_run.chain("medio").metrics["ind.arrivals.nareis"]
     # decisions from Jan 2026 land from Apr 2026 (travel 3 months): 2026 = Jan-Mar in full + half of Apr-Dec,
     # and the delayed half of Apr 2026 lands in Apr 2027 (12 months later)
     month = {str(m): i for i, m in enumerate(grid.months)}
