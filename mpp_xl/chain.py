@@ -161,10 +161,11 @@ def nareis_applications(aset: AssumptionSet, scenario: str, grid: TimeGrid, gran
     return applications
 
 
-def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None) -> dict:
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None) -> dict:
     """Inflow by category, registration and the IND queues with their legal chain: the part of the chain that
     depends only on FRONT_PARAMETERS. The asylum queue runs first: its grants drive the nareis applications.
-    ``queue_cache`` (an LruCache kept by the caller) reuses a track's queue computed from the same inputs."""
+    ``queue_cache`` (an LruCache kept by the caller) reuses a track's queue computed from the same inputs;
+    ``groups`` (track -> (C,) group per cohort) keeps the legal record of cohort groups apart (no cache)."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     read = series_reader(aset, scenario, grid)
@@ -182,7 +183,10 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
 
         def compute():
             return run_queue(track, grid, filings[track], openings[track], order,
-                             build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid))
+                             build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid),
+                             group=None if groups is None else groups[track])
+        if groups is not None:
+            return compute()
         key = (track, scenario, str(grid.start), str(grid.end), aset.digest_of(TRACK_PARAMETERS[track]), key_extra)
         return queue_cache.fetch(key, compute) if queue_cache is not None else compute()
 

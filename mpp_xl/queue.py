@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -54,15 +54,18 @@ FAST_PATIENCE = 3  # months a priority-track case waits for quick work before it
 class LegalRows:
     """Noticed cases by notice time, term branch and decision time (grid months; ``cases`` may be fractional).
 
-    ``decided`` is ``PENDING_BEYOND`` for cases still pending at the end of the grid."""
+    ``decided`` is ``PENDING_BEYOND`` for cases still pending at the end of the grid; ``group`` is the cohort
+    group of each row (None unless the queue ran with groups, see ``run_queue``)."""
 
     notice: np.ndarray
     heard: np.ndarray  # 1.0 = heard (short term), 0.0 = not heard
     decided: np.ndarray
     cases: np.ndarray
+    group: np.ndarray | None = None
 
     def take(self, index) -> "LegalRows":
-        return LegalRows(self.notice[index], self.heard[index], self.decided[index], self.cases[index])
+        return LegalRows(self.notice[index], self.heard[index], self.decided[index], self.cases[index],
+                         None if self.group is None else self.group[index])
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,7 @@ class QueueInputs:
     declined0: np.ndarray
     lag_used0: np.ndarray
     overdue0: np.ndarray
+    group: np.ndarray | None = None  # (C,) cohort group of each cohort (None: one group)
 
     @property
     def size(self) -> int:
@@ -324,37 +328,43 @@ def default_engine() -> str:
 
 
 def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
-              regime: DeadlineRegime, params, engine: str | None = None) -> CohortMatrix:
+              regime: DeadlineRegime, params, engine: str | None = None, group: np.ndarray | None = None
+              ) -> CohortMatrix:
     """Run one track's queue with its legal chain over the grid.
 
     ``filings``: new applications per month; ``opening``: pending cases at the start per filing month before
     it (oldest first); ``params``: the penalty assumptions (``PenaltyParams``), read at each event's month;
-    ``engine``: compiled (numba) or numpy (the reference), by default ``default_engine()``.
+    ``engine``: compiled (numba) or numpy (the reference), by default ``default_engine()``; ``group``: (C,) a
+    group index per cohort (opening cohorts first) whose noticed cases the legal record keeps apart
+    (``LegalRows.group``).
     """
     inputs = prepare_queue(grid, filings, opening, order, regime, params)
+    if group is not None:
+        inputs = replace(inputs, group=np.ascontiguousarray(group, dtype=np.int64))
     raw = run_loop(inputs, engine)
     return assemble(track, grid, inputs, raw)
 
 
-def empty_outputs(size: int, cohorts: int) -> dict[str, np.ndarray]:
-    """Zeroed output arrays of the loop."""
+def empty_outputs(size: int, cohorts: int, groups: int = 1) -> dict[str, np.ndarray]:
+    """Zeroed output arrays of the loop (the legal ones per cohort group)."""
     return {"decided": np.zeros((cohorts, size)), "pending_end": np.zeros((cohorts, size)),
             "fast_decided": np.zeros(size), "legal_decided": np.zeros(size), "notices": np.zeros(size),
-            "cases_overdue": np.zeros(size), "legal_regular": np.zeros((size, 2, size)),
+            "cases_overdue": np.zeros(size), "legal_regular": np.zeros((groups, size, 2, size)),
             "decisions_total": np.zeros(size), "pending_total": np.zeros(size),
-            "after_notice": np.zeros((size, 2)), "within_term": np.zeros((size, 2)),
-            "within_term_time": np.zeros((size, 2)), "pending_legal": np.zeros((size, 2))}
+            "after_notice": np.zeros((groups, size, 2)), "within_term": np.zeros((groups, size, 2)),
+            "within_term_time": np.zeros((size, 2)), "pending_legal": np.zeros((groups, size, 2))}
 
 
 def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]:
     """The monthly loop by the chosen engine (one source: compiled, or run by the interpreter)."""
     engine = engine or default_engine()
     run_path = queue_kernel.run_path if engine == "compiled" else queue_kernel.plain(queue_kernel.run_path)
-    out = empty_outputs(q.size, q.open0.size)
+    group = q.group if q.group is not None else np.zeros(q.open0.size, dtype=np.int64)
+    out = empty_outputs(q.size, q.open0.size, int(group.max()) + 1)
     run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
                           q.capacity, q.fast_share, q.newest_share, q.spread_share, q.frozen_share, q.judgment_time, q.term_end, q.term_month,
                           q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
-                          q.deadline, q.notice_times, FAST_PATIENCE, np.zeros((q.open0.size, q.size, 2)), True,
+                          q.deadline, q.notice_times, FAST_PATIENCE, np.zeros((q.open0.size, q.size, 2)), True, group,
                           out["decided"], out["pending_end"], out["decisions_total"], out["pending_total"],
                           out["fast_decided"], out["legal_decided"], out["notices"], out["cases_overdue"],
                           out["legal_regular"], out["after_notice"], out["within_term"], out["within_term_time"],
@@ -363,23 +373,28 @@ def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]
 
 
 def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray]) -> LegalRows:
-    """The noticed cases with their decision times, from the loop's outputs."""
+    """The noticed cases with their decision times, from the loop's outputs (one block of rows per group)."""
     notice_time, appeal_time = q.notice_time, q.appeal_time
-    legal_regular, after_notice, within_term = raw["legal_regular"], raw["after_notice"], raw["within_term"]
-    within_term_time, pending_legal = raw["within_term_time"], raw["pending_legal"]
+    within_term_time = raw["within_term_time"]
     rows = []
-    for branch, heard in ((HEARD, 1.0), (NOT_HEARD, 0.0)):
-        n, d = np.nonzero(legal_regular[:, branch, :])  # d: months from the notice month to the decision
-        rows.append((notice_time[n], np.full(n.size, heard), n + d + 0.5, legal_regular[n, branch, d]))
-        n = np.flatnonzero(after_notice[:, branch])
-        rows.append((notice_time[n], np.full(n.size, heard), (notice_time[n] + appeal_time[n]) / 2,
-                     after_notice[n, branch]))
-        n = np.flatnonzero(within_term[:, branch])
-        rows.append((notice_time[n], np.full(n.size, heard), within_term_time[n, branch], within_term[n, branch]))
-        n = np.flatnonzero(pending_legal[:, branch] > 0)
-        rows.append((notice_time[n], np.full(n.size, heard), np.full(n.size, PENDING_BEYOND),
-                     pending_legal[n, branch]))
-    return LegalRows(*(np.concatenate([r[i] for r in rows]) for i in range(4)))
+    for g in range(raw["legal_regular"].shape[0]):
+        legal_regular, after_notice = raw["legal_regular"][g], raw["after_notice"][g]
+        within_term, pending_legal = raw["within_term"][g], raw["pending_legal"][g]
+        for branch, heard in ((HEARD, 1.0), (NOT_HEARD, 0.0)):
+            n, d = np.nonzero(legal_regular[:, branch, :])  # d: months from the notice month to the decision
+            rows.append((notice_time[n], np.full(n.size, heard), n + d + 0.5, legal_regular[n, branch, d], g))
+            n = np.flatnonzero(after_notice[:, branch])
+            rows.append((notice_time[n], np.full(n.size, heard), (notice_time[n] + appeal_time[n]) / 2,
+                         after_notice[n, branch], g))
+            n = np.flatnonzero(within_term[:, branch])
+            rows.append((notice_time[n], np.full(n.size, heard), within_term_time[n, branch],
+                         within_term[n, branch], g))
+            n = np.flatnonzero(pending_legal[:, branch] > 0)
+            rows.append((notice_time[n], np.full(n.size, heard), np.full(n.size, PENDING_BEYOND),
+                         pending_legal[n, branch], g))
+    columns = [np.concatenate([r[i] for r in rows]) for i in range(4)]
+    group = np.concatenate([np.full(r[0].size, r[4], dtype=np.int64) for r in rows])
+    return LegalRows(*columns, group if q.group is not None else None)
 
 
 def assemble(track: str, grid: TimeGrid, q: QueueInputs, raw: dict[str, np.ndarray]) -> CohortMatrix:

@@ -68,7 +68,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
             judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
-            overdue_counted, first_notice, last_notice, lo_box, full, decided, pending_end, decisions_total,
+            overdue_counted, first_notice, last_notice, lo_box, full, group, decided, pending_end, decisions_total,
             pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular, after_notice,
             within_term, within_term_time):
     """Months t_from .. t_to - 1 of the queue (see ``run_path``), from and into the state of ``init_state``."""
@@ -171,7 +171,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                     if answer != 0.0:
                         legal[c, t, b] -= answer
                         legal_by_cohort[c] -= answer
-                        after_notice[t, b] += answer
+                        after_notice[group[c], t, b] += answer
                         if full:
                             decided[c, t] += answer
                         by_total += answer
@@ -186,7 +186,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                                 if order != 0.0:
                                     legal[c, n, b] -= order
                                     legal_by_cohort[c] -= order
-                                    within_term[n, b] += order
+                                    within_term[group[c], n, b] += order
                                     if full:
                                         decided[c, t] += order
                                     by_total += order
@@ -233,7 +233,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
             x = min(max(rest - before, 0.0), pool[c] - take[c])
             take[c] += x
             before += x
-        width = legal_regular.shape[2]
+        width = legal_regular.shape[3]
         for c in range(lo, c_new):
             if take[c] <= 0.0 or pool[c] <= 0.0:
                 continue
@@ -247,7 +247,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                     gone = legal[c, n, b] * share
                     if gone != 0.0:
                         legal[c, n, b] -= gone
-                        legal_regular[n, b, min(t - n, width - 1)] += gone
+                        legal_regular[group[c], n, b, min(t - n, width - 1)] += gone
                         gone_total += gone
             legal_by_cohort[c] -= gone_total
             if share == 1.0:  # wholly decided: no rounding residue keeps the cohort alive
@@ -273,19 +273,19 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
 
 
 @njit(cache=True, error_model="numpy")
-def finish(legal, first_notice, last_notice, pending_legal):
+def finish(legal, first_notice, last_notice, group, pending_legal):
     """Noticed cases still pending at the end, by notice month and branch; leaves ``legal`` zeroed."""
     for c in range(legal.shape[0]):
         for n in range(first_notice[c], last_notice[c] + 1):
             for b in range(2):
-                pending_legal[n, b] += legal[c, n, b]
+                pending_legal[group[c], n, b] += legal[c, n, b]
                 legal[c, n, b] = 0.0
 
 
 @njit(cache=True, error_model="numpy")
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
              newest_share, spread_share, frozen_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
-             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full,
+             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full, group,
              decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
              cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
     """One path of the queue; writes into the output arrays (zeroed by the caller).
@@ -293,7 +293,8 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
     Shapes: T months, C = n_open + T cohorts. Inputs as in ``queue.QueueInputs``; outputs as in
     ``queue._loop_numpy``'s return value. ``legal`` (C, T, 2) is zeroed scratch, left zeroed on return (a
     batch reuses it). With ``full`` False the (C, T) matrices ``decided``/``pending_end`` are not written (only
-    their monthly totals). ``legal_regular[n, b, d]`` holds regular decisions d months after the notice
+    their monthly totals). ``group`` (C,) puts each cohort in a group (e.g. its filing year) and the legal
+    outputs keep the groups apart: ``legal_regular[g, n, b, d]`` holds regular decisions d months after the notice
     month; its last column also takes every later one (the Monte Carlo keeps only a few columns)."""
     size = filings.shape[0]
     n_open = opening_open.shape[0]
@@ -303,10 +304,10 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
             judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
-            overdue_counted, first_notice, last_notice, lo_box, full, decided, pending_end, decisions_total,
+            overdue_counted, first_notice, last_notice, lo_box, full, group, decided, pending_end, decisions_total,
             pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular, after_notice,
             within_term, within_term_time)
-    finish(legal, first_notice, last_notice, pending_legal)
+    finish(legal, first_notice, last_notice, group, pending_legal)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -335,30 +336,31 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
     t0 = shared_months
     k0 = table_of_path[0]
     unused = np.zeros((1, 1))
+    one_group = np.zeros(cohorts, dtype=np.int64)  # the batch keeps no groups apart
     # the shared months, once
     s_fast_pool, s_open, s_declined, s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo = init_state(
         open0[0], declined0[0], lag_used0, overdue0, size)
     s_legal = np.zeros((cohorts, size, 2))
     s_decisions, s_pending, s_fast = np.zeros(size), np.zeros(size), np.zeros(size)
     s_legal_decided, s_notices, s_overdue_cases = np.zeros(size), np.zeros(size), np.zeros(size)
-    s_regular = np.zeros((size, 2, width))
-    s_after, s_within, s_within_time = np.zeros((size, 2)), np.zeros((size, 2)), np.zeros((size, 2))
+    s_regular = np.zeros((1, size, 2, width))
+    s_after, s_within, s_within_time = np.zeros((1, size, 2)), np.zeros((1, size, 2)), np.zeros((size, 2))
     advance(0, t0, n_open, filings[0], capacity[0], fast_share, newest_share, spread_share, frozen_share,
             judgment_time[k0], term_end[k0],
             term_month[k0], within_term_share[k0], after_notice_share, take_up[0], share_heard, state_of_month,
             deadline_by_state, notice_times_by_state, fast_patience, s_fast_pool, s_open, s_declined, s_legal,
-            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, unused, unused, s_decisions, s_pending,
+            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, one_group, unused, unused, s_decisions, s_pending,
             s_fast, s_legal_decided, s_notices, s_overdue_cases, s_regular, s_after, s_within, s_within_time)
     for worker in prange(workers):
         legal = np.zeros((cohorts, size, 2))  # scratch, reused path after path (left zeroed by finish)
         legal_decided = np.zeros(size)
         notices = np.zeros(size)
         cases_overdue = np.zeros(size)
-        legal_regular = np.zeros((size, 2, width))
-        after_notice = np.zeros((size, 2))
-        within_term = np.zeros((size, 2))
+        legal_regular = np.zeros((1, size, 2, width))
+        after_notice = np.zeros((1, size, 2))
+        within_term = np.zeros((1, size, 2))
         within_term_time = np.zeros((size, 2))
-        pending_legal = np.zeros((size, 2))
+        pending_legal = np.zeros((1, size, 2))
         fast_pool, open_cases, declined = np.zeros(cohorts), np.zeros(cohorts), np.zeros(cohorts)
         by_cohort, lag_used = np.zeros(cohorts), np.zeros(cohorts)
         overdue_counted = np.zeros(cohorts, dtype=np.bool_)
@@ -395,22 +397,22 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                     judgment_time[k],
                     term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p], share_heard,
                     state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool, open_cases,
-                    declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False,
+                    declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False, one_group,
                     unused, unused, decisions[p], pending[p], fast_decided[p], legal_decided, notices, cases_overdue,
                     legal_regular, after_notice, within_term, within_term_time)
-            finish(legal, first_notice, last_notice, pending_legal)
+            finish(legal, first_notice, last_notice, one_group, pending_legal)
             for n in range(size):
                 for b in range(2):
                     for d in range(width - 1):
-                        cases = legal_regular[n, b, d]
+                        cases = legal_regular[0, n, b, d]
                         if cases != 0.0:
                             for y in range(years):
                                 penalties[p, y] += cases * per_case_regular[k, n, b, d, y]
-                    late = legal_regular[n, b, width - 1]
+                    late = legal_regular[0, n, b, width - 1]
                     for y in range(years):
-                        penalties[p, y] += (after_notice[n, b] * per_case_after[k, n, b, y]
-                                            + within_term[n, b] * per_case_within[k, n, b, y]
-                                            + (max(pending_legal[n, b], 0.0) + late) * per_case_pending[k, n, b, y])
+                        penalties[p, y] += (after_notice[0, n, b] * per_case_after[k, n, b, y]
+                                            + within_term[0, n, b] * per_case_within[k, n, b, y]
+                                            + (max(pending_legal[0, n, b], 0.0) + late) * per_case_pending[k, n, b, y])
 
 
 def threads() -> int:

@@ -161,3 +161,19 @@ def test_the_realised_run_keeps_a_stock(grid):
     read = series_reader(aset, "medio", grid)
     assert sponsor_grants(read, chain.metrics["ind.decisions.asylum"], chain.queues["asylum"].fast_decided) == \
         pytest.approx(chain.metrics["ind.grants.asylum"])
+
+
+def test_the_delta_split_by_cohort_and_cause_adds_up_to_the_delta(default_run):
+    """penalty_delta.csv: the groups only attribute, so per scenario, variant, track and year the parts add up to
+    the delta of penalties.csv; nareis deadlines do not change with the WBV variants, so nareis has no direct
+    part; and a cohort filed after the last extension's window (2025 on) is never reached directly."""
+    from mpp_xl.decompose import penalty_delta_frame
+    parts = penalty_delta_frame(default_run)
+    frame = default_run.penalty_frame()
+    frame = frame[(frame.variant != "base") & (frame.track != "total")]
+    summed = parts.groupby(["scenario", "variant", "track", "year"]).delta_eur.sum()
+    for row in frame.itertuples():
+        assert summed.get((row.scenario, row.variant, row.track, row.year), 0.0) == \
+            pytest.approx(row.delta_vs_base_eur, rel=1e-9, abs=1e-3)
+    assert not ((parts.track == "nareis") & (parts.part == "direct")).any()
+    assert not ((parts.filing_year >= 2025) & (parts.part == "direct")).any()
