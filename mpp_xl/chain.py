@@ -364,15 +364,10 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     in_procedure = seekers_share[..., 0] * pending_before[..., 0] + np.zeros(shape[:-1])
     rejected = np.full(shape[:-1], _opening(aset, "coa.opening.rejected", scenario, grid))
     in_procedure_open, rejected_open = in_procedure, rejected
-    if default_engine() == "compiled":
-        from_rejected, from_outside, decided_in_coa, left_at_once, departed = _compiled(
-            coa_kernel.procedure_and_rejected, shape,
-            (repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share, grant_share, stay_rejected,
-             departure_rate), (in_procedure, rejected), 5)
-    else:
-        from_rejected, from_outside, decided_in_coa, left_at_once, departed = _procedure_and_rejected(
-            shape, repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share, grant_share,
-            stay_rejected, departure_rate, in_procedure, rejected)
+    from_rejected, from_outside, decided_in_coa, left_at_once, departed = _compiled(
+        "procedure_and_rejected", shape,
+        (repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share, grant_share, stay_rejected,
+         departure_rate), (in_procedure, rejected), 5)
     coa_grants = decided_in_coa * grant_share
     in_procedure_acc = StockAccount(
         "coa.in_procedure", "persons", in_procedure_open,
@@ -405,33 +400,15 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     return CoaGroups(accounts, entries, exits, housed)
 
 
-def _compiled(kernel, shape, series, openings, outputs: int, before=()):
-    """Run a compiled COA loop over paths: inputs broadcast to (paths, T), outputs shaped like ``shape``."""
+def _compiled(name: str, shape, series, openings, outputs: int, before=()):
+    """Run a COA loop of ``coa_kernel`` over paths: inputs broadcast to (paths, T), outputs shaped like ``shape``."""
     flat = (int(np.prod(shape[:-1])), shape[-1])
+    kernel = coa_kernel.kernel(name, flat[0], default_engine())
     as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
     starts = [np.ascontiguousarray(np.broadcast_to(x, shape[:-1]).reshape(flat[0]), dtype=float) for x in openings]
     out = [np.zeros(flat) for _ in range(outputs)]
     kernel(*before, *(as_paths(x) for x in series), *starts, *out)
     return [o.reshape(shape) for o in out]
-
-
-def _procedure_and_rejected(shape, repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share,
-                            grant_share, stay_rejected, departure_rate, in_procedure, rejected):
-    """The numpy reference of ``coa_kernel.procedure_and_rejected``."""
-    zeros = lambda: np.zeros(shape, order="F")  # noqa: E731 - paths x months: a month's column is contiguous
-    from_rejected, from_outside, decided_in_coa, left_at_once, departed = (zeros() for _ in range(5))
-    for t in range(shape[-1]):
-        from_rejected[..., t] = np.minimum(repeat_in_coa[..., t] * from_rejected_share[..., t], rejected)
-        from_outside[..., t] = repeat_in_coa[..., t] - from_rejected[..., t]
-        available = in_procedure + registered[..., t] * seekers_share[..., t] + repeat_in_coa[..., t]
-        decided_in_coa[..., t] = available * decided_share[..., t]
-        in_procedure = available - decided_in_coa[..., t]
-        coa_rejections = decided_in_coa[..., t] * (1.0 - grant_share[..., t])
-        left_at_once[..., t] = coa_rejections * (1.0 - stay_rejected[..., t])
-        staying = rejected - from_rejected[..., t] + coa_rejections - left_at_once[..., t]
-        departed[..., t] = staying * departure_rate[..., t]
-        rejected = staying - departed[..., t]
-    return from_rejected, from_outside, decided_in_coa, left_at_once, departed
 
 
 def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grants: np.ndarray,
@@ -455,32 +432,8 @@ def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grant
     shape = np.broadcast_shapes(np.shape(coa_grants), np.shape(nareis_arrivals), np.shape(realisation))
     coa_share = np.divide(coa_grants, grants, out=np.zeros(shape), where=grants > 0)
     stock = np.full(shape[:-1], float(_opening(aset, "coa.opening.statushouders", scenario, grid)))
-    if default_engine() == "compiled":
-        housed, with_sponsor, short_stay, entered = _compiled(
-            coa_kernel.permit_holders, shape, (realisation, backlog_share, gap, short_share, coa_share, coa_grants,
-                                               resettled, nareis_arrivals), (stock,), 4,
-            before=(np.ascontiguousarray(published), np.isin(grid.calendar_month, (1, 7))))
-        return {"housed": housed, "with_sponsor": with_sponsor, "short_stay": short_stay}
-    housed, with_sponsor, short_stay, entered = (np.zeros(shape, order="F") for _ in range(4))
-    target, have_target = np.zeros(shape[:-1]), False
-    for t in range(shape[-1]):
-        if np.isnan(published[t]) and (not have_target or grid.calendar_month[t] in (1, 7)):
-            past = entered[..., max(0, t - 6):t]
-            expected = past.mean(axis=-1) * 6.0 if t > 0 else (coa_grants[..., t] + resettled[..., t]) * 6.0
-            target, have_target = (expected + backlog_share[..., t] * stock) / 6.0, True
-        wanted = published[t] if not np.isnan(published[t]) else target
-        planned = np.maximum(realisation[..., t] * wanted, 0.0)
-        if t > 0:
-            recent = housed[..., max(0, t - 12):t].mean(axis=-1)
-            outflow = np.where(recent > 0, recent, planned)
-        else:
-            outflow = planned
-        mean_wait = np.where(outflow > 0, stock / np.where(outflow > 0, outflow, 1.0), np.inf)
-        still_waiting = np.where(mean_wait > 0, np.exp(-gap[..., t] / np.where(mean_wait > 0, mean_wait, 1.0)), 0.0)
-        with_sponsor[..., t] = nareis_arrivals[..., t] * still_waiting * coa_share[..., t]
-        short_stay[..., t] = (nareis_arrivals[..., t] - with_sponsor[..., t]) * short_share[..., t]
-        entered[..., t] = coa_grants[..., t] + resettled[..., t] + with_sponsor[..., t]
-        available = stock + entered[..., t]
-        housed[..., t] = np.minimum(planned, available)
-        stock = available - housed[..., t]
+    housed, with_sponsor, short_stay, entered = _compiled(
+        "permit_holders", shape, (realisation, backlog_share, gap, short_share, coa_share, coa_grants, resettled,
+                                  nareis_arrivals), (stock,), 4,
+        before=(np.ascontiguousarray(published), np.isin(grid.calendar_month, (1, 7))))
     return {"housed": housed, "with_sponsor": with_sponsor, "short_stay": short_stay}

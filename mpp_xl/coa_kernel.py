@@ -1,6 +1,7 @@
-"""The COA month-by-month loops compiled with numba (paths x months, one path per thread): the rejected and
-in-procedure groups, and the permit holders waiting for a home. The numpy versions in ``chain`` are the
-reference; ``MPP_XL_ENGINE=numpy`` uses them (both give the same results, tested to 1e-9)."""
+"""The COA month-by-month loops (paths x months): the rejected and in-procedure groups, the permit holders
+waiting for a home, and the running stock of an account. One source each: compiled with numba, one path per
+thread for many paths and serially for a few (a parallel launch costs more than a short loop), and the same
+source run by the interpreter as the reference (``MPP_XL_ENGINE=numpy``; ``kernel(name, paths, engine)``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import math
 
 import numpy as np
 
-from .queue_kernel import njit, prange
+from .queue_kernel import AVAILABLE, njit, plain, prange
+
+PARALLEL_FROM_PATHS = 32  # below this many paths a loop runs serially (measured: bench recalc)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -93,3 +96,18 @@ def running_stock(initial, net, opening, closing):
             opening[p, t] = stock
             stock = stock + net[p, t]
             closing[p, t] = stock
+
+
+_SERIAL = {}
+
+
+def kernel(name: str, paths: int, engine: str):
+    """The loop ``name`` for ``paths`` paths: compiled (parallel over paths, or serial for a few) or plain."""
+    func = globals()[name]
+    if engine != "compiled" or not AVAILABLE:
+        return plain(func)
+    if paths >= PARALLEL_FROM_PATHS or not hasattr(func, "py_func"):
+        return func
+    if name not in _SERIAL:
+        _SERIAL[name] = njit(cache=True, error_model="numpy")(func.py_func)  # prange runs as range when serial
+    return _SERIAL[name]

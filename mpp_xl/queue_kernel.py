@@ -291,7 +291,7 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
     """One path of the queue; writes into the output arrays (zeroed by the caller).
 
     Shapes: T months, C = n_open + T cohorts. Inputs as in ``queue.QueueInputs``; outputs as in
-    ``queue._loop_numpy``'s return value. ``legal`` (C, T, 2) is zeroed scratch, left zeroed on return (a
+    ``queue.empty_outputs``. ``legal`` (C, T, 2) is zeroed scratch, left zeroed on return (a
     batch reuses it). With ``full`` False the (C, T) matrices ``decided``/``pending_end`` are not written (only
     their monthly totals). ``group`` (C,) puts each cohort in a group (e.g. its filing year) and the legal
     outputs keep the groups apart: ``legal_regular[g, n, b, d]`` holds regular decisions d months after the notice

@@ -9,6 +9,7 @@ import numpy as np
 from . import coa_kernel
 from .errors import MppError
 from .queue import default_engine
+from .queue_kernel import plain
 
 
 @dataclass
@@ -36,19 +37,13 @@ class StockAccount:
             net += flow
         for flow in self.outflows.values():
             net -= flow
-        if default_engine() == "compiled":  # the same additions, compiled (one path or many)
-            flat = (int(np.prod(shape[:-1])), shape[-1])
-            initial = np.ascontiguousarray(np.broadcast_to(self.initial, shape[:-1]).reshape(flat[0]), dtype=float)
-            opening, closing = np.empty(flat), np.empty(flat)
-            coa_kernel.running_stock(initial, np.ascontiguousarray(net).reshape(flat), opening, closing)
-            opening, closing = opening.reshape(shape), closing.reshape(shape)
-        else:
-            opening, closing = np.empty(shape, order="F"), np.empty(shape, order="F")  # a month's column contiguous
-            stock = np.asarray(self.initial, dtype=float)
-            for t in range(shape[-1]):  # month by month so both identities hold to the last bit
-                opening[..., t] = stock
-                stock = stock + net[..., t]
-                closing[..., t] = stock
+        flat = (int(np.prod(shape[:-1])), shape[-1])
+        initial = np.ascontiguousarray(np.broadcast_to(self.initial, shape[:-1]).reshape(flat[0]), dtype=float)
+        opening, closing = np.empty(flat), np.empty(flat)
+        # month by month (so both identities hold to the last bit); compiled, or the same source run plainly
+        loop = coa_kernel.running_stock if default_engine() == "compiled" else plain(coa_kernel.running_stock)
+        loop(initial, np.ascontiguousarray(net).reshape(flat), opening, closing)
+        opening, closing = opening.reshape(shape), closing.reshape(shape)
         floor = -1e-6 * np.maximum(1.0, np.abs(np.asarray(self.initial, dtype=float)))
         below = closing < np.expand_dims(floor, -1)
         if below.any():
