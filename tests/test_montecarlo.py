@@ -212,12 +212,12 @@ def test_cli_simulate_writes_bands_tornado_and_charts(tmp_path):
 
 
 def test_readme_uncertainty_table_is_generated_from_the_data():
-    """README's table of uncertain assumptions is the output of tools/uncertainty_table.py."""
+    """docs/uncertainty.md's table of uncertain assumptions is the output of tools/uncertainty_table.py."""
     from pathlib import Path
     root = Path(__file__).resolve().parents[1]
     expected = subprocess.run([sys.executable, str(root / "tools" / "uncertainty_table.py")], capture_output=True,
                               text=True, check=True).stdout.strip()
-    assert expected in (root / "README.md").read_text(encoding="utf-8")
+    assert expected in (root / "docs" / "uncertainty.md").read_text(encoding="utf-8")
 
 
 def test_tornado_chart_shows_one_scenario(default_set, variants, grid):

@@ -1,4 +1,4 @@
-"""Print README's calibration table from data/published_figures.csv and a default run (markdown)."""
+"""Print the calibration table of docs/calibration.md from data/published_figures.csv and a default run (markdown)."""
 
 import math
 import sys

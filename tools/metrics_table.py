@@ -1,4 +1,4 @@
-"""Print README's table of the metrics in projection.csv from the one metric catalogue (markdown)."""
+"""Print docs/output.md's table of the metrics in projection.csv from the one metric catalogue (markdown)."""
 
 import sys
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Print (or, with --write, refresh in README.md) the table of deadline and penalty assumptions with sources.
+"""Print (or, with --write, refresh in docs/method.md) the table of deadline and penalty assumptions with sources.
 
     python tools/penalty_parameter_table.py --write
 """
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mpp_xl.assumptions import AssumptionSet
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "method.md"  # the document that holds the table
 BEGIN, END = "<!-- penalty-parameters:begin -->", "<!-- penalty-parameters:end -->"
 
 

@@ -1,4 +1,4 @@
-"""Print README's table of the uncertain assumptions from mpp_xl/data/uncertainty.csv (markdown)."""
+"""Print docs/uncertainty.md's table of the uncertain assumptions from mpp_xl/data/uncertainty.csv (markdown)."""
 
 import sys
 from pathlib import Path
