@@ -25,11 +25,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.naive import simulate_loop  # noqa: E402
-from mpp_xl import excel_api, montecarlo, penalty_kernel, udfs  # noqa: E402
+from mpp_xl import excel_api, montecarlo, penalty_kernel, queue_kernel, udfs  # noqa: E402
 from mpp_xl.assumptions import AssumptionSet  # noqa: E402
 from mpp_xl.model import run_model  # noqa: E402
-from mpp_xl.penalties import Ledger, draw_uniforms, read_params, simulate_chunk, simulate_penalties  # noqa: E402
+from mpp_xl.penalties import draw_uniforms, read_params, simulate_penalties  # noqa: E402
 from mpp_xl.simulation import simulate  # noqa: E402
 from mpp_xl.timegrid import TimeGrid  # noqa: E402
 from mpp_xl.variants import NAMED_VARIANTS, default_variants  # noqa: E402
@@ -154,33 +153,23 @@ def bench_cases(sizes, repeat: int, naive_cases: int) -> dict:
 
     sample = cases.take(slice(0, naive_cases))
     draws = draw_uniforms(np.random.default_rng(3), naive_cases)
-
-    def vectorised():  # the numpy kernel, one thread
-        ledger = Ledger(grid.size)
-        simulate_chunk(ledger, sample, params, draws)
-        return ledger.close("asylum", params)
-
     matrix = penalty_kernel.parameter_matrix(params)
     as_float = lambda x: np.ascontiguousarray(x, dtype=float)  # noqa: E731
     columns = [as_float(c) for c in (sample.notice, sample.heard, sample.decided, sample.cases)]
-
     chunk = -(-naive_cases // 8)  # eight chunks: every thread numba has takes some
+    per_case_loop = queue_kernel.plain(penalty_kernel.simulate_chunks)  # the same source, run by the interpreter
 
-    def compiled():  # the compiled kernel on the same draws
+    def run(kernel):
         books = np.zeros((8, 5, grid.size))
-        penalty_kernel.simulate_chunks(matrix, *columns, draws["high_cap"], draws["repeat"], chunk, books)
+        kernel(matrix, *columns, draws["high_cap"], draws["repeat"], chunk, books)
         return books[:, :4].sum(axis=(0, 1))
 
-    loop_time = statistics.median(timed(lambda: simulate_loop(sample, params, grid.size, draws), 3))
-    vector_time = statistics.median(timed(vectorised, repeat * 3))
-    compiled()
-    compiled_time = statistics.median(timed(compiled, repeat * 3))
-    reference = sum(simulate_loop(sample, params, grid.size, draws)["amounts"].values())
-    assert np.allclose(vectorised().total, reference) and np.allclose(compiled(), reference)
+    run(penalty_kernel.simulate_chunks)
+    compiled_time = statistics.median(timed(lambda: run(penalty_kernel.simulate_chunks), repeat * 3))
+    loop_time = statistics.median(timed(lambda: run(per_case_loop), 3))
+    assert np.allclose(run(per_case_loop), run(penalty_kernel.simulate_chunks))
     return {"cases_per_second": largest / scaling[largest], "naive_ratio": loop_time / compiled_time,
             "naive_cases_per_second": naive_cases / loop_time,
-            "numpy_kernel_naive_ratio": loop_time / vector_time,
-            "vectorised_single_thread_cases_per_second": naive_cases / vector_time,
             "peak_mem_mb": peak, "case_scaling_seconds": {str(k): v for k, v in scaling.items()}}
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 
 from .chain import TRACKS, run_front
 from .deadlines import build_regime
-from .penalties import RowLedger, _kernel, read_params
+from . import penalty_kernel
+from .penalties import book_by_group, read_params
 from .queue import OPENING_COHORTS, LegalRows
 from .results import RunResult
 from .variants import BASE
@@ -25,11 +26,8 @@ PARTS = ("displaced", "direct")
 
 def amounts_by_group(rows: LegalRows, params, size: int, groups: int) -> np.ndarray:
     """(groups, T) EUR accrued per month by the noticed cases of each group (expected value)."""
-    ledger = RowLedger(size, rows.notice.size)
-    _kernel(ledger, params, rows, None)
-    out = np.zeros((groups, size))
-    np.add.at(out, rows.group, ledger.per_row())
-    return out
+    books = book_by_group(rows, params, size, groups)
+    return books[:, [penalty_kernel.COURT, penalty_kernel.REPEAT, penalty_kernel.COSTS, penalty_kernel.ADMIN]].sum(axis=1)
 
 
 def penalty_delta_frame(result: RunResult) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from .errors import MppError
 from . import penalty_kernel
 from .memo import LruCache
 from .queue import PENDING_BEYOND, CohortMatrix, LegalRows, default_engine
+from .queue_kernel import plain
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
 
 COMPONENTS = ("court_penalty", "repeat_penalty", "costs", "admin_penalty")
@@ -130,57 +131,6 @@ class Ledger:
         return TrackPenalties(track, self.amounts, self.counts, paid)
 
 
-class RowLedger(Ledger):
-    """Bookings kept apart per input row, every component together (EUR per month); counts are not kept. The
-    Monte Carlo uses it to tabulate what one noticed case books, by notice month, branch and decision time."""
-
-    def __init__(self, size: int, n_rows: int):
-        super().__init__(size)
-        self.n_rows = n_rows
-        total, diff = np.zeros(n_rows * size), np.zeros(n_rows * (size + 1))
-        self.amounts = dict.fromkeys(COMPONENTS, total)
-        self.counts = dict.fromkeys(COUNTS)
-        self._full_months = dict.fromkeys(COMPONENTS, diff)
-
-    def point(self, target, times, values, rows=None) -> None:
-        if target is None:  # a count
-            return
-        values = np.broadcast_to(values, times.shape)
-        month = np.floor(times)
-        inside = (month >= 0) & (month < self.size) & (values != 0)
-        flat = rows[inside] * self.size + month[inside].astype(int)
-        target += np.bincount(flat, weights=values[inside], minlength=target.size)
-
-    def linear(self, component, start, end, per_month, rows=None) -> None:
-        per_month = np.broadcast_to(per_month, start.shape)
-        live = (end > start) & (per_month != 0)
-        start, end, rate, rows = start[live], end[live], per_month[live], rows[live]
-        first, last = np.floor(start), np.floor(end)
-        same = first == last
-        target = self.amounts[component]
-        self.point(target, start, np.where(same, end - start, first + 1 - start) * rate, rows)
-        self.point(target, end, np.where(same, 0.0, end - last) * rate, rows)
-        low = np.clip(first + 1, 0, self.size).astype(int)
-        high = np.clip(last, 0, self.size).astype(int)
-        inner = high > low
-        diff = self._full_months[component]
-        width = self.size + 1
-        diff += np.bincount(rows[inner] * width + low[inner], rate[inner], minlength=diff.size)
-        diff -= np.bincount(rows[inner] * width + high[inner], rate[inner], minlength=diff.size)
-
-    def per_row(self) -> np.ndarray:
-        """(rows, T) EUR per month, every component together."""
-        diff = self._full_months[COMPONENTS[0]].reshape(self.n_rows, self.size + 1)
-        return self.amounts[COMPONENTS[0]].reshape(self.n_rows, self.size) + np.cumsum(diff, axis=1)[:, :self.size]
-
-
-def per_case_bookings(rows: LegalRows, params: PenaltyParams, size: int) -> np.ndarray:
-    """(rows, T) EUR per month that one case of each row books (expected value; ``rows.cases`` is ignored)."""
-    ledger = RowLedger(size, rows.notice.size)
-    _kernel(ledger, params, LegalRows(rows.notice, rows.heard, rows.decided, np.ones(rows.notice.size)), None)
-    return ledger.per_row()
-
-
 def pay_after_lag(accrued: np.ndarray, params: PenaltyParams) -> np.ndarray:
     """Cash series: what accrues in month s is paid ``payment_lag_months`` (read at s) later, split over the two
     months around a fractional lag; payments beyond the grid are dropped (EUR per month)."""
@@ -203,74 +153,35 @@ def draw_uniforms(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {name: rng.random(n, dtype=np.float32) for name in DRAWS}
 
 
-def _branch(probability, draws: dict | None, step: str, rows: np.ndarray | None = None):
-    """The probability itself (expected value) or the 0/1 outcome of that step for the cases still in the
-    chain (``rows``: their positions in the draws; None = all)."""
-    if draws is None:
-        return probability
-    uniform = draws[step] if rows is None else draws[step][rows]
-    return (uniform < probability).astype(float)
+def _kernels(engine: str | None):
+    """The legal chain's drivers, compiled or run by the interpreter (one source: ``penalty_kernel``)."""
+    if (engine or default_engine()) == "compiled":
+        return penalty_kernel
+    from types import SimpleNamespace
+    return SimpleNamespace(**{name: plain(getattr(penalty_kernel, name))
+                              for name in ("book_rows", "expected_rows", "simulate_chunks")})
 
 
-def _kernel(ledger: Ledger, p: PenaltyParams, rows: LegalRows, draws: dict | None) -> None:
-    """Book the legal chain of noticed cases from the notice on (``rows.cases`` = cases in each row).
-
-    After each step only the rows that go on are kept, so later steps cost less."""
-    notice, decided, claims, heard = rows.notice, rows.decided, rows.cases, rows.heard
-    index = np.arange(notice.size)  # positions in the draws of the cases that go on
-    appeal = notice + p.at("appeal_wait_weeks", notice) / WEEKS_PER_MONTH
-    _admin_penalty(ledger, p, decided, appeal, claims * p.at("admin_applies", notice), index)
-    appeals = claims * (decided > appeal)
-    keep = appeals > 0
-    appeals, appeal, decided, heard, index = appeals[keep], appeal[keep], decided[keep], heard[keep], index[keep]
-    ledger.point(ledger.counts["appeals"], appeal, appeals, index)
-    judgment = appeal + p.at("judgment_months", appeal)
-    costs = p.at("legal_costs", judgment) + p.at("court_fee", judgment)
-    ledger.point(ledger.amounts["costs"], np.minimum(judgment, decided), appeals * costs, index)
-
-    term = np.where(heard > 0, p.at("term_weeks.heard", judgment), p.at("term_weeks.not_heard", judgment))
-    start = judgment + term / WEEKS_PER_MONTH
-    late = appeals * (decided > start)
-    keep = late > 0
-    late, start, judgment, decided, index = late[keep], start[keep], judgment[keep], decided[keep], index[keep]
-    high = np.broadcast_to(_branch(p.at("share_high_cap", judgment), draws, "high_cap", index), judgment.shape)
-    per_month = p.at("per_day", start) * DAYS_PER_MONTH
-    for cap_weight, cap in ((1.0 - high, p.at("cap.standard", judgment)), (high, p.at("cap.high", judgment))):
-        end = np.minimum(decided, start + cap / per_month)
-        ledger.linear("court_penalty", start, end, per_month * late * cap_weight, index)
-
-    repeats = late * _branch(p.at("repeat.probability", start), draws, "repeat", index)
-    keep = repeats > 0
-    repeats, start, decided, index = repeats[keep], start[keep], decided[keep], index[keep]
-    repeat_judgment = start + p.at("repeat.lag_months", start)
-    repeat_costs = p.at("legal_costs", repeat_judgment) + p.at("court_fee", repeat_judgment)
-    ledger.point(ledger.amounts["costs"], np.minimum(repeat_judgment, decided), repeats * repeat_costs, index)
-    repeat_start = repeat_judgment + p.at("repeat.term_weeks", repeat_judgment) / WEEKS_PER_MONTH
-    repeat_per_month = p.at("repeat.per_day", repeat_start) * DAYS_PER_MONTH
-    repeat_end = np.minimum(decided, repeat_start + p.at("repeat.cap", repeat_judgment) / repeat_per_month)
-    ledger.linear("repeat_penalty", repeat_start, repeat_end,
-                  repeat_per_month * repeats * (decided > repeat_judgment), index)
+def book_by_group(rows: LegalRows, params: PenaltyParams, size: int, groups: int = 1,
+                  engine: str | None = None) -> np.ndarray:
+    """(groups, 5, T): the expected value of the noticed cases of every row, by the row's group (``rows.group``;
+    one group when None): EUR per month per component (``penalty_kernel.COURT`` … ``ADMIN``) and appeals."""
+    books = np.zeros((groups, 5, size))
+    group = np.zeros(rows.notice.size, dtype=np.int64) if rows.group is None else \
+        np.ascontiguousarray(rows.group, dtype=np.int64)
+    as_float = lambda x: np.ascontiguousarray(x, dtype=float)  # noqa: E731
+    _kernels(engine).book_rows(penalty_kernel.parameter_matrix(params), as_float(rows.notice), as_float(rows.heard),
+                               as_float(rows.decided), as_float(rows.cases), group, books)
+    return books
 
 
-def _admin_penalty(ledger: Ledger, p: PenaltyParams, decided: np.ndarray, start: np.ndarray,
-                   cases: np.ndarray, index: np.ndarray) -> None:
-    """Awb 4:17: from two weeks after the notice, tiers of ``tier_days`` at rising daily amounts, capped."""
-    cases = np.broadcast_to(cases, start.shape)
-    if not cases.any():
-        return
-    keep = cases > 0
-    decided, start, cases, index = decided[keep], start[keep], cases[keep], index[keep]
-    tier = p.at("admin.tier_days", start) / DAYS_PER_MONTH
-    cap = p.at("admin.cap", start)
-    paid_before = np.zeros_like(start)
-    for tier_no, rate_name in enumerate(("admin.tier1_per_day", "admin.tier2_per_day", "admin.tier3_per_day")):
-        per_month = p.at(rate_name, start) * DAYS_PER_MONTH
-        tier_start = start + tier_no * tier
-        room = np.maximum(cap - paid_before, 0.0)
-        length = room / per_month if tier_no == 2 else np.minimum(tier, room / per_month)
-        ledger.linear("admin_penalty", tier_start, np.minimum(decided, tier_start + length),
-                      per_month * cases, index)
-        paid_before = paid_before + per_month * length
+def _ledger_of(book: np.ndarray, size: int) -> "Ledger":
+    ledger = Ledger(size)
+    for component, row in (("court_penalty", penalty_kernel.COURT), ("repeat_penalty", penalty_kernel.REPEAT),
+                           ("costs", penalty_kernel.COSTS), ("admin_penalty", penalty_kernel.ADMIN)):
+        ledger.amounts[component] += book[row]
+    ledger.counts["appeals"] += book[penalty_kernel.APPEALS]
+    return ledger
 
 
 @dataclass
@@ -329,12 +240,10 @@ def book_queue_counts(ledger: Ledger, matrix: CohortMatrix) -> None:
     ledger.counts["cases_overdue"] += matrix.cases_overdue
 
 
-def expected_penalties(rows: LegalRows, params: PenaltyParams, size: int) -> Ledger:
+def expected_penalties(rows: LegalRows, params: PenaltyParams, size: int, engine: str | None = None) -> Ledger:
     """Expected-value booking of noticed cases (cap and repeat probabilities as weights); an open ledger."""
-    ledger = Ledger(size)
     live = rows.take(np.flatnonzero(rows.cases > 0))
-    _kernel(ledger, params, merge_settled(live, chain_span(params)), None)
-    return ledger
+    return _ledger_of(book_by_group(merge_settled(live, chain_span(params)), params, size, engine=engine)[0], size)
 
 
 def expand_cases(rows: LegalRows, rng: np.random.Generator) -> LegalRows:
@@ -352,38 +261,19 @@ def simulate_penalties(cases: LegalRows, params: PenaltyParams, size: int,
     """Case-level simulation: one row per case, seeded draws for the cap and the repeat appeal.
 
     Cases go in chunks (bounded memory), each with its own child seed, so the result does not depend on
-    ``threads`` (numpy releases the GIL in its loops, so threads run chunks side by side). ``engine``: compiled
-    (numba, case by case; the draws are the same) or numpy, by default ``queue.default_engine()``."""
+    ``threads``. ``engine``: compiled (numba) or numpy (the same source run by the interpreter; the same draws),
+    by default ``queue.default_engine()``."""
     starts = range(0, cases.decided.size, chunk)
     if isinstance(random_state, np.random.Generator):
         generators = random_state.spawn(len(starts))
     else:
         generators = [np.random.default_rng(s) for s in np.random.SeedSequence(random_state).spawn(len(starts))]
-    if (engine or default_engine()) == "compiled":
-        return _simulate_compiled(cases, params, size, starts, generators, chunk)
-
-    def one(job):
-        first, rng = job
-        ledger = Ledger(size)
-        part = cases.take(slice(first, first + chunk))
-        simulate_chunk(ledger, part, params, draw_uniforms(rng, part.decided.size))
-        return ledger
-
-    jobs = list(zip(starts, generators))
-    threads = threads or os.cpu_count() or 1
-    if threads > 1 and len(jobs) > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            ledgers = list(pool.map(one, jobs))
-    else:
-        ledgers = [one(job) for job in jobs]
-    total = Ledger(size)
-    for ledger in ledgers:  # in chunk order: the same sums whatever the thread count
-        total.absorb(ledger)
-    return total
+    return _simulate(cases, params, size, starts, generators, chunk, engine)
 
 
-def _simulate_compiled(cases: LegalRows, params: PenaltyParams, size: int, starts, generators, chunk: int) -> Ledger:
-    """The compiled case-by-case kernel with the numpy path's draws (chunk by chunk, the same child seeds)."""
+def _simulate(cases: LegalRows, params: PenaltyParams, size: int, starts, generators, chunk: int,
+              engine: str | None) -> Ledger:
+    """The case-by-case kernel (compiled, or its plain source) with seeded draws, chunk by chunk."""
     n = cases.decided.size
     draws = {name: np.empty(n, dtype=np.float32) for name in DRAWS}
 
@@ -396,21 +286,10 @@ def _simulate_compiled(cases: LegalRows, params: PenaltyParams, size: int, start
         list(pool.map(fill, zip(starts, generators)))
     books = np.zeros((len(starts), 5, size))
     as_float = lambda x: np.ascontiguousarray(x, dtype=float)  # noqa: E731
-    penalty_kernel.simulate_chunks(penalty_kernel.parameter_matrix(params), as_float(cases.notice),
+    _kernels(engine).simulate_chunks(penalty_kernel.parameter_matrix(params), as_float(cases.notice),
                                    as_float(cases.heard), as_float(cases.decided), as_float(cases.cases),
                                    draws["high_cap"], draws["repeat"], chunk, books)
-    ledger = Ledger(size)
-    total = books.sum(axis=0) if len(starts) else np.zeros((5, size))
-    for component, row in (("court_penalty", penalty_kernel.COURT), ("repeat_penalty", penalty_kernel.REPEAT),
-                           ("costs", penalty_kernel.COSTS), ("admin_penalty", penalty_kernel.ADMIN)):
-        ledger.amounts[component] += total[row]
-    ledger.counts["appeals"] += total[penalty_kernel.APPEALS]
-    return ledger
-
-
-def simulate_chunk(ledger: Ledger, cases: LegalRows, params: PenaltyParams, draws: dict[str, np.ndarray]) -> None:
-    """Book the cases with the given uniform draws (see ``draw_uniforms``)."""
-    _kernel(ledger, params, cases, draws)
+    return _ledger_of(books.sum(axis=0) if len(starts) else np.zeros((5, size)), size)
 
 
 @dataclass

@@ -1,6 +1,10 @@
-"""The case-level penalty simulation compiled with numba: one case at a time, the steps of
-``penalties._kernel`` (from the notice on) with the same uniform draws, booked month by month. Used by
-``penalties.simulate_penalties`` with the compiled engine; the numpy kernel is the reference (tested to 1e-9)."""
+"""The legal chain of a noticed case, from the notice on, in one source (``_one_case``): appeal, the
+administrative penalty where it applies, judgment and costs, the court term, the penalty to its cap, the repeat
+appeal. Compiled with numba; ``queue_kernel.plain`` runs the same source in the interpreter (the reference
+engine and the benchmark's per-case loop). Three drivers: the expected value of rows of noticed cases booked per
+group (``book_rows``: the deterministic run, the delta by cohort), what one case of each row books per year
+(``expected_rows``: the Monte Carlo's tables) and the case-level simulation with uniform draws
+(``simulate_chunks``)."""
 
 from __future__ import annotations
 
@@ -119,6 +123,14 @@ def simulate_chunks(p, notice, heard, decided, weight, high_draw, repeat_draw, c
         for i in range(j * chunk, min((j + 1) * chunk, cases)):
             _one_case(book, p, notice[i], heard[i], decided[i], weight[i], float(high_draw[i]), float(repeat_draw[i]),
                       False)
+
+
+@njit(cache=True, error_model="numpy")
+def book_rows(p, notice, heard, decided, weight, group, books):
+    """The expected value of every row (``weight`` cases), booked into the book of its group: ``books``
+    (G, 5, T): EUR per month in rows COURT, REPEAT, COSTS, ADMIN, and appeals in row APPEALS."""
+    for r in range(notice.shape[0]):
+        _one_case(books[group[r]], p, notice[r], heard[r], decided[r], weight[r], 0.0, 0.0, True)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")

@@ -30,15 +30,19 @@ LAG_POINTS = 3
 
 
 def plain(func):
-    """``func`` run by the interpreter: its own source, with every compiled function it calls replaced by that
-    function's plain source too (the reference engine; the same results as the compiled one)."""
+    """``func`` run by the interpreter: its own source, with every compiled function of its module that it calls
+    (and they call) replaced by that function's plain source too; ``prange`` runs as ``range``. The reference
+    engine: the same source as the compiled one, so the two cannot drift apart."""
     import types
     source = getattr(func, "py_func", func)
     names = dict(source.__globals__)
-    names.update({name: getattr(obj, "py_func") for name, obj in source.__globals__.items()
-                  if hasattr(obj, "py_func")})
     names["prange"] = range
-    return types.FunctionType(source.__code__, names, source.__name__, source.__defaults__, source.__closure__)
+
+    def rebuilt(f):
+        return types.FunctionType(f.__code__, names, f.__name__, f.__defaults__, f.__closure__)
+
+    names.update({name: rebuilt(obj.py_func) for name, obj in source.__globals__.items() if hasattr(obj, "py_func")})
+    return rebuilt(source)
 
 
 @njit(cache=True, error_model="numpy")
