@@ -68,16 +68,6 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
     return account.close()
 
 
-# everything the inflow, registration and the IND queues (with their legal chain) depend on; the nareis queue
-# reads the asylum queue too (its applications follow the asylum grants)
-FRONT_PARAMETERS = ("inflow.", "history.", "ind.", "deadline.", "penalty.", "coa.registration_wait_weeks")
-TRACK_PARAMETERS = {"asylum": ("inflow.", "history.inflow.", "history.ind.pending.asylum", "ind.opening_",
-                               "ind.capacity.asylum", "ind.fast_lane_share.asylum", "ind.newest_first_share.asylum",
-                               "ind.spread_share.asylum", "ind.moratorium_share.asylum", "deadline.asylum.",
-                               "penalty.", "coa.registration_wait_weeks"),
-                    "nareis": FRONT_PARAMETERS}
-
-
 def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
     """First arrivals wait in COA a few weeks before their application is registered (and filed)."""
     waiting_target = first * aset.at("coa.registration_wait_weeks", scenario, grid.month_starts) / WEEKS_PER_MONTH
@@ -162,9 +152,9 @@ def nareis_applications(aset: AssumptionSet, scenario: str, grid: TimeGrid, gran
 
 
 def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None) -> dict:
-    """Inflow by category, registration and the IND queues with their legal chain: the part of the chain that
-    depends only on FRONT_PARAMETERS. The asylum queue runs first: its grants drive the nareis applications.
-    ``queue_cache`` (an LruCache kept by the caller) reuses a track's queue computed from the same inputs;
+    """Inflow by category, registration and the IND queues with their legal chain. The asylum queue runs first:
+    its grants drive the nareis applications. ``queue_cache`` (a ``memo.StageCache`` kept by the caller) reuses
+    a track's queue whose inputs are unchanged: the parameters it read and, for nareis, the applications;
     ``groups`` (track -> (C,) group per cohort) keeps the legal record of cohort groups apart (no cache)."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
@@ -181,16 +171,20 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
                           at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
                           at(f"ind.moratorium_share.{track}"))
 
-        def compute():
+        def compute(reader=aset):
             return run_queue(track, grid, filings[track], openings[track], order,
-                             build_regime(aset, track, scenario, grid), read_params(aset, track, scenario, grid),
+                             build_regime(reader, track, scenario, grid), read_params(reader, track, scenario, grid),
                              group=None if groups is None else groups[track])
-        if groups is not None:
+        if groups is not None or queue_cache is None:
             return compute()
-        key = (track, scenario, str(grid.start), str(grid.end), aset.digest_of(TRACK_PARAMETERS[track]), key_extra)
-        return queue_cache.fetch(key, compute) if queue_cache is not None else compute()
+        # the order of work and the openings were read above; the cache key holds them as arrays
+        key = (track, scenario, str(grid.start), str(grid.end), key_extra,
+               *(np.ascontiguousarray(x).tobytes() for x in (order.capacity, order.fast_share,
+                                                             order.newest_first_share, order.spread_share,
+                                                             order.frozen_share, openings[track])))
+        return queue_cache.fetch(key, aset, compute)
 
-    queues["asylum"] = queue_of("asylum")
+    queues["asylum"] = queue_of("asylum", np.ascontiguousarray(filings["asylum"]).tobytes())
     grants = sponsor_grants(read, queues["asylum"].decisions(), queues["asylum"].fast_decided)
     filings["nareis"] = nareis_applications(aset, scenario, grid, grants)
     queues["nareis"] = queue_of("nareis", np.ascontiguousarray(filings["nareis"]).tobytes())

@@ -43,9 +43,8 @@ def category_shares(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[
 def _no_total_for_realised_year(aset: AssumptionSet, scenario: str, year: int) -> None:
     """A year wholly covered by realised history takes no annual total: an override for it would do nothing."""
     first, last = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
-    for label, rec in aset.records():
-        if (label != "default" and rec.parameter == "inflow.total_annual" and rec.scenario in ("all", scenario)
-                and rec.start <= last and rec.end >= first):
+    for rec in aset.in_precedence("inflow.total_annual", scenario):
+        if not rec.origin.startswith("default_assumptions.csv") and rec.start <= last and rec.end >= first:
             raise MppError(f"{rec.origin}: inflow.total_annual for {year} has no effect: {year} is realised history "
                            f"(history.inflow.*); change the history records instead")
 

@@ -27,3 +27,124 @@ class LruCache(OrderedDict):
     def reset(self) -> None:
         self.clear()
         self.hits = self.misses = 0
+
+
+class ReadRecorder:
+    """An assumption set as one stage sees it: every parameter the stage reads through it is recorded (exact
+    names, the patterns it lists names by, or everything when it walks all records), so the stage's results
+    can be keyed by exactly what it read. Everything else passes through to the set."""
+
+    def __init__(self, aset):
+        self._aset = aset
+        self.names: set[str] = set()
+        self.patterns: set[str] = set()
+        self.everything = False
+
+    def _note(self, name: str) -> None:
+        self.names.add(name)
+        if isinstance(self._aset, ReadRecorder):
+            self._aset._note(name)
+
+    def at(self, name, *args, **kwargs):
+        self._note(name)
+        return self._aset.at(name, *args, **kwargs)
+
+    def scalar(self, name, *args, **kwargs):
+        self._note(name)
+        return self._aset.scalar(name, *args, **kwargs)
+
+    def in_precedence(self, name, *args, **kwargs):
+        self._note(name)
+        return self._aset.in_precedence(name, *args, **kwargs)
+
+    def switch_date(self, name, *args, **kwargs):
+        self._note(name)
+        return self._aset.switch_date(name, *args, **kwargs)
+
+    def has(self, name):
+        self._note(name)
+        return self._aset.has(name)
+
+    def names_like(self, regex):
+        self.patterns.add(regex)
+        if isinstance(self._aset, ReadRecorder):
+            self._aset.patterns.add(regex)
+        return self._aset.names_like(regex)
+
+    def records(self):
+        self.everything = True
+        if isinstance(self._aset, ReadRecorder):
+            self._aset.everything = True
+        return self._aset.records()
+
+    def __getattr__(self, attr):
+        return getattr(self._aset, attr)
+
+    def reads(self) -> tuple:
+        return (frozenset(self.names), frozenset(self.patterns), self.everything)
+
+
+def _unwrapped(aset):
+    while isinstance(aset, ReadRecorder):
+        aset = aset._aset
+    return aset
+
+
+def digest_of_reads(aset, reads: tuple) -> str:
+    """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (in layer order, fields
+    escaped): equal digests, equal inputs to the stage."""
+    import hashlib
+    import json
+    import re
+    aset = _unwrapped(aset)
+    names, patterns, everything = reads
+    if everything:
+        return aset.digest
+    compiled = [re.compile(p) for p in sorted(patterns)]
+    sha = hashlib.sha256(json.dumps([sorted(names), sorted(patterns)]).encode())
+    for label, recs in aset.layers:
+        rows = [r.as_row() for r in recs if r.parameter in names or any(p.fullmatch(r.parameter) for p in compiled)]
+        if rows:  # layer order decides precedence, so it is part of the digest
+            sha.update(json.dumps([label, rows], ensure_ascii=False).encode())
+    return sha.hexdigest()
+
+
+class StageCache:
+    """Results of a stage keyed by what the stage read. ``key`` names the call (stage, scenario, grid and any
+    array inputs); each entry also keeps the parameters the stage read and the digest of their records then.
+    A later call hits when the records it would read are unchanged, whatever else changed in the set."""
+
+    def __init__(self, size: int):
+        self.size, self.hits, self.misses = size, 0, 0
+        self._entries: OrderedDict = OrderedDict()  # (key, reads, digest of what was read) -> value
+
+    def fetch(self, key, aset, compute):
+        """``compute(reader)`` computes the stage reading its assumptions through ``reader``."""
+        for entry in reversed(self._entries):
+            entry_key, reads, digest = entry
+            if entry_key == key and digest_of_reads(aset, reads) == digest:
+                self.hits += 1
+                self._entries.move_to_end(entry)
+                if isinstance(aset, ReadRecorder):  # an outer stage depends on what this one read
+                    for name in reads[0]:
+                        aset._note(name)
+                    for pattern in reads[1]:
+                        aset.names_like(pattern)
+                    if reads[2]:
+                        aset.records()
+                return self._entries[entry]
+        self.misses += 1
+        reader = ReadRecorder(aset)
+        value = compute(reader)
+        reads = reader.reads()
+        self._entries[(key, reads, digest_of_reads(aset, reads))] = value
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def reset(self) -> None:
+        self._entries.clear()
+        self.hits = self.misses = 0

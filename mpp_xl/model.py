@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field
 
 from .assumptions import SCENARIOS, AssumptionSet
-from .chain import FRONT_PARAMETERS, ChainResult, run_chain, run_front
+from .chain import ChainResult, run_chain, run_front
 from .errors import MppError, did_you_mean
-from .memo import LruCache
+from .memo import LruCache, StageCache
 from .penalties import run_penalties
 from .results import WINDOW, RunResult
 from .timegrid import TimeGrid
@@ -47,12 +47,13 @@ def select_scenarios(names) -> tuple[str, ...]:
 
 @dataclass
 class ModelCaches:
-    """Stage results kept across runs: the inflow and IND queues per scenario (keyed on the assumptions they
-    depend on) and penalty results per track (keyed on the queue and the legal assumptions). A caller that
-    keeps one of these (the Excel layer does) recomputes only the stages an edit reaches."""
+    """Stage results kept across runs: the inflow and IND queues per scenario and the queues per track, each
+    keyed by the records of exactly the parameters the stage read (``memo.StageCache``), and penalty results per
+    track (keyed on the queue and the legal assumptions). A caller that keeps one of these (the Excel layer
+    does) recomputes only the stages an edit reaches."""
 
-    fronts: LruCache = field(default_factory=lambda: LruCache(12))
-    queues: LruCache = field(default_factory=lambda: LruCache(24))
+    fronts: StageCache = field(default_factory=lambda: StageCache(12))
+    queues: StageCache = field(default_factory=lambda: StageCache(24))
     penalties: LruCache = field(default_factory=lambda: LruCache(48))
 
 
@@ -99,8 +100,8 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
                        f"scenarios")
 
     def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
-        key = (scenario, str(grid.start), str(grid.end), assumptions.digest_of(FRONT_PARAMETERS))
-        front = caches.fronts.fetch(key, lambda: run_front(assumptions, scenario, grid, caches.queues))
+        front = caches.fronts.fetch((scenario, str(grid.start), str(grid.end)), assumptions,
+                                    lambda reader: run_front(reader, scenario, grid, caches.queues))
         return run_chain(assumptions, scenario, grid, front)
 
     for scenario in result.scenarios:

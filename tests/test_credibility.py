@@ -177,3 +177,18 @@ def test_the_delta_split_by_cohort_and_cause_adds_up_to_the_delta(default_run):
             pytest.approx(row.delta_vs_base_eur, rel=1e-9, abs=1e-3)
     assert not ((parts.track == "nareis") & (parts.part == "direct")).any()
     assert not ((parts.filing_year >= 2025) & (parts.part == "direct")).any()
+
+
+def test_a_source_text_cannot_imitate_a_second_record(default_set):
+    """The assumption-set digest escapes its fields: a source holding a newline and '|' that spells out a second
+    record gives a different digest from the set that really holds both records (cache keys, provenance)."""
+    from mpp_xl.assumptions import Assumption, OPEN_END
+    day = np.datetime64("2030-01-01")
+    second = Assumption("ind.capacity.asylum", "all", day, OPEN_END, 1.0, "cases/month", "x")
+    forged = Assumption("ind.capacity.asylum", "all", day, OPEN_END, 2.0, "cases/month",
+                        "x\n" + "|".join(second.as_row()))
+    honest = Assumption("ind.capacity.asylum", "all", day, OPEN_END, 2.0, "cases/month", "x")
+    a = default_set.with_layer("o", (forged,))
+    b = default_set.with_layer("o", (honest, second))
+    assert a.digest != b.digest
+    assert a.digest_of(("ind.capacity.",)) != b.digest_of(("ind.capacity.",))
