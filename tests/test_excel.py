@@ -57,8 +57,8 @@ def fresh_caches():
 def assumption_rows():
     """The workbook's assumptions table as xlwings would pass it: header, default records, empty rows."""
     book = openpyxl.load_workbook(workbook())
-    ws = book["Aannames"]
-    rows = [list(r) for r in ws.iter_rows(min_row=1, max_col=7, values_only=True)]
+    sheet, cells = book.defined_names["Aannames"].attr_text.split("!")  # the named range the formulas pass
+    rows = [[c.value for c in row] for row in book[sheet][cells.replace("$", "")]]
     return rows
 
 
@@ -160,10 +160,20 @@ def test_penalties_by_track_with_the_cash_column_and_the_new_metrics_equal_the_c
 def test_a_month_without_decisions_has_no_mean_wait_an_empty_cell_not_zero():
     rows = assumption_rows()
     edited = [list(r) for r in rows if r[0] is not None]
-    index = next(i for i, r in enumerate(edited) if r[0] == "ind.capacity.asylum" and r[2] == dt.datetime(2026, 1, 1))
-    edited[index][2] = dt.datetime(2026, 4, 1)
-    edited.append(["ind.capacity.asylum", "all", dt.datetime(2026, 1, 1), dt.datetime(2026, 3, 31), 0, "cases/month",
-                   "test: no asylum decisions in the first quarter of 2026"])
+    start, end = dt.datetime(2026, 1, 1), dt.datetime(2026, 3, 31)
+    covering = [i for i, r in enumerate(edited) if r[0] == "ind.capacity.asylum" and r[1] in ("medio", "all")
+                and r[2] <= start and (r[3] is None or r[3] >= end)]
+    assert covering
+    for index in covering:  # the records in force split around the first quarter of 2026, which gets capacity 0
+        record = edited[index]
+        tail = [*record[:2], dt.datetime(2026, 4, 1), *record[3:]]
+        if record[2] < start:
+            record[3] = start - dt.timedelta(days=1)
+            edited.append(tail)
+        else:
+            edited[index] = tail
+        edited.append(["ind.capacity.asylum", record[1], start, end, 0, "cases/month",
+                       "test: no asylum decisions in the first quarter of 2026"])
     table = udfs.MPP_PROJECTION("ind.*", "medio", edited, "maand")
     decisions = table[0].index(excel_api.metric_label("ind.decisions.asylum"))
     wait = table[0].index(excel_api.metric_label("ind.mean_wait_weeks.asylum"))
@@ -196,12 +206,18 @@ def test_spilled_headers_show_dutch_labels_from_the_catalogue_never_a_metric_cod
             for cell in row:
                 if isinstance(cell.value, ArrayFormula) and ":" in cell.value.ref:
                     spills += 1
-                    min_col, min_row, max_col, _ = range_boundaries(cell.value.ref)
-                    for col in range(min_col, max_col + 1):
-                        head = book[ws.title].cell(min_row, col).value
+                    min_col, min_row, max_col, max_row = range_boundaries(cell.value.ref)
+                    heads = [(min_row, col) for col in range(min_col, max_col + 1)]
+                    if cell.value.text.startswith("=TRANSPOSE("):  # series down: the labels are in the first column
+                        heads += [(row, min_col) for row in range(min_row + 1, max_row + 1)]
+                    for row_no, col in heads:
+                        head = book[ws.title].cell(row_no, col).value
                         code_like = isinstance(head, str) and head.startswith(("ind.", "coa.", "inflow."))
                         assert head not in codes and not code_like, (ws.title, cell.value.ref, head)
-    assert spills == 19  # 14, and the 5 tables of Onzekerheid
+    # Instroom 2, Keten 3, Dwangsommen 3, Begroting 1, Vergelijking 2, Terugblik 3, Onzekerheid 4 and the 5 tables
+    # behind the charts on the hidden Rekenblad (monthly inflow, monthly COA, the budget's horizon, the comparison,
+    # the monthly band of the COA need)
+    assert spills == 23
 
 
 def test_repeated_calls_hit_the_cache_and_an_edit_invalidates_it():
@@ -342,12 +358,14 @@ def test_budget_of_an_edition_with_measures_equals_the_core():
 
 
 def test_a_price_gap_is_an_empty_cell_never_zero():
-    """No normbedrag for Ukraine before 2025: 2024 and every total over it stay empty."""
+    """No normbedrag for Ukraine before 2025: its 2024 and its window total stay empty; the total line shows the
+    lines with a known price, marked in its label with what it leaves out."""
     table = udfs.MPP_BUDGET("medio", "base", None, None)
     assert table[0][2:] == ["totaal 2024-2027 (EUR)", 2024.0, 2025.0, 2026.0, 2027.0]
     rows = {r[0]: r for r in table[1:]}
     assert rows["ukraine.municipal"][2:4] == [None, None] and rows["ukraine.municipal"][4] > 0
-    assert rows["total"][2:4] == [None, None] and rows["total"][4] > 0
+    assert rows["total"][3] > 0 and rows["total"][2] == pytest.approx(sum(rows["total"][3:]))
+    assert rows["total"][1].endswith("* (zonder opvang Oekraïne (normbedrag gemeenten) 2024: geen prijs bekend)")
     assert all(v is not None and v > 0 for v in rows["coa.total"][2:])
 
 
@@ -538,7 +556,8 @@ def test_arguments_and_results_through_xlwings_conversion(stand_in_engine):
 
 # ---------------------------------------------------------------- layer 4: the file, read back with openpyxl
 
-BUILTINS = {"IF", "IFERROR", "INDEX", "MATCH", "SUM"}
+BUILTINS = {"IF", "IFERROR", "INDEX", "MATCH", "SUM", "TRANSPOSE", "AND", "ISNUMBER",  # Keten, Vergelijking
+            "SUMPRODUCT", "ABS", "VALUE", "LEFT", "RIGHT", "COUNTIF", "COUNTIFS"}  # the sum checks on Controles
 
 
 def test_committed_workbook_equals_a_fresh_build():
@@ -557,18 +576,26 @@ def test_opening_keeps_the_cached_results():
 
 def test_workbook_structure():
     book = openpyxl.load_workbook(workbook(), keep_vba=True)
-    assert book.sheetnames == ["Start", "Aannames", "Instroom", "Keten", "Dwangsommen", "Begroting", "Vergelijking",
-                               "Terugblik", "Onzekerheid", "Grafieken", "xlwings.conf", "Keuzelijsten"]
-    assert book["Keuzelijsten"].sheet_state == "hidden"
-    assert {"Aannames", "KeuzeScenario", "KeuzeScenarioDwangsom", "KeuzeScenarioInstroom", "KeuzeVariant"} <= set(
-        book.defined_names.keys())
-    assert book.defined_names["Aannames"].attr_text.startswith("Aannames!$A$1:$G$")
-    assert [c.value for c in book["Aannames"][1][:7]] == list(COLUMNS)
+    from mpp_xl.workbook import AANNAMES_HEADERS
+    assert book.sheetnames == ["Start", "Aannames", "Realisaties", "Instroom", "Keten", "Dwangsommen", "Begroting",
+                               "Vergelijking", "Terugblik", "Onzekerheid", "Grafieken", "Controles", "Rekenblad",
+                               "xlwings.conf", "Keuzelijsten"]
+    assert [ws.title for ws in book if ws.sheet_state == "hidden"] == ["Rekenblad", "Keuzelijsten"]
+    assert {"Aannames", "KeuzeScenario", "KeuzeScenarioNaam", "KeuzeVariant", "KeuzeVariantNaam", "KeuzeEditie",
+            "KeuzeEditieNaam"} <= set(book.defined_names.keys())
+    assert not [n for n in book.defined_names.keys()  # one choice on Start, no selector per sheet
+                if re.fullmatch(r"Keuze(Scenario|Variant)\w+", n) and not n.endswith("Naam")]
+    assert book.defined_names["Aannames"].attr_text.startswith("Aannames!$B$1:$H$")
+    header = book["Aannames"]["B1:H1"][0]
+    assert [c.value for c in header] == list(COLUMNS)  # the keys the reader needs, shown by their Dutch names
+    assert [c.number_format for c in header] == [f';;;"{AANNAMES_HEADERS[k]}"' for k in COLUMNS]
+    assert not any(book["Aannames"].cell(r, 2).value and str(book["Aannames"].cell(r, 2).value).startswith("history.")
+                   for r in range(2, book["Aannames"].max_row + 1))  # realised figures are on Realisaties
     conf = {r[0]: r[1] for r in book["xlwings.conf"].iter_rows(values_only=True)}
     assert conf["UDF Modules"] == "mpp_xl.udfs" and conf["Use UDF Server"] is False
     assert book.vba_archive is not None and "xl/vbaProject.bin" in book.vba_archive.namelist()
     lists = [dv.formula1 for ws in book for dv in ws.data_validations.dataValidation]
-    assert '"min,medio,max"' in lists and '"base,all_undone,first_holds"' in lists
+    assert {"ScenarioNamen", "VariantNamen", "EditieNamen"} <= set(lists)  # the Dutch names, on Start
     charts = {ws.title: len(ws._charts) for ws in book if ws._charts}
     assert charts == {"Begroting": 3, "Vergelijking": 2, "Terugblik": 1, "Onzekerheid": 3, "Grafieken": 3}
 
@@ -578,14 +605,35 @@ def test_start_holds_the_edition_the_window_and_a_switch_per_measure():
     from mpp_xl.measures import available_measures
     book = openpyxl.load_workbook(workbook())
     names = {n: d.attr_text for n, d in book.defined_names.items()}
-    assert {"KeuzeEditie", "Venster", "Maatregelen", "KeuzeScenarioBegroting", "KeuzeVariantBegroting",
-            "KeuzeEditieA", "KeuzeEditieB", "KeuzeScenarioVergelijking", "KeuzeVariantVergelijking"} <= set(names)
+    from mpp_xl.catalogue import SCENARIOS_NL, variant_name
+    from mpp_xl.workbook import WORKBOOK_VARIANTS
+    assert {"KeuzeEditie", "KeuzeEditieNaam", "Venster", "Maatregelen", "KeuzeScenario", "KeuzeScenarioNaam",
+            "KeuzeVariant", "KeuzeVariantNaam", "KeuzeEditieA", "KeuzeEditieB"} <= set(names)
     start = book["Start"]
-    edition_cell, window_cell = names["KeuzeEditie"].split("!")[1], names["Venster"].split("!")[1]
-    assert start[edition_cell.replace("$", "")].value == "mpp-2024-II"
-    assert start[window_cell.replace("$", "")].value == "2024-2027"
+    cell = {n: names[n].split("!")[1].replace("$", "") for n in names}
+    for chosen in ("KeuzeEditieNaam", "Venster", "KeuzeScenarioNaam", "KeuzeVariantNaam", "Maatregelen"):
+        assert names[chosen].startswith("Start!"), chosen  # every choice on Start
+    assert start[cell["KeuzeEditieNaam"]].value == excel_api.edition_title("mpp-2024-II")
+    assert start[cell["Venster"]].value == "2024-2027"
+    assert start[cell["KeuzeScenarioNaam"]].value == SCENARIOS_NL["medio"]
+    assert start[cell["KeuzeVariantNaam"]].value == variant_name("base")
     validations = {str(dv.sqref): dv.formula1 for dv in start.data_validations.dataValidation}
-    assert validations[edition_cell.replace("$", "")] == '"' + ",".join([*available_editions(), "realised"]) + '"'
+
+    def listed(name: str) -> list:
+        sheet, cells = names[name].split("!")
+        return [c.value for row in book[sheet][cells.replace("$", "")] for c in row]
+
+    editions = [*available_editions(), "realised"]
+    assert validations[cell["KeuzeEditieNaam"]] == "EditieNamen" and listed("EditieCodes") == editions
+    assert listed("EditieNamen") == [excel_api.edition_title(e) for e in editions]
+    assert validations[cell["KeuzeScenarioNaam"]] == "ScenarioNamen"
+    assert listed("ScenarioNamen") == [SCENARIOS_NL[s] for s in ("min", "medio", "max")]
+    assert validations[cell["KeuzeVariantNaam"]] == "VariantNamen"
+    assert listed("VariantNamen") == [variant_name(v) for v in WORKBOOK_VARIANTS]
+    lists = book["Keuzelijsten"]  # the codes the formulas pass: looked up from the Dutch names chosen on Start
+    for code, shown in (("KeuzeEditie", "KeuzeEditieNaam"), ("KeuzeScenario", "KeuzeScenarioNaam"),
+                        ("KeuzeVariant", "KeuzeVariantNaam")):
+        assert names[code].startswith("Keuzelijsten!") and shown in lists[cell[code]].value, code
     switches = start[names["Maatregelen"].split("!")[1].replace("$", "")]
     shipped = available_measures(AssumptionSet.default().registry)
     assert [row[0].value for row in switches] == list(shipped)  # one switch per shipped measure, in their order
@@ -597,7 +645,7 @@ def test_start_holds_the_edition_the_window_and_a_switch_per_measure():
         assert status.startswith({"policy assumption": "beleidsaanname", "illustrative": "illustratief"}[
             shipped[name].status])
     assert book["Begroting"][_spill_ref("Begroting", "MPP_BUDGET").split(":")[0]].value.text.startswith(
-        "=MPP_BUDGET(KeuzeScenarioBegroting,KeuzeVariantBegroting,Venster,Aannames,KeuzeEditie,Maatregelen)")
+        "=MPP_BUDGET(KeuzeScenario,KeuzeVariant,Venster,Aannames,KeuzeEditie,Maatregelen)")
 
 
 def test_charts_show_years_never_a_window_total():
@@ -607,11 +655,25 @@ def test_charts_show_years_never_a_window_total():
     with zipfile.ZipFile(workbook()) as archive:
         refs = [ref for name in archive.namelist() if name.startswith("xl/charts/chart")
                 for ref in re.findall(r"<c:f>([^<]*)</c:f>", archive.read(name).decode())]
+    from openpyxl.utils import column_index_from_string, range_boundaries
+    from mpp_xl.workbook import N_YEARS
     book = openpyxl.load_workbook(workbook(), data_only=True)
-    budget = [r for r in refs if r.startswith("Begroting!") and ":" in r]
-    assert budget and all(re.fullmatch(r"Begroting!\$D\$\d+:\$L\$\d+", r) for r in budget)
-    top = _spill_ref("Begroting", "MPP_BUDGET").split(":")[0].replace("A", "C")
-    assert book["Begroting"][top].value == "totaal 2024-2027 (EUR)"
+    # the Begroting charts read the budget over the whole horizon on Rekenblad: its year columns (D onwards, each
+    # group from the first year it has a price, up to the horizon's last year), never the total in column C
+    horizon = _spill_ref("Rekenblad", "MPP_BUDGET")
+    left, top, _, _ = range_boundaries(horizon)
+    first_year, last_year = left + 3, left + 2 + N_YEARS
+    assert str(book["Rekenblad"].cell(top, left + 2).value).startswith("totaal")
+    budget = [s.val.numRef.f for chart in openpyxl.load_workbook(workbook())["Begroting"]._charts
+              for s in chart.series]
+    assert len(budget) >= 3
+    for ref in budget:
+        match = re.fullmatch(r"Rekenblad!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$\2", ref)
+        assert match and int(match.group(2)) > top, ref
+        assert first_year <= column_index_from_string(match.group(1)) and column_index_from_string(
+            match.group(3)) == last_year, ref
+    total = _spill_ref("Begroting", "MPP_BUDGET").split(":")[0].replace("A", "C")
+    assert book["Begroting"][total].value == "totaal 2024-2027 (EUR)"
     for ref in refs:
         sheet, cells = ref.split("!")
         for row in book[sheet][cells.replace("$", "")] if ":" in cells else ():
@@ -634,13 +696,22 @@ def test_every_formula_calls_only_builtins_or_our_udfs_and_has_a_cached_value():
                     assert names <= set(udfs.UDF_NAMES) | BUILTINS, (ws.title, cell.coordinate, names)
                     value = cached[ws.title][cell.coordinate].value
                     arithmetic = re.fullmatch(r"=\$?[A-Z]+\$?\d+(-\$?[A-Z]+\$?\d+)?", text)  # a band's width may be 0
-                    assert value is not None and (value != 0 or arithmetic), (ws.title, cell.coordinate)
+                    # Vergelijking's B - A: IF(both numbers, B - A, ""): blank where a price is unknown, 0 where
+                    # the editions agree
+                    difference = re.fullmatch(r'=IF\(AND\(ISNUMBER\((\$?[A-Z]+\$?\d+)\),ISNUMBER\((\$?[A-Z]+\$?\d+)\)\),'
+                                              r'\2-\1,""\)', text)
+                    if difference and value is not None:  # a number only where both editions have one
+                        assert all(isinstance(cached[ws.title][ref.replace("$", "")].value, (int, float))
+                                   for ref in difference.groups()), (ws.title, cell.coordinate)
+                    assert (value is not None or difference) and (value != 0 or arithmetic or difference), (
+                        ws.title, cell.coordinate)
                     assert not str(value).startswith("Fout"), (ws.title, cell.coordinate)
                     assert set(re.findall(r"\b(MPP_[A-Z]+)\(", text)) <= set(udfs.UDF_NAMES)
-    # every UDF call of a full recalculation: 12 read the deterministic model, 5 on Onzekerheid the Monte Carlo
-    # (the 3 bands share one simulation); the 3 of Terugblik read only the published record (cached, and with no
-    # input cell Excel never recalculates them on an edit)
-    assert (model_calls, udf_calls) == (17, 20)
+    # every UDF call of a full recalculation: 16 read the deterministic model (Start 1, Instroom 2, Keten 3,
+    # Dwangsommen 3, Begroting 1, Vergelijking 2, Rekenblad 4), 5 the Monte Carlo (the 3 bands, one of them on
+    # Rekenblad, share one simulation; 2 tornadoes); the 3 of Terugblik read only the published record (cached, and
+    # with no input cell Excel never recalculates them on an edit)
+    assert (model_calls, udf_calls) == (21, 24)
 
 
 def test_build_refuses_to_overwrite_a_different_workbook(tmp_path):
@@ -668,10 +739,18 @@ def _spill_ref(sheet: str, udf: str) -> str:
     raise AssertionError(f"{udf} not found on {sheet}")
 
 
+def _aannames_cell(index: int, column: str) -> str:
+    """The sheet cell of row ``index`` (counted in the named range Aannames) and one of its COLUMNS."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+    book = openpyxl.load_workbook(workbook())
+    min_col, min_row, _, _ = range_boundaries(book.defined_names["Aannames"].attr_text.split("!")[1].replace("$", ""))
+    return f"{get_column_letter(min_col + COLUMNS.index(column))}{min_row + index}"
+
+
 def _value_cell_of(parameter: str, value: float) -> str:
     rows = assumption_rows()
     index = next(i for i, r in enumerate(rows) if r[0] == parameter and r[4] == value)
-    return f"E{index + 1}"
+    return _aannames_cell(index, "value")
 
 
 @pytest.fixture(scope="module")
@@ -701,15 +780,26 @@ def test_changing_an_input_cell_changes_outputs_as_the_cli_override(recalculated
     example = EXAMPLES / "override_ind_capacity.csv"
     override = pd.read_csv(example).set_index(["parameter", "from"]).value[("ind.capacity.asylum", "2025-01-01")]
     assert override != capacity_2025()
-    cell = cell_ref("mpp_model.xlsm", "Aannames", _value_cell_of("ind.capacity.asylum", capacity_2025()))
-    solution = model.calculate(inputs={cell: float(override)})
+    # the example's record typed into a spare row of Aannames, as the sheet says a correction is made
+    record = pd.read_csv(example, keep_default_na=False).iloc[0]
+    spare = len(assumption_rows()) - 1
+    assert all(v is None for v in assumption_rows()[spare])
+    serial = lambda day: float((dt.datetime.fromisoformat(day) - dt.datetime(1899, 12, 30)).days)  # noqa: E731
+    typed = {"parameter": record.parameter, "scenario": record.scenario, "from": serial(record["from"]),
+             "to": serial(record.to), "value": float(record.value), "unit": record.unit, "source": record.source}
+    solution = model.calculate(inputs={cell_ref("mpp_model.xlsm", "Aannames", _aannames_cell(spare, column)): value
+                                       for column, value in typed.items()})
     penalties, projection = cli_tables(tmp_path, "--assumptions", str(example))
+    unchanged = np.asarray(model.calculate()[cell_ref("mpp_model.xlsm", "Dwangsommen",
+                                                      _spill_ref("Dwangsommen", "MPP_SUMMARY"))].value).tolist()
     summary = np.asarray(solution[cell_ref("mpp_model.xlsm", "Dwangsommen", _spill_ref("Dwangsommen", "MPP_SUMMARY"))].value)
     window = penalties[(penalties.track == "total") & penalties.year.between(2024, 2027)]
     medio = window[window.scenario == "medio"].groupby("variant").amount_eur.sum()
     row = [r for r in summary.tolist() if r[0] == "medio"][0]
     assert row[1:4] == pytest.approx([medio["base"], medio["all_undone"], medio["first_holds"]], abs=0.01)
-    chain = np.asarray(solution[cell_ref("mpp_model.xlsm", "Keten", _spill_ref("Keten", "MPP_PROJECTION"))].value)
+    assert summary.tolist() != unchanged  # the edit moved the outputs
+    (ind_ref,) = [ref for ref, text in _spill_texts("Keten", "TRANSPOSE") if 'MPP_PROJECTION("ind.*"' in text]
+    chain = np.asarray(solution[cell_ref("mpp_model.xlsm", "Keten", ind_ref)].value).T  # Keten: series down
     header = chain[0].tolist()
     year_2025 = [r for r in chain.tolist() if r[0] == 2025][0]
     cli_pending = projection[(projection.metric == "ind.pending.asylum") & (projection.scenario == "medio")
@@ -796,7 +886,8 @@ def test_the_choices_on_start_drive_every_table(recalculated):
     book = openpyxl.load_workbook(workbook())
     names = {n: d.attr_text.split("!")[1].replace("$", "") for n, d in book.defined_names.items()}
     switch = next(row[1].coordinate for row in book["Start"][names["Maatregelen"]] if row[0].value == "nareisrem")
-    solution = model.calculate(inputs={cell_ref("mpp_model.xlsm", "Start", names["KeuzeEditie"]): "mpp-2024-I",
+    solution = model.calculate(inputs={cell_ref("mpp_model.xlsm", "Start", names["KeuzeEditieNaam"]):
+                                           excel_api.edition_title("mpp-2024-I"),  # the drop-down shows names
                                        cell_ref("mpp_model.xlsm", "Start", names["Venster"]): "2027-2030",
                                        cell_ref("mpp_model.xlsm", "Start", switch): "ja"})
     aset = apply_measures(edition_set("mpp-2024-I", ("min", "medio", "max"), excel_api.GRID), ["nareisrem"])
@@ -817,32 +908,44 @@ def test_the_choices_on_start_drive_every_table(recalculated):
 
 
 def test_chart_titles_follow_the_selectors(recalculated):
-    """The title cells of the charts are formulas on the selectors: choosing max on Keten and all_undone on
-    Begroting renames the COA chart and the budget charts (with the variant's Dutch name)."""
+    """The title cells of the charts are formulas on the choices on Start: choosing maximum and alles vervallen there
+    renames the COA chart on Grafieken and the budget charts and table heading on Begroting (Dutch names)."""
     from formulas_engine import cell_ref
+    from mpp_xl.catalogue import SCENARIOS_NL, variant_name
     model, before = recalculated
     book = openpyxl.load_workbook(workbook())
     names = {n: d.attr_text.split("!")[1].replace("$", "") for n, d in book.defined_names.items()}
 
-    def title_cells(sheet: str, selector: str) -> list[str]:
-        return [c.coordinate for row in book[sheet].iter_rows() for c in row
-                if isinstance(c.value, str) and c.value.startswith('="') and re.search(rf"\b{selector}\b", c.value)]
+    def chart_titles(sheet: str, selector: str) -> list[tuple[str, str]]:
+        out = []
+        for chart in book[sheet]._charts:
+            ref = chart.title.tx.strRef.f if chart.title and chart.title.tx and chart.title.tx.strRef else None
+            if ref:
+                where, cell = ref.split("!")
+                if re.search(rf"\b{selector}\b", str(book[where][cell.replace("$", "")].value)):
+                    out.append((where, cell.replace("$", "")))
+        return out
 
-    coa = title_cells("Grafieken", "KeuzeScenario")
-    budget = title_cells("Begroting", "KeuzeVariantBegroting")
-    assert len(coa) == 1 and len(budget) >= 3  # the heading of the table and one title per chart
-    after = model.calculate(inputs={cell_ref("mpp_model.xlsm", "Keten", names["KeuzeScenario"]): "max",
-                                    cell_ref("mpp_model.xlsm", "Begroting", names["KeuzeVariantBegroting"]):
-                                        "all_undone"})
+    coa = [t for t in chart_titles("Grafieken", "KeuzeScenarioNaam")
+           if book[t[0]][t[1]].value.startswith('="COA')]
+    budget = chart_titles("Begroting", "KeuzeVariantNaam")
+    budget += [("Begroting", c.coordinate) for row in book["Begroting"].iter_rows() for c in row  # the heading
+               if isinstance(c.value, str) and c.value.startswith('="') and "KeuzeVariantNaam" in c.value
+               and "Status" not in c.value]  # not the header line under the title (it ends in the status)
+    assert len(coa) == 1 and len(budget) >= 4  # the heading of the table and one title per chart
+    after = model.calculate(inputs={cell_ref("mpp_model.xlsm", "Start", names["KeuzeScenarioNaam"]):
+                                    SCENARIOS_NL["max"],
+                                    cell_ref("mpp_model.xlsm", "Start", names["KeuzeVariantNaam"]):
+                                        variant_name("all_undone")})
 
     def text(solution, sheet, ref):
         return str(np.asarray(solution[cell_ref("mpp_model.xlsm", sheet, ref)].value).ravel()[0])
 
-    assert text(before, "Grafieken", coa[0]).endswith("scenario medio")
-    assert text(after, "Grafieken", coa[0]).endswith("scenario max")
-    for ref in budget:
-        assert text(before, "Begroting", ref).endswith("variant basis")
-        assert text(after, "Begroting", ref).endswith("variant alles vervallen")
+    assert text(before, *coa[0]).endswith(f"scenario {SCENARIOS_NL['medio']}")
+    assert text(after, *coa[0]).endswith(f"scenario {SCENARIOS_NL['max']}")
+    for sheet, ref in budget:
+        assert text(before, sheet, ref).endswith(f"variant {variant_name('base')}")
+        assert text(after, sheet, ref).endswith(f"variant {variant_name('all_undone')}")
 
 
 # ---------------------------------------------------------------- issue 11: the backtest in the workbook
@@ -1040,10 +1143,12 @@ def test_aannames_has_drop_downs_for_parameter_scenario_and_unit():
         sheet, cells = book.defined_names[name].attr_text.split("!")
         assert sheet == "Keuzelijsten"
         lists[name] = [c.value for row in book[sheet][cells.replace("$", "")] for c in row]
-    for column, name in (("A", "LijstParameters"), ("B", "LijstScenarios"), ("F", "LijstEenheden")):
-        dv = validations[f"{column}2:{column}{last}"]  # every row of the table, the spare rows included
+    column = {key: _aannames_cell(0, key).rstrip("0123456789") for key in ("parameter", "scenario", "unit")}
+    for key, name in (("parameter", "LijstParameters"), ("scenario", "LijstScenarios"), ("unit", "LijstEenheden")):
+        dv = validations[f"{column[key]}2:{column[key]}{last}"]  # every row of the table, the spare rows included
         assert dv.type == "list" and dv.formula1 == name
-    assert validations[f"A2:A{last}"].errorStyle == "warning"  # a new instrument's name is allowed after a warning
+    # a new instrument's name is allowed after a warning
+    assert validations[f"{column['parameter']}2:{column['parameter']}{last}"].errorStyle == "warning"
     registry = AssumptionSet.default().registry
     assert {r.parameter for _, r in AssumptionSet.default().records()} <= set(lists["LijstParameters"])
     assert lists["LijstScenarios"] == ["min", "medio", "max", "all"]
@@ -1108,10 +1213,14 @@ def test_the_udf_log_never_follows_a_planted_link(monkeypatch, tmp_path):
     assert target.read_text() == "keep me"
 
 
-def _spill_refs(sheet: str, udf: str) -> list[str]:
+def _spill_texts(sheet: str, udf: str) -> list[tuple[str, str]]:
     ws = openpyxl.load_workbook(workbook())[sheet]
-    return [cell.value.ref for row in ws.iter_rows() for cell in row
+    return [(cell.value.ref, cell.value.text) for row in ws.iter_rows() for cell in row
             if isinstance(cell.value, ArrayFormula) and cell.value.text.startswith(f"={udf}(")]
+
+
+def _spill_refs(sheet: str, udf: str) -> list[str]:
+    return [ref for ref, _ in _spill_texts(sheet, udf)]
 
 
 def test_onzekerheid_recalculates_in_the_formula_engine(recalculated):
@@ -1122,8 +1231,9 @@ def test_onzekerheid_recalculates_in_the_formula_engine(recalculated):
     model, solution = recalculated
     book = openpyxl.load_workbook(workbook())
     names = {n: d.attr_text.split("!")[1].replace("$", "") for n, d in book.defined_names.items()}
-    need_ref = _spill_refs("Onzekerheid", "MPP_BAND")[0]
-    band = np.asarray(solution[cell_ref("mpp_model.xlsm", "Onzekerheid", need_ref)].value).tolist()
+    # the monthly band behind the fan chart is on Rekenblad; the paths and seed cells on Onzekerheid drive it
+    (need_ref,) = [ref for ref, text in _spill_texts("Rekenblad", "MPP_BAND") if '"coa.capacity_need"' in text]
+    band = np.asarray(solution[cell_ref("mpp_model.xlsm", "Rekenblad", need_ref)].value).tolist()
     expected = eu.band_table("coa.capacity_need", "medio", "5;25;50;75;95", 1000, 20241202)
     assert band[0] == expected[0]
     assert np.allclose(np.array(band[1:], dtype=float), np.array(expected[1:], dtype=float))
@@ -1135,10 +1245,10 @@ def test_onzekerheid_recalculates_in_the_formula_engine(recalculated):
     seed = cell_ref("mpp_model.xlsm", "Onzekerheid", names["KeuzeStartgetal"])
     paths = cell_ref("mpp_model.xlsm", "Onzekerheid", names["KeuzePaden"])
     other = model.calculate(inputs={seed: "7", paths: "300"})
-    moved = np.asarray(other[cell_ref("mpp_model.xlsm", "Onzekerheid", need_ref)].value).tolist()
+    moved = np.asarray(other[cell_ref("mpp_model.xlsm", "Rekenblad", need_ref)].value).tolist()
     assert moved[0] == band[0] and moved[1:] != band[1:]
     again = model.calculate(inputs={seed: "20241202", paths: "1000"})
-    assert np.asarray(again[cell_ref("mpp_model.xlsm", "Onzekerheid", need_ref)].value).tolist() == band
+    assert np.asarray(again[cell_ref("mpp_model.xlsm", "Rekenblad", need_ref)].value).tolist() == band
 
 
 @pytest.mark.parametrize("paths, percentiles, expected_paths, expected_header", [
