@@ -169,7 +169,8 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
         capacity = decision_capacity(aset, track, scenario, grid, filings[track], openings[track].sum())
         order = WorkOrder(capacity, at(f"ind.fast_lane_share.{track}") if track == "asylum" else np.zeros(grid.size),
                           at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
-                          at(f"ind.moratorium_share.{track}"))
+                          at(f"ind.moratorium_share.{track}"),
+                          whole_months(aset, "ind.fast_lane_patience_months", scenario, grid))
 
         def compute(reader=aset):
             return run_queue(track, grid, filings[track], openings[track], order,
@@ -181,7 +182,8 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
         key = (track, scenario, str(grid.start), str(grid.end), key_extra,
                *(np.ascontiguousarray(x).tobytes() for x in (order.capacity, order.fast_share,
                                                              order.newest_first_share, order.spread_share,
-                                                             order.frozen_share, openings[track])))
+                                                             order.frozen_share, openings[track])),
+               order.fast_patience)
         return queue_cache.fetch(key, aset, compute)
 
     queues["asylum"] = queue_of("asylum", np.ascontiguousarray(filings["asylum"]).tobytes())
@@ -405,29 +407,42 @@ def _compiled(name: str, shape, series, openings, outputs: int, before=()):
     return [o.reshape(shape) for o in out]
 
 
+def whole_months(aset: AssumptionSet, name: str, scenario: str, grid: TimeGrid) -> int:
+    """A length in whole months that holds for the whole run (read once; a dated change is refused)."""
+    values = aset.at(name, scenario, grid.month_starts)
+    if (values != values[0]).any() or values[0] != int(values[0]) or values[0] < 1:
+        raise MppError(f"{name} must be one whole number of months (at least 1) for the whole run, not "
+                       f"{', '.join(f'{v:g}' for v in np.unique(values))}")
+    return int(values[0])
+
+
 def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grants: np.ndarray,
                    grants: np.ndarray, nareis_arrivals: np.ndarray, resettled: np.ndarray,
                    read) -> dict[str, np.ndarray]:
     """Permit holders waiting in COA, month by month (persons/month flows).
 
-    Housing: realisation rate x the half-year target / 6. Where a taakstelling is published the target is that
-    figure; otherwise it follows the permit holders to house, as the government sets it: the permit holders
-    who entered COA in the previous half-year plus ``housing.target_backlog_share`` of those waiting at its
-    start (known on that date: no foresight).
+    Housing: realisation rate x the target of the period (``housing.target_period_months``: six, a half-year)
+    per month. Where a taakstelling is published the target is that figure; otherwise it follows the permit
+    holders to house, as the government sets it: the permit holders who entered COA in the previous period plus
+    ``housing.target_backlog_share`` of those waiting at its start (known on that date: no foresight). The mean
+    housing wait reads the outflow of the last ``housing.outflow_window_months`` (twelve).
     Nareis: an arriving family member joins a sponsor still in COA with the chance that the sponsor still
     waits for a home, exp(-gap / mean housing wait), where the gap is the time from the sponsor's grant to
     the family's arrival (``coa.nareis.months_from_grant_to_arrival``) and the mean wait is the permit-holder
     stock over the housing outflow (Little's law); only sponsors who lived in COA count (the COA share of
     grants). Faster housing thus sends fewer families to COA. Of the other arrivals, ``coa.nareis.share_short_stay`` pass through COA.
     """
-    published = aset.at("housing.taakstelling", scenario, grid.month_starts, required=False) / 6.0
+    period = whole_months(aset, "housing.target_period_months", scenario, grid)
+    window = whole_months(aset, "housing.outflow_window_months", scenario, grid)
+    published = aset.at("housing.taakstelling", scenario, grid.month_starts, required=False) / period
     realisation, backlog_share = read("housing.realisation_rate"), read("housing.target_backlog_share")
     gap, short_share = read("coa.nareis.months_from_grant_to_arrival"), read("coa.nareis.share_short_stay")
     shape = np.broadcast_shapes(np.shape(coa_grants), np.shape(nareis_arrivals), np.shape(realisation))
     coa_share = np.divide(coa_grants, grants, out=np.zeros(shape), where=grants > 0)
     stock = np.full(shape[:-1], float(_opening(aset, "coa.opening.statushouders", scenario, grid)))
+    starts_period = (grid.calendar_month - 1) % period == 0
     housed, with_sponsor, short_stay, entered = _compiled(
         "permit_holders", shape, (realisation, backlog_share, gap, short_share, coa_share, coa_grants, resettled,
                                   nareis_arrivals), (stock,), 4,
-        before=(np.ascontiguousarray(published), np.isin(grid.calendar_month, (1, 7))))
+        before=(np.ascontiguousarray(published), starts_period, period, window))
     return {"housed": housed, "with_sponsor": with_sponsor, "short_stay": short_stay}

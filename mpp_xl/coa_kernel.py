@@ -41,10 +41,11 @@ def procedure_and_rejected(repeat_in_coa, from_rejected_share, registered, seeke
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def permit_holders(published, target_month, realisation, backlog_share, gap, short_share, coa_share, coa_grants,
-                   resettled, nareis_arrivals, stock0, housed, with_sponsor, short_stay, entered):
-    """Permit holders waiting in COA (see ``chain._statushouders``): ``published`` (T,) half-year target / 6
-    (NaN where none), ``target_month`` (T,) True in January and July; the rest (P, T); ``stock0`` (P,)."""
+def permit_holders(published, target_month, period, window, realisation, backlog_share, gap, short_share, coa_share,
+                   coa_grants, resettled, nareis_arrivals, stock0, housed, with_sponsor, short_stay, entered):
+    """Permit holders waiting in COA (see ``chain._statushouders``): ``published`` (T,) the target per month
+    (NaN where none), ``target_month`` (T,) True where a target period starts, ``period`` its length and
+    ``window`` the months of housing outflow the mean wait reads (whole months); the rest (P, T); ``stock0`` (P,)."""
     paths, size = coa_grants.shape
     for p in prange(paths):
         stock = stock0[p]
@@ -53,20 +54,20 @@ def permit_holders(published, target_month, realisation, backlog_share, gap, sho
         for t in range(size):
             if math.isnan(published[t]) and (not have_target or target_month[t]):
                 if t > 0:
-                    first = max(0, t - 6)
+                    first = max(0, t - period)
                     total = 0.0
                     for s in range(first, t):
                         total += entered[p, s]
-                    expected = total / (t - first) * 6.0
+                    expected = total / (t - first) * period
                 else:
-                    expected = (coa_grants[p, t] + resettled[p, t]) * 6.0
-                target = (expected + backlog_share[p, t] * stock) / 6.0
+                    expected = (coa_grants[p, t] + resettled[p, t]) * period
+                target = (expected + backlog_share[p, t] * stock) / period
                 have_target = True
             wanted = published[t] if not math.isnan(published[t]) else target
             planned = max(realisation[p, t] * wanted, 0.0)
             outflow = planned
             if t > 0:
-                first = max(0, t - 12)
+                first = max(0, t - window)
                 total = 0.0
                 for s in range(first, t):
                     total += housed[p, s]

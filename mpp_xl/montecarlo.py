@@ -37,13 +37,13 @@ import numpy as np
 from . import penalty_kernel, queue_kernel
 from .assumptions import AssumptionSet
 from .chain import (QueueFlows, _registration, chain_core, decision_capacity, nareis_applications, series_reader,
-                    sponsor_grants)
+                    sponsor_grants, whole_months)
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
 from .memo import LruCache
 from .penalties import PenaltyParams, _kernels, _signature, chain_span, read_params
-from .queue import (FAST_PATIENCE, default_engine, HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, LegalRows, WorkOrder,
+from .queue import (default_engine, HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, LegalRows, WorkOrder,
                     assemble, opening_by_age, prepare_queue, run_loop)
 from .timegrid import TimeGrid
 from .variants import Variant
@@ -449,6 +449,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
             for p in CHAIN_PARAMETERS if p in factors})
         tables = prep.tracks[name]
         front = front_of(vset)
+        patience = whole_months(vset, "ind.fast_lane_patience_months", scenario, grid)
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
         filings = {"asylum": front["registered"] + front["inflow"]["repeat"]}
         for track in ("asylum", "nareis"):  # the asylum grants drive the nareis applications
@@ -463,14 +464,14 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
                       at(f"ind.moratorium_share.{track}"))
             t = tables[track]
             # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
-            key = (track, t["key"], front["key"], _digest(filings[track], capacity, *shares))
+            key = (track, t["key"], front["key"], patience, _digest(filings[track], capacity, *shares))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),
                                   0.0, 1.0)
                 booked = np.zeros((paths, prep.years.size))
                 done_tracks[key] = (_queue_batch(t, filings[track], opening, capacity, shares, take_up, node_of_path,
-                                                 booked, engine, grid, track), booked)
+                                                 booked, engine, grid, track, patience), booked)
             flows[track], booked = done_tracks[key]
             total = total + booked
         chain_key = (*keys, vset.digest_of(("ind.", "coa.", "housing.", "inflow.", "history.")))
@@ -510,7 +511,7 @@ def _shared_months(t: dict, filings, capacity, take_up, open0, declined0, node_o
 
 
 def _queue_batch(t: dict, filings, opening, capacity, shares, take_up, node_of_path, total, engine,
-                 grid: TimeGrid, track: str) -> QueueFlows:
+                 grid: TimeGrid, track: str, patience: int) -> QueueFlows:
     """The queue of every path; adds each path's penalties by year to ``total`` (P, Y)."""
     q0 = t["queues"][0]
     paths, size = filings.shape
@@ -529,7 +530,7 @@ def _queue_batch(t: dict, filings, opening, capacity, shares, take_up, node_of_p
                                np.ascontiguousarray(take_up), q0.share_heard, q0.after_notice_share,
                                node_of_path.astype(np.int64), t["judgment_time"], t["term_end"], t["term_month"],
                                t["within_term_share"], q0.state_of_month, q0.deadline, q0.notice_times,
-                               FAST_PATIENCE, max(1, min(queue_kernel.threads(), paths)),
+                               int(patience), max(1, min(queue_kernel.threads(), paths)),
                                _shared_months(t, filings, capacity, take_up, open0, declined0, node_of_path),
                                t["regular"], t["after"], t["within"], t["pending"],
                                decisions, fast, pending, total)

@@ -47,7 +47,6 @@ LAG_POINTS = (1 / 3, 1.0, 5 / 3)  # the notice lag is uniform on [0, 2 x mean]; 
 HEARD, NOT_HEARD = 0, 1  # the two court-term branches of a noticed case
 PENDING_BEYOND = 1e4  # decision time (grid months) used for cases still pending at the end of the grid
 WAIT_BANDS = (0, 3, 6, 9, 12, 15, 18, 24, 36)  # months since filing: the bands of waiting-time tables
-FAST_PATIENCE = 3  # months a priority-track case waits for quick work before it joins the regular queue
 
 
 @dataclass(frozen=True)
@@ -177,6 +176,7 @@ class WorkOrder:
     newest_first_share: np.ndarray
     spread_share: np.ndarray | float = 0.0
     frozen_share: np.ndarray | float = 0.0
+    fast_patience: int = 3  # whole months a priority case waits for quick work (ind.fast_lane_patience_months)
 
 
 def opening_by_age(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> np.ndarray:
@@ -240,6 +240,7 @@ class QueueInputs:
     lag_used0: np.ndarray
     overdue0: np.ndarray
     group: np.ndarray | None = None  # (C,) cohort group of each cohort (None: one group)
+    fast_patience: int = 3  # whole months a priority case waits for quick work before it joins the regular queue
 
     @property
     def size(self) -> int:
@@ -309,7 +310,7 @@ def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, orde
                        notice_time, line["appeal_time"], line["judgment_time"], line["term_end"], line["term_month"],
                        line["within_term_share"], full("share_decided_after_notice"), full("take_up"),
                        full("share_heard"), state_of_month, deadline, notice_times, open0, declined0, lag_used0,
-                       overdue0)
+                       overdue0, fast_patience=int(order.fast_patience))
 
 
 ENGINES = ("compiled", "numpy")
@@ -364,7 +365,7 @@ def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]
     run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
                           q.capacity, q.fast_share, q.newest_share, q.spread_share, q.frozen_share, q.judgment_time, q.term_end, q.term_month,
                           q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
-                          q.deadline, q.notice_times, FAST_PATIENCE, np.zeros((q.open0.size, q.size, 2)), True, group,
+                          q.deadline, q.notice_times, q.fast_patience, np.zeros((q.open0.size, q.size, 2)), True, group,
                           out["decided"], out["pending_end"], out["decisions_total"], out["pending_total"],
                           out["fast_decided"], out["legal_decided"], out["notices"], out["cases_overdue"],
                           out["legal_regular"], out["after_notice"], out["within_term"], out["within_term_time"],
