@@ -14,8 +14,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import json
 import io
 import math
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -63,6 +65,8 @@ class ParameterSpec:
     unit: str
     kind: str
     description: str
+    low: float = -math.inf  # the plausible range of a value (data/parameters.csv, columns min and max)
+    high: float = math.inf
 
     @cached_property
     def pattern(self) -> re.Pattern:
@@ -102,7 +106,9 @@ class Registry:
     def default(cls) -> "Registry":
         text = resources.files("mpp_xl").joinpath("data/parameters.csv").read_text(encoding="utf-8")
         rows = list(csv.DictReader(io.StringIO(text)))
-        return cls([ParameterSpec(r["name"], r["unit"], r["kind"], r["description"]) for r in rows])
+        bound = lambda cell, default: float(cell) if cell not in (None, "") else default  # noqa: E731
+        return cls([ParameterSpec(r["name"], r["unit"], r["kind"], r["description"], bound(r.get("min"), -math.inf),
+                                  bound(r.get("max"), math.inf)) for r in rows])
 
     def find(self, name: str) -> ParameterSpec | None:
         spec = self._exact.get(name)
@@ -229,6 +235,7 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     header = [str(c).strip().lower() if not is_blank(c) else "" for c in rows[0]]
     while header and header[-1] == "":
         header.pop()
+    check_header_unique(header, where)
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise MppError(f"{where}: header must contain {','.join(COLUMNS)}; missing column '{missing[0]}'")
@@ -282,6 +289,10 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
         low, high, reason = _KIND_CHECKS[spec.kind]
         if not low <= value <= high or (spec.kind == "flag" and value not in (0.0, 1.0)):
             fail("value", f"{format_value(value)} is not allowed for {name}: {reason}")
+        if not spec.low <= value <= spec.high:
+            unit = "" if spec.kind in ("share", "ratio", "flag") else f" {spec.unit}"  # a share needs no unit
+            fail("value", f"{name} = {format_value(value)} lies outside its plausible range {format_value(spec.low)} to "
+                          f"{format_value(spec.high)}{unit} (data/parameters.csv)")
         unit = "" if is_blank(cell("unit")) else str(cell("unit")).strip()
         if unit != spec.unit:
             got = f"'{unit}'" if unit else "an empty unit"
@@ -302,7 +313,16 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     return tuple(records)
 
 
-DAILY_PREFIXES = ("deadline.", "ukraine.", "penalty.void_reading")  # read at exact days; every other parameter per month
+def check_header_unique(header: Sequence[str], where: str) -> None:
+    """A column named twice is refused: which of the two would count is a guess."""
+    seen = set()
+    for name in header:
+        if name and name in seen:
+            raise MppError(f"{where}: column '{name}' appears twice in the header; keep one")
+        seen.add(name)
+
+
+DAILY_PREFIXES = ("deadline.", "ukraine.", "penalty.void_reading", "history.ind.pending.")  # read at exact days; every other parameter per month
 
 
 def read_per_month(name: str) -> bool:
@@ -322,42 +342,76 @@ def _check_overlaps(records: Sequence[Assumption]) -> None:
                                f"({after.scenario}) overlaps {before.origin} ({before.start}..{before.end})")
 
 
-def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
-    """Read a CSV file into rows; accepts a BOM, ';' with decimal commas (Dutch Excel) or ','.
+def read_input(path: str | Path, what: str = "an assumptions file", limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file, read once and at most ``limit`` (a device or a pipe reports no size).
 
-    Returns (rows, decimal_comma).
-    """
+    A named pipe with no writer is read as empty instead of waiting for one; a folder, a missing file or an
+    unreadable one is one line naming the path."""
     path = Path(path)
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if path.is_file() else 0
     except OSError:
         size = 0
-    if size > MAX_INPUT_BYTES:
-        raise MppError(f"{path}: {size / 2**20:,.0f} MB is more than an assumptions file needs (at most "
-                       f"{MAX_INPUT_BYTES // 2**20} MB)")
+    if size > limit:
+        raise MppError(f"{path}: {size / 2**20:,.0f} MB is more than {what} needs (at most {limit // 2**20} MB)")
     try:
-        with open(path, "rb") as stream:  # bounded: a device or a pipe reports no size
-            data = stream.read(MAX_INPUT_BYTES + 1)
-        if len(data) > MAX_INPUT_BYTES:
-            raise MppError(f"{path}: more than {MAX_INPUT_BYTES // 2**20} MB; an assumptions file is far smaller")
+        # O_NONBLOCK: opening a named pipe never waits for a writer; reads then block as usual
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(handle, True)
+            chunks, total = [], 0
+            while total <= limit:
+                chunk = os.read(handle, min(1 << 20, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+        finally:
+            os.close(handle)
     except FileNotFoundError:
         raise MppError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise MppError(f"{path}: is a folder, expected a CSV file") from None
     except OSError as exc:
-        raise MppError(f"{path}: cannot read the file ({exc.strerror})") from None
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
-        text = data.decode("utf-16")
+        raise MppError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise MppError(f"{path}: more than {limit // 2**20} MB; {what} is far smaller")
+    return data
+
+
+def short_hash(data: bytes) -> str:
+    """The SHA-256 of an input as provenance shows it (first 16 hex digits)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def decode_text(data: bytes, path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text") or cp1252 (Excel's CSV on Windows)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise MppError(f"{path}: not a readable UTF-16 text file (cut off or damaged)") from None
     else:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")  # Excel's "CSV" export on Windows
+            text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
         raise MppError(f"{path}: not a text CSV file (binary content)")
+    return text
+
+
+def split_csv(text: str, path, what: str = "an assumptions file") -> tuple[list[list[str]], bool]:
+    """CSV text -> (rows, semicolon): comment lines on top skipped, ';' (Dutch Excel) or ',' detected, the size
+    of the table bounded."""
     lines = text.splitlines()
     while lines and lines[0].startswith("#"):  # a comment line on top (mpp-xl's own files carry one)
         lines.pop(0)
+    long = next((i for i, line in enumerate(lines, start=1) if len(line) > MAX_LINE_CHARS), None)
+    if long is not None:
+        raise MppError(f"{path}, row {long}: longer than {MAX_LINE_CHARS:,} characters; is this {what}?")
     text = "\n".join(lines)
     first_line = next((line for line in lines if line.strip()), "")
     semicolon = first_line.count(";") > first_line.count(",")
@@ -366,16 +420,39 @@ def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
     except csv.Error as exc:
         raise MppError(f"{path}: not a readable CSV file ({str(exc).split(' - ')[0]})") from None
     if len(rows) > MAX_INPUT_ROWS:
-        raise MppError(f"{path}: {len(rows):,} rows; an assumptions file holds at most {MAX_INPUT_ROWS:,}")
+        raise MppError(f"{path}: {len(rows):,} rows; {what} holds at most {MAX_INPUT_ROWS:,}")
     long = next((i for i, row in enumerate(rows, start=1) if sum(len(c) for c in row) > MAX_LINE_CHARS), None)
     if long is not None:
-        raise MppError(f"{path}, row {long}: longer than {MAX_LINE_CHARS:,} characters; is this an assumptions file?")
+        raise MppError(f"{path}, row {long}: longer than {MAX_LINE_CHARS:,} characters; is this {what}?")
+    return rows, semicolon
+
+
+def read_csv_file(path: str | Path, what: str = "an assumptions file") -> tuple[list[list[str]], bool, str]:
+    """(rows, semicolon, hash): the file is read once, so its provenance hash is of the bytes that were read
+    (a pipe such as ``<(...)`` gives its content only once)."""
+    data = read_input(path, what)
+    rows, semicolon = split_csv(decode_text(data, path), path, what)
+    return rows, semicolon, short_hash(data)
+
+
+def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
+    """Read a CSV file into rows; accepts a BOM, ';' with decimal commas (Dutch Excel) or ','.
+
+    Returns (rows, decimal_comma).
+    """
+    rows, semicolon, _ = read_csv_file(path)
     return rows, semicolon
 
 
 def load_csv(path: str | Path, registry: Registry, default_source: str | None = None) -> tuple[Assumption, ...]:
-    rows, semicolon = read_csv_table(path)
-    return parse_table(rows, str(path), registry, decimal_comma=semicolon, default_source=default_source)
+    return load_csv_hashed(path, registry, default_source)[0]
+
+
+def load_csv_hashed(path: str | Path, registry: Registry,
+                    default_source: str | None = None) -> tuple[tuple[Assumption, ...], str]:
+    """The records of an assumptions file and the hash of the bytes they were read from."""
+    rows, semicolon, digest = read_csv_file(path)
+    return parse_table(rows, str(path), registry, decimal_comma=semicolon, default_source=default_source), digest
 
 
 # ---------------------------------------------------------------- the layered set
@@ -415,22 +492,22 @@ class AssumptionSet:
     @cached_property
     def digest(self) -> str:
         """Short SHA-256 of every record in every layer, in order: identifies the effective inputs."""
-        sha = hashlib.sha256(self.name.encode())
+        sha = hashlib.sha256(json.dumps(self.name).encode())
         for label, recs in self.layers:
-            sha.update(f"\n[{label}]".encode())
+            sha.update(_escaped(label))
             for rec in recs:
-                sha.update(("\n" + "|".join(rec.as_row())).encode())
+                sha.update(_escaped(rec.as_row()))
         return sha.hexdigest()[:12]
 
     def digest_of(self, prefixes: tuple[str, ...]) -> str:
         """Like ``digest`` but over the records of parameters starting with one of ``prefixes`` only."""
         key = ("digest_of", prefixes)
         if key not in self._cache:
-            sha = hashlib.sha256(repr(prefixes).encode())
+            sha = hashlib.sha256(_escaped(prefixes))
             for label, recs in self.layers:
-                rows = ["|".join(r.as_row()) for r in recs if r.parameter.startswith(prefixes)]
+                rows = [r.as_row() for r in recs if r.parameter.startswith(prefixes)]
                 if rows:  # layer order decides precedence, so it is part of the digest
-                    sha.update(("\n".join([f"[{label}]"] + rows)).encode())
+                    sha.update(_escaped([label, rows]))
             self._cache[key] = sha.hexdigest()[:16]
         return self._cache[key]
 
@@ -495,3 +572,117 @@ class AssumptionSet:
     def table_rows(self) -> list[tuple]:
         """Rows for display or CSV: the columns of the assumption table plus the layer."""
         return [rec.as_row() + (label,) for label, rec in self.records()]
+
+
+# ---------------------------------------------------------------- records that would do nothing; where an error lies
+
+USER_LAYERS = ("override ", "workbook ")  # the layers a user gives (files, the workbook's Aannames range)
+OPENING_PREFIXES = ("ind.opening_", "coa.opening.")
+HISTORY_CATEGORIES = ("first", "nareis", "repeat", "resettlement")
+MAX_INSTRUMENTS = 100  # deadline instruments per track (three are in force); the chain's work grows with their square
+_INSTRUMENT = re.compile(r"deadline\.(asylum|nareis)\.([a-z0-9_]+)\.(?:extension_months|moratorium_months|in_force|"
+                         r"void_retroactive|withdrawn)")
+
+
+def cell_where(rec: Assumption, column: str) -> str:
+    """'o.csv row 3' -> "o.csv, row 3, column 'from'" (the origin of a record as every message names a cell)."""
+    match = re.fullmatch(r"(.*) row (\d+)", rec.origin)
+    return f"{match.group(1)}, row {match.group(2)}, column '{column}'" if match else f"{rec.origin}, column '{column}'"
+
+
+def _period(rec: Assumption) -> str:
+    start = "" if rec.start == OPEN_START else str(rec.start)
+    end = "" if rec.end == OPEN_END else str(rec.end)
+    return f"{start}..{end}"
+
+
+def check_effect(aset: AssumptionSet, grid) -> None:
+    """Refuse a record of the user's that a run on ``grid`` would read nowhere (a silent no-op looks like a result):
+    an opening stock dated other than the start, and realised history where the model takes none (it counts a
+    month as realised only when all four inflow categories are given for it)."""
+    start = grid.month_starts[0]
+    user = [rec for label, rec in aset.records() if label.startswith(USER_LAYERS)]
+    instruments: dict[str, dict[str, Assumption]] = {}
+    for _, rec in aset.records():
+        match = _INSTRUMENT.fullmatch(rec.parameter)
+        if match:
+            named = instruments.setdefault(match.group(1), {})
+            named.setdefault(match.group(2), rec)
+            if len(named) > MAX_INSTRUMENTS:
+                raise MppError(f"{cell_where(rec, 'parameter')}: more than {MAX_INSTRUMENTS} deadline instruments for "
+                               f"track {match.group(1)} (each is a law or decision of its own; the legal chain "
+                               f"compares every pair): merge records of one instrument under one name")
+    for rec in user:
+        if rec.parameter.startswith(OPENING_PREFIXES) and not rec.start <= start <= rec.end:
+            raise MppError(f"{cell_where(rec, 'from')}: {rec.parameter} dated {_period(rec)} has no effect: opening "
+                           f"stocks are read on the first day of the run ({start}); date it {str(start)[:7]} or start "
+                           f"the run in its month (--start)")
+    history = [rec for rec in user if rec.parameter.startswith("history.inflow.")]
+    if not history:
+        return
+    full = grid.full_years
+    scenarios = sorted({s for rec in history for s in ((rec.scenario,) if rec.scenario != ALL else SCENARIOS)})
+    for scenario in scenarios:
+        complete = np.logical_and.reduce([~np.isnan(aset.at(f"history.inflow.{c}", scenario, full.month_starts,
+                                                             required=False)) for c in HISTORY_CATEGORIES])
+        for rec in history:
+            if rec.scenario not in (ALL, scenario):
+                continue
+            inside = (full.month_starts >= rec.start.astype("datetime64[M]").astype("datetime64[D]")) & (
+                full.month_starts <= rec.end)
+            if not (inside & complete).any():
+                where = "on the horizon" if inside.any() else f"on the horizon {grid.start}..{grid.end}"
+                raise MppError(f"{cell_where(rec, 'from')}: {rec.parameter} for {_period(rec)} has no effect {where}: "
+                               f"a month counts as realised only when history.inflow.first, nareis, repeat and "
+                               f"resettlement are all given for it; give all four (or change inflow.total_annual)")
+
+
+_NAMES = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_*]+)+(?:/[a-z0-9_]+)*(?:\.\.\d+)?")
+
+
+def _mentioned(message: str) -> list[tuple[str, bool]]:
+    """The parameters a message names, as (name, is_prefix): 'inflow.share.first/nareis' -> both names;
+    'inflow.seasonal.01..12' and 'ind.opening_age.asylum.*' -> their prefix."""
+    out = []
+    for token in _NAMES.findall(message):
+        if ".." in token:  # inflow.seasonal.01..12
+            out.append((token.split("..")[0].rsplit(".", 1)[0] + ".", True))
+        elif token.endswith("*"):  # ind.opening_age.asylum.*
+            out.append((token[:-1], True))
+        elif "/" in token:
+            base, last = token.rsplit(".", 1)
+            out += [(f"{base}.{alt}", False) for alt in last.split("/")]
+        else:
+            out.append((token, False))
+    return out
+
+
+def with_origin(error: MppError, aset: AssumptionSet) -> MppError:
+    """A cross-check of the model ('... sum to 1.09, not 1', 'penalty.cap.standard is below ...') names the
+    file, row and column of the record it rests on: the user's record (the one in force at the month named, if
+    any), else the shipped one. A message that already names a row, or a value missing altogether, is left as
+    it is."""
+    message = str(error)
+    if re.search(r"\brow \d+", message) or message.startswith("assumption '"):
+        return error
+    names = _mentioned(message)
+    if not names:
+        return error
+    month = re.search(r"\b(\d{4}-\d{2})\b", message)
+    day = np.datetime64(month.group(1) + "-01", "D") if month else None
+    candidates = [(label, rec) for label, rec in aset.records()
+                  if any(rec.parameter.startswith(n) if prefix else rec.parameter == n for n, prefix in names)
+                  and re.search(r" row \d+$", rec.origin)]
+    users = [rec for label, rec in candidates if label.startswith(USER_LAYERS)]
+    pool = users or [rec for _, rec in candidates]
+    if not pool:
+        return error
+    if day is not None:  # the record in force in the month named (any day of it), if one is
+        pool = [rec for rec in pool if rec.start <= day + 30 and rec.end >= day] or pool
+    return MppError(f"{cell_where(pool[-1], 'value')}: {message}")
+
+
+def _escaped(item) -> bytes:
+    """One item of a digest as JSON (every field quoted and escaped, lengths implied), so no text in a field
+    (a newline, a '|') can imitate another record: two different sets never share a digest."""
+    return (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

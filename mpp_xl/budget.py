@@ -4,7 +4,8 @@ Every line is quantity x price, month by month, with prices as dated assumptions
 
 - COA reception, occupied: place-days of the occupancy (mean of the month's opening and closing) x the
   price per occupied place-day, regular and emergency apart (``budget.coa.emergency_share`` of the places),
-  amv apart at their own price; x the COA price index;
+  amv apart at their own price; x the COA price index (every price record, shipped or entered, is at the price
+  level of index 1, as its description in data/parameters.csv says);
 - COA reception, empty: place-days of the places held above occupancy (capacity need - occupancy: the
   occupancy norm's buffer) x the price per empty place-day, regular and emergency apart; x the index;
 - Ukraine municipal reception: municipal place-days x the normbedrag per day (nominal; blank where no
@@ -40,7 +41,16 @@ LINES = {
     "total": ("EUR", "all lines (COA, Ukraine, penalties and legal costs)"),
     "coa.oda_first_year": ("place-days", "of which ODA-attributable: COA residents in their first 12 months"),
 }
-COLUMNS = ["scenario", "variant", "year", "line", "quantity", "unit", "price_eur", "amount_eur"]
+# what a row is, so a pivot or a sum never counts an amount twice: a line, a subtotal of lines above it, the total
+# of every line, or an "of which" part of a line above it (never added to the total)
+KINDS = {"coa.total": "subtotal", "total": "total", "coa.oda_first_year": "of_which"}
+COLUMNS = ["scenario", "variant", "year", "line", "kind", "quantity", "unit", "price_eur", "amount_eur"]
+
+
+def line_kind(line: str) -> str:
+    """line, subtotal, total or of_which (see KINDS)."""
+    return KINDS.get(line, "line")
+
 
 
 def _mean_in_month(account) -> np.ndarray:
@@ -122,7 +132,7 @@ def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun)
     empty = np.maximum(need_mean - occupied, 0.0)
     emergency = at("budget.coa.emergency_share")
     index = at("budget.price_index.coa")
-    price = {name: at(f"budget.coa.{name}") * index for name in (
+    price = {name: at(f"budget.coa.{name}") * index for name in (  # every COA price record is at the index-1 level
         "price_per_occupied_day.regular", "price_per_occupied_day.emergency", "price_per_occupied_day.amv",
         "price_per_empty_day.regular", "price_per_empty_day.emergency")}
     lines = {}
@@ -157,6 +167,7 @@ def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun)
 def budget_frame(result) -> pd.DataFrame:
     """The budget.csv contract: scenario, variant, year, line, quantity, unit, price_eur, amount_eur.
 
+    ``kind`` says what a row is (line, subtotal, total, of_which: sum the rows of kind line for the total);
     ``price_eur`` is the year's mean price per unit of quantity (amount / quantity); blank for lines counted
     in euros; ``amount_eur`` is blank where no price is known for part of the year."""
     grid = result.grid
@@ -172,8 +183,20 @@ def budget_frame(result) -> pd.DataFrame:
             a_year = np.add.reduceat(amount, starts)  # NaN where a month lacks a price
             for year, q, a in zip(years, q_year, a_year):
                 price = a / q if unit != "EUR" and q > 0 and np.isfinite(a) else np.nan
-                rows.append((scenario, variant, int(year), line, q if unit != "EUR" else np.nan, unit, price, a))
+                rows.append((scenario, variant, int(year), line, line_kind(line), q if unit != "EUR" else np.nan,
+                             unit, price, a))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def known_total(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario, variant and year: the total of the lines whose price is known (``known_eur``) and the lines
+    left out for want of a price (``missing``, e.g. 'ukraine.municipal'); equal to the line ``total`` where
+    nothing is missing."""
+    parts = frame[frame.kind.isin(["line"])]
+    grouped = parts.groupby(["scenario", "variant", "year"], sort=False)
+    known = grouped["amount_eur"].sum(min_count=1).rename("known_eur")
+    missing = grouped.apply(lambda g: ", ".join(g.line[g.amount_eur.isna()]), include_groups=False).rename("missing")
+    return pd.concat([known, missing], axis=1).reset_index()
 
 
 def window_budget(frame: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import csv
 import errno
-import hashlib
 import io
 import os
 import sys
@@ -18,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .assumptions import AssumptionSet, load_csv
+from .assumptions import AssumptionSet, check_effect, load_csv_hashed, with_origin
 from .errors import MppError
 from .timegrid import DEFAULT_END, DEFAULT_START
 
@@ -90,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("variants", help="list the available legal variants")
     reconcile = sub.add_parser("reconcile", help="published figures next to the model's (default assumptions)")
     reconcile.add_argument("--csv", action="store_true", help="print as CSV (" + ",".join(RECONCILE_COLUMNS) + ")")
+    reconcile.add_argument("--sensitivity", action="store_true",
+                           help="for each calibration target: which tuned assumptions move it, and by how much (+-5 %%)")
 
     build = sub.add_parser("build-workbook", help="generate the Excel workbook from the default run")
     build.add_argument("--out", metavar="PATH", help="where to write the workbook (default workbooks/mpp_model.xlsm; "
@@ -123,13 +124,6 @@ def _inputs_options(parser, with_sources: bool = True) -> None:
                         "the letter's)")
 
 
-def _file_hash(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError as exc:
-        raise MppError(f"{path}: cannot read the file ({exc.strerror})") from None
-
-
 def effective_assumptions(paths=None, edition: str | None = None, measures=None, scenarios=None,
                           grid=None) -> tuple[AssumptionSet, tuple[Path, ...], dict]:
     """The assumption set of a run: an edition, then measures, then override files (later files win);
@@ -147,18 +141,28 @@ def effective_assumptions(paths=None, edition: str | None = None, measures=None,
     inputs = {"edition": chosen.title, "edition_published": chosen.published,
               "measures": [str(m).lower() for m in measures or ()], "override_files": []}
     for path in paths:
-        records = load_csv(path, aset.registry, default_source=f"user override {Path(path).name}")
+        records, digest = load_csv_hashed(path, aset.registry, default_source=f"user override {Path(path).name}")
         aset = aset.with_layer(f"override {Path(path).name}", records)
         name += f" + override {Path(path).name}"
-        inputs["override_files"].append({"name": str(path), "sha256": _file_hash(Path(path))})
+        inputs["override_files"].append({"name": str(path), "sha256": digest})  # of the bytes read
+    check_effect(aset, grid)  # a record of the user's that the run would read nowhere is refused, not ignored
     return aset.renamed(name), tuple(Path(p) for p in paths), inputs
+
+
+def _run_model(aset, grid, scenarios, variants, available, window, inputs=None):
+    """run_model, whose cross-checks then name the file, row and column of the record they rest on."""
+    from .model import run_model
+    try:
+        return run_model(aset, grid, scenarios, variants, available, window=window, inputs=inputs)
+    except MppError as exc:
+        raise with_origin(exc, aset) from None
 
 
 def _prepared(args, source: str | None = None):
     """(assumption set, grid, variants, protected files, inputs) from the shared options; ``source`` is a
     compare argument (an edition name or an override file) instead of --edition/--assumptions."""
     from .timegrid import TimeGrid
-    from .variants import default_variants, load_variant_file
+    from .variants import default_variants, load_variant_file_hashed
     grid = TimeGrid.from_text(args.start, args.end)
     if source is None:
         aset, protected, inputs = effective_assumptions(args.assumptions, args.edition, args.measure, args.scenario,
@@ -170,19 +174,21 @@ def _prepared(args, source: str | None = None):
         aset, protected, inputs = effective_assumptions(args.assumptions, source, args.measure, args.scenario, grid)
     available = default_variants(aset.registry)
     if args.variants:
-        available.update(load_variant_file(args.variants, aset.registry, available))
+        extra, digest = load_variant_file_hashed(args.variants, aset.registry, available)
+        for variant in extra.values():  # the same checks as an override file's records
+            check_effect(aset.with_layer(f"override variant {variant.name}", variant.records), grid)
+        available.update(extra)
         protected += (Path(args.variants),)
-        inputs["variants_file"] = {"name": args.variants, "sha256": _file_hash(Path(args.variants))}
+        inputs["variants_file"] = {"name": args.variants, "sha256": digest}
     return aset, grid, available, protected, inputs
 
 
 def _run(args) -> int:
-    from .model import run_model
     from .output import write_results
     from .summary import summary_text
 
     aset, grid, available, protected, inputs = _prepared(args)
-    result = run_model(aset, grid, args.scenario, args.variant, available, window=args.window, inputs=inputs)
+    result = _run_model(aset, grid, args.scenario, args.variant, available, args.window, inputs)
     written = write_results(result, args.out, protected)
     if not args.quiet:
         print(summary_text(result))
@@ -192,7 +198,6 @@ def _run(args) -> int:
 
 def _compare(args) -> int:
     from .compare import comparison_frame
-    from .model import run_model
     from .output import write_comparison
     from .summary import comparison_summary
 
@@ -200,8 +205,7 @@ def _compare(args) -> int:
     for source in (args.a, args.b):
         aset, grid, available, files, inputs = _prepared(args, source)
         protected += files
-        results.append(run_model(aset, grid, args.scenario, args.variant, available, window=args.window,
-                                 inputs=inputs))
+        results.append(_run_model(aset, grid, args.scenario, args.variant, available, args.window, inputs))
     frame = comparison_frame(*results)
     written = write_comparison(frame, results, args.out, protected)
     print(comparison_summary(frame, results))
@@ -236,11 +240,11 @@ def _simulate(args) -> int:
     import pandas as pd
 
     from .model import parse_window, select_scenarios, select_variants
-    from .montecarlo import load_spec
+    from .montecarlo import default_spec
     from .output import _csv, run_date, write_folder
     from .queue import default_engine
     from .simulation import (DEFAULT_PATHS, DEFAULT_SEED, bands_frame, chart_pngs, check_paths, check_seed,
-                             simulate, spec_frame, summary_text, tornado_frame)
+                             load_uncertainty, simulate, spec_frame, summary_text, tornado_frame)
 
     paths = check_paths(DEFAULT_PATHS if args.paths is None else args.paths)
     seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed)
@@ -248,10 +252,17 @@ def _simulate(args) -> int:
     scenarios = select_scenarios(args.scenario)
     variants = select_variants(args.variant, available)
     window = parse_window(args.window, grid)
-    spec = load_spec(args.uncertainty, aset)
     if args.uncertainty:
+        spec, digest = load_uncertainty(args.uncertainty, aset)
         protected += (Path(args.uncertainty),)
-        inputs["uncertainty_file"] = {"name": args.uncertainty, "sha256": _file_hash(Path(args.uncertainty))}
+        inputs["uncertainty_file"] = {"name": args.uncertainty, "sha256": digest}
+    else:
+        spec = default_spec(aset)
+    # the deterministic run first: simulate accepts exactly the assumption sets run accepts (its checks, its errors)
+    _run_model(aset, grid, args.scenario, args.variant, available, args.window)
+    print(f"Monte Carlo: {paths:,} paths x {len(scenarios)} scenario(s) x {len(variants)} variant(s) over "
+          f"{grid.size} months (the first run after installing also compiles the kernels, up to a minute and a half; "
+          f"mpp-xl compile does that once ahead) ...", file=sys.stderr, flush=True)
     sim = simulate(aset, variants, scenarios, grid, window, paths, seed, spec, args.spread, progress=True)
     bands = bands_frame(sim)
     tornado = pd.concat([tornado_frame(aset, variants, s, grid, window, spec, args.spread) for s in scenarios],
@@ -275,6 +286,8 @@ def _simulate(args) -> int:
 
 def _compile(args) -> int:
     from .warmup import compile_kernels
+    print("Compiling the fast kernels once (half a minute to a minute and a half; every later run and "
+          "recalculation uses them) ...", flush=True)
     seconds, engine = compile_kernels()
     print(f"Kernels ready ({engine}) in {seconds:.1f} s; numba keeps them in its cache for the next runs")
     return 0
@@ -338,8 +351,20 @@ def _reconcile(args) -> int:
     import pandas as pd
 
     from .model import run_model
-    from .reconcile import reconciliation
-    table = reconciliation(run_model(AssumptionSet.default()))[RECONCILE_COLUMNS]
+    from .reconcile import conflicts, reconciliation, sensitivity
+    if args.sensitivity:
+        table = sensitivity(AssumptionSet.default())
+        if args.csv:
+            sys.stdout.write(table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+            return 0
+        shown = table.assign(down=table["down"].map("{:+.1%}".format), up=table["up"].map("{:+.1%}".format))
+        shown["model"] = shown["model"].map(lambda v: f"{v:,.4g}" if abs(v) < 10 else f"{v:,.0f}")
+        print(shown.to_string(index=False))
+        print("\ndown/up: relative change of the model's value when every record of the assumption moves 5 % down/up "
+              "(medio; the letter's delta with all_undone)")
+        return 0
+    result = run_model(AssumptionSet.default())
+    table = reconciliation(result)[RECONCILE_COLUMNS]
     if args.csv:
         sys.stdout.write(table.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
         return 0
@@ -347,15 +372,60 @@ def _reconcile(args) -> int:
     shown["holds"] = ["-" if pd.isna(v) else "yes" if v else "no" for v in shown["holds"]]
     print(shown.to_string(index=False, na_rep="",
                           formatters={c: _figure for c in ("published", "model", "lower", "upper")}))
-    print("\nrole target: a tuned assumption serves the figure; check: nothing was tuned to it.\n"
+    print("\nrole target: a tuned assumption serves the figure; check: nothing was tuned to it; derived: the model "
+          "reproduces it by construction.\n"
           "holds: the model lies within [lower, upper]; -: no tolerance, not reconciled "
           "(see data/published_figures.csv)")
+    print("\nPublished figures that contradict each other under the model's identities:")
+    for row in conflicts(result).itertuples():
+        print(f"- {row.figures}: {row.identity}: {_figure(row.left)} against {_figure(row.right)} (gap "
+              f"{_figure(row.gap)}, tolerance {_figure(row.tolerance)}): {'contradiction' if row.conflict == 'yes' else 'holds'}")
     return 0
 
 
+MAX_WORKBOOK_BYTES = 200 * 2**20  # the workbook is a few MB; a larger file at the target is not one of ours
+
+
+def _check_workbook_target(path: Path) -> None:
+    """What build-workbook may write to: a regular file (or a new name) in a writable folder. Checked before the
+    build, so a folder, a named pipe, a device, a huge file or a read-only place is one line, never a hang."""
+    import stat
+    try:
+        too_long = next((part for part in path.parts if len(os.fsencode(part)) > 255), None)
+        if too_long is not None:
+            raise MppError(f"{path}: the name '{too_long[:40]}...' has {len(too_long)} characters; give at most 255")
+        for parent in path.parents:
+            if parent.exists() and not parent.is_dir():
+                raise MppError(f"{path}: {parent} is a file, not a folder")
+        if path.is_symlink():
+            raise MppError(f"{path}: is a symbolic link; give the file itself")
+        if path.exists():
+            mode = path.stat().st_mode
+            if stat.S_ISDIR(mode):
+                raise MppError(f"{path}: is a folder; give a file name (e.g. {path / 'mpp_model.xlsm'})")
+            if not stat.S_ISREG(mode):
+                raise MppError(f"{path}: is not a regular file (a named pipe, a device or a socket); give a file name")
+            if path.stat().st_size > MAX_WORKBOOK_BYTES:
+                raise MppError(f"{path}: {path.stat().st_size / 2**20:,.0f} MB is not a workbook mpp-xl wrote (at most "
+                               f"{MAX_WORKBOOK_BYTES // 2**20} MB); give another name")
+        folder = next((p for p in path.parents if p.exists()), Path("."))
+        handle, probe = tempfile.mkstemp(prefix=".mpp-xl-probe-", dir=folder)  # a read-only folder or disk shows here
+        os.close(handle)
+        os.remove(probe)
+    except OSError as exc:
+        raise MppError(f"{path}: cannot write the workbook there ({exc.strerror or exc})") from None
+
+
 def _build(args) -> int:
-    from .workbook import build_workbook_file
-    print(build_workbook_file(args.out, force=args.force, values_only=args.values_only))
+    from .workbook import DEFAULT_PATHS, build_workbook_file
+    target = Path(DEFAULT_PATHS[args.values_only] if args.out is None else args.out)
+    _check_workbook_target(target)
+    try:
+        print(build_workbook_file(args.out, force=args.force, values_only=args.values_only))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise MppError(f"{target}: cannot write the workbook ({exc.strerror or exc})") from None
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -54,7 +56,7 @@ def comparison_frame(a: RunResult, b: RunResult) -> pd.DataFrame:
     keys = [k for k in rows_a if k in rows_b]
     order = {name: i for i, name in enumerate(["inflow.total", *YEAR_END, "penalties.accrued",
                                                *(f"budget.{line}" for line in LINES)])}
-    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], k[3]))
+    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], bool(re.fullmatch(r"\d{4}-\d{4}", k[3])), k[3]))  # window last
     frame = pd.DataFrame([(*k, rows_a[k][0], rows_b[k][0], rows_b[k][0] - rows_a[k][0], rows_a[k][1]) for k in keys],
                          columns=COLUMNS)
     return frame

@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, is_blank, parse_table
+from .assumptions import (COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, check_effect, is_blank,
+                          parse_table, with_origin)
 from .backtest import backtest_frame, backtest_summary
-from .budget import LINES
+from .budget import LINES, known_total
 from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
                         variant_name)
 from .catalogue import header as column_header
@@ -297,6 +298,7 @@ def _parse_measures(value) -> tuple[str, ...]:
             raise fail("measures", "measure_number", value=value)
         return _names(value)
     chosen = []
+    switched = {}  # measure -> (row, on): a measure switched both on and off is a contradiction, not a choice
     for row_no, row in enumerate(value, start=1):
         cells = list(row.tolist() if isinstance(row, np.ndarray) else row) if isinstance(
             row, (list, tuple, np.ndarray)) else [row]
@@ -309,8 +311,14 @@ def _parse_measures(value) -> tuple[str, ...]:
             raise _measures_row(row_no, "measure_number", value=name)
         if len(cells) < 2:
             chosen += _names(name)
-        elif _switch(cells[1], row_no):
-            chosen.append(str(name).strip().lower())
+            continue
+        on = _switch(cells[1], row_no)
+        key = str(name).strip().lower()
+        if key in switched and switched[key][1] != on:
+            raise _measures_row(row_no, "measure_both", name=key, first=switched[key][0])
+        switched.setdefault(key, (row_no, on))
+        if on:
+            chosen.append(key)
     return tuple(chosen)
 
 
@@ -452,8 +460,17 @@ def _effective(aset: AssumptionSet, name: str, chosen: tuple[str, ...], what: st
     return _sets.fetch(("effective", name, chosen, aset.digest), build)
 
 
+def _checked_run(aset: AssumptionSet, scenarios, variants) -> RunResult:
+    """A run whose cross-checks name the Aannames row (or the shipped record) they rest on."""
+    try:
+        check_effect(aset, GRID)
+        return run_model(aset, GRID, scenarios, variants, caches=_stages)
+    except MppError as exc:
+        raise with_origin(exc, aset) from None
+
+
 def model_run(aset: AssumptionSet) -> RunResult:
-    return _runs.fetch(aset.digest, lambda: run_model(aset, GRID, SCENARIOS, NAMED_VARIANTS, caches=_stages))
+    return _runs.fetch(aset.digest, lambda: _checked_run(aset, SCENARIOS, NAMED_VARIANTS))
 
 
 def comparison_run(aset: AssumptionSet, scenario: str, variant: str) -> RunResult:
@@ -461,8 +478,7 @@ def comparison_run(aset: AssumptionSet, scenario: str, variant: str) -> RunResul
     variant compared (with base), which costs a fraction of a full run."""
     if aset.digest in _runs:
         return model_run(aset)
-    return _runs.fetch((aset.digest, scenario, variant),
-                       lambda: run_model(aset, GRID, [scenario], [variant], caches=_stages))
+    return _runs.fetch((aset.digest, scenario, variant), lambda: _checked_run(aset, [scenario], [variant]))
 
 
 def _view(run: RunResult, scenario: str, variant: str, window: tuple[int, int]) -> RunResult:
@@ -686,11 +702,18 @@ def budget_table(scenario="medio", variant="base", window=None, assumptions=None
         amounts = {(r.line, int(r.year)): float(r.amount_eur) for r in frame.itertuples()}
         years = list(range(span[0], span[1] + 1))
         header = ["code", COLUMNS_NL["line"][0], header_eur(f"totaal {_window_text(span)}"), *map(float, years)]
+        known = known_total(frame[frame.year.between(*span)]).set_index("year")
         body = []
         for line in LINES:
             values = [amounts[(line, year)] for year in years]
+            label = BUDGET_LABELS_NL[line]
+            if line == "total" and not all(np.isfinite(values)):  # the lines with a known price, and what is left out
+                values = [float(known.known_eur[year]) for year in years]
+                left_out = [f"{', '.join(BUDGET_LABELS_NL[m] for m in known.missing[year].split(', '))} {year}"
+                            for year in years if known.missing[year]]
+                label = f"{label} * (zonder {'; '.join(left_out)}: geen prijs bekend)"
             total = math.fsum(values) if all(np.isfinite(values)) else math.nan
-            body.append([line, BUDGET_LABELS_NL[line], *_finite([total, *values])])
+            body.append([line, label, *_finite([total, *values])])
         return [header] + body
 
     return cached_table("budget", (scen, var, span), aset, compute)

@@ -10,7 +10,7 @@ import numpy as np
 from . import montecarlo as mc
 from .errors import MppError, did_you_mean
 from .excel_api import (GRID, _finite, _one_cell, cached_table, effective_set, excel_safe, excel_serial,
-                        scalar, scenario_arg, window_arg)
+                        model_run, scalar, scenario_arg, window_arg)
 from .memo import LruCache
 from .messages import english
 from .model import WINDOW
@@ -21,6 +21,7 @@ from .variants import NAMED_VARIANTS, default_variants
 
 EXCEL_MAX_PATHS = 20_000  # about ten seconds of recalculation on 2 cores
 DEFAULT_PERCENTILES = (5.0, 25.0, 50.0, 75.0, 95.0)
+MAX_PERCENTILES = 101  # every whole percentile; a table then stays far inside Excel's 16,384 columns
 BAND_METRICS = (*mc.BAND_METRICS, "penalty.amount_eur", "penalty.window_total_eur", "penalty.delta_vs_base_window_eur")
 SETTINGS_NL = {"MPP low (x min/medio)": "MPP-ondergrens (× min/medio)", "MPP high (x max/medio)": "MPP-bovengrens (× max/medio)",
                "p05 of the record": "5e percentiel van de terugblik",
@@ -120,11 +121,15 @@ def percentiles_arg(value) -> tuple[float, ...]:
             number = float("nan")
         if isinstance(cell, bool) or not 0 <= number <= 100:
             raise MppError(english("argument", arg="percentiles", reason=english("percentile", value=cell)))
-        out.append(number)
+        out.append(number + 0.0)  # -0 is 0: one header, one cache entry
     if all(q <= 1 for q in out) and any(not float(q).is_integer() for q in out):
         raise MppError(english("argument", arg="percentiles", reason=english(
             "percentile_fractions", values=";".join(f"{q:g}" for q in out))))
-    return tuple(sorted(set(out)))
+    chosen = tuple(sorted(set(out)))
+    if len(chosen) > MAX_PERCENTILES:
+        raise MppError(english("argument", arg="percentiles", reason=english(
+            "percentiles_many", count=f"{len(chosen):,}", limit=MAX_PERCENTILES)))
+    return chosen
 
 
 def _simulation(aset, scenario: str, paths: int, seed: int):
@@ -149,6 +154,7 @@ def band_table(metric="coa.capacity_need", scenario="medio", percentiles=None, p
         chosen = "all_undone"  # the delta of base against itself is zero: show the letter's variant
 
     def compute():
+        model_run(aset)  # the bands accept exactly the assumptions the other tables accept (their checks, errors)
         sim = _simulation(aset, scen, n, s)
         batch = sim.batches[scen]
         years = sim.years
@@ -177,6 +183,7 @@ def tornado_table(target="coa.capacity_need.2026-01-01", assumptions=None, scena
     name, scen, w = target_arg(target), scenario_arg(scenario, allow_all=False), window_arg(window)
 
     def compute():
+        model_run(aset)
         frame = tornado_frame(aset, _variants(aset), scen, GRID, w)
         frame = frame[frame.target == name]
         body = [[row.label_nl, _setting_nl(row.setting_low), _setting_nl(row.setting_high),

@@ -68,6 +68,9 @@ CATALOGUE: tuple[Message, ...] = (
       "maatregelen: {a} en {b} zetten allebei {parameter} vanaf {date}: zet er één op nee",
       "measures: measures nareisrem and nareisrem_light both set ind.nareis.delayed_share from 2026-01-01: "
       "apply one of them"),
+    M("measure_both", "measure {name} is also listed in row {first:int} with the other switch (ja/nee): keep one row",
+      "maatregel {name} staat ook in rij {first} met de andere keuze (ja/nee): houd één rij over",
+      "measure nareisrem is also listed in row 1 with the other switch (ja/nee): keep one row"),
     M("measure_twice", "measures: measure {name} is given twice", "maatregelen: {name} staat er twee keer in",
       "measures: measure nareisrem is given twice"),
     M("cell", "{where}, row {row:int}, column '{column}': {reason:msg}",
@@ -138,6 +141,8 @@ CATALOGUE: tuple[Message, ...] = (
       "'{value}' is geen geheel getal van {low} tot en met {high}", "'0' is not a whole number from 1 to 20,000"),
     M("percentile", "'{value}' is not a percentile from 0 to 100", "'{value}' is geen percentiel van 0 tot en met 100",
       "'150' is not a percentile from 0 to 100"),
+    M("percentiles_many", "{count:num} percentiles; give at most {limit:int}",
+      "{count} percentielen; geef er hoogstens {limit}", "20,001 percentiles; give at most 101"),
     M("percentile_separator", "'{value}': separate percentiles with ; (e.g. 5;50;95)",
       "'{value}': scheid percentielen met ; (bv. 5;50;95)", "'5,95': separate percentiles with ; (e.g. 5;50;95)"),
     M("percentile_fractions", "{values} look like fractions: give percentiles from 0 to 100 (e.g. 5;50;95)",
@@ -197,6 +202,10 @@ CATALOGUE: tuple[Message, ...] = (
     M("monthly_end", "{name} is read per month: end on the last day of a month",
       "{name} wordt per maand gelezen: eindig op de laatste dag van een maand",
       "ind.capacity.asylum is read per month: end on the last day of a month"),
+    M("out_of_range", "{name} = {value} lies outside its plausible range {low} to {high}{unit:unit} (data/parameters.csv)",
+      "{name} = {value} ligt buiten het aannemelijke bereik {low} tot en met {high}{unit} (data/parameters.csv)",
+      "coa.registration_wait_weeks = 1000000000000 lies outside its plausible range 0 to 52 weeks "
+      "(data/parameters.csv)"),
     M("not_allowed", "{value} is not allowed for {name}: {reason:msg}",
       "{value} is niet toegestaan voor {name}: {reason}",
       "-5 is not allowed for ind.capacity.asylum: a count cannot be negative"),
@@ -313,7 +322,7 @@ BY_KEY = {m.key: m for m in CATALOGUE}
 _FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _KIND_PATTERNS = {
     "": r".+?", "int": r"\d+", "num": r"-?\d{1,3}(?:,\d{3})*(?:\.\d+)?", "msg": r".+?", "origin": r".+?",
-    "hint": r"(?: \(did you mean '[^']*'\?\))?", "msg_opt": r".*?",
+    "hint": r"(?: \(did you mean '[^']*'\?\))?", "msg_opt": r".*?", "unit": r"(?: \S+)?",
     "arg": "(?:" + "|".join(re.escape(a) for a in sorted(ARGUMENTS, key=len, reverse=True)) + ")",
 }
 
@@ -395,6 +404,9 @@ def translate(message: str) -> tuple[str, bool]:
                 value = _dutch_number(value)
             elif kind == "origin":
                 value = _origin(value)
+            elif kind == "unit" and value:  # ' weeks' -> ' weken' (the catalogue's Dutch unit)
+                from .catalogue import UNITS
+                value = " " + (UNITS[value.strip()].nl if value.strip() in UNITS else value.strip())
             values[name] = value
         return render(entry.nl, **values), complete
     return message, False

@@ -13,6 +13,7 @@ swing, largest first.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import sys
@@ -22,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from . import montecarlo as mc
-from .assumptions import AssumptionSet
+from .assumptions import (OPEN_START, AssumptionSet, check_header_unique, decode_text, is_blank, parse_date,
+                          read_input, short_hash, split_csv)
 from .catalogue import METRICS, UNITS, variant_name
 from .errors import MppError
 from .timegrid import TimeGrid
@@ -78,6 +80,9 @@ class Simulation:
 
 def _whole(value, what: str, low: int, high: int, example: str) -> int:
     text = str(value).strip()
+    if re.fullmatch(r"[+-]?\d{1,3}([.,]\d{3})+", text):  # 1.000: one path (English) or a thousand (Dutch)?
+        raise MppError(f"{what} '{value}' is ambiguous ({text.replace(',', '.').split('.')[0]} or "
+                       f"{re.sub(r'[.,]', '', text)}?): write the number without a thousands separator")
     try:
         number = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)  # big seeds stay exact
     except (TypeError, ValueError):
@@ -93,6 +98,64 @@ def check_paths(paths, what: str = "--paths") -> int:
 
 def check_seed(seed, what: str = "--seed") -> int:
     return _whole(seed, what, 0, 2**63 - 1, "1")
+
+
+UNCERTAINTY_FILE = "an uncertainty file"
+
+
+def load_uncertainty(path, aset: AssumptionSet) -> tuple[tuple, str]:
+    """The uncertain assumptions of a user's file and the hash of the bytes read (the file is read once).
+
+    Read as an assumptions file is read: at most 20 MB (also from a device or a pipe), UTF-8, cp1252 or UTF-16,
+    ',' or ';' (with decimal commas), comment lines on top; a column named twice or unknown is refused, and
+    ``from`` is a date as in an assumptions file (ISO, YYYY-MM, an Excel serial; a year or YYYYMM is refused).
+    Every message names the file, row and column."""
+    data = read_input(path, UNCERTAINTY_FILE)
+    rows, semicolon = split_csv(decode_text(data, path), path, UNCERTAINTY_FILE)
+    rows = [(number, row) for number, row in enumerate(rows, start=1)
+            if any(c.strip() for c in row) and not (row and row[0].lstrip().startswith("#"))]
+    if not rows:
+        raise MppError(f"{path}: the table is empty; expected the header {','.join(mc.SPEC_COLUMNS)}")
+    header = [c.strip().lower() for c in rows[0][1]]
+    while header and not header[-1]:
+        header.pop()
+    check_header_unique(header, str(path))
+    unknown = [c for c in header if c not in mc.SPEC_COLUMNS]
+    if unknown:
+        raise MppError(f"{path}: unknown column '{unknown[0] or '(empty)'}'; the columns are "
+                       f"{','.join(mc.SPEC_COLUMNS)}")
+    numbers, body = [], []
+    for number, row in rows[1:]:
+        cells = dict(zip(header, [c.strip() for c in row]))
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            raise MppError(f"{path}, row {number}: {len(row)} cells under a header of {len(header)} columns")
+        if "from" in cells and not is_blank(cells["from"]):
+            try:
+                start = parse_date(cells["from"], is_end=False)
+            except ValueError as exc:
+                raise MppError(f"{path}, row {number}, column 'from': {exc}") from None
+            cells["from"] = "" if start == OPEN_START else str(start)
+        if semicolon:  # Dutch Excel: decimal commas
+            for column in ("low", "high"):
+                if column in cells:
+                    cells[column] = cells[column].replace(",", ".")
+        numbers.append(number)
+        body.append([cells.get(c, "") for c in header])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    origin = str(path)
+    try:
+        spec = mc.parse_spec(out.getvalue(), origin, aset)
+    except MppError as exc:  # parse_spec counts the rows it was given: name the rows of the file instead
+        message = str(exc)
+        prefix = f"{' '.join(origin.split())}, row "
+        if message.startswith(prefix):
+            position, rest = re.match(r"(\d+)(.*)", message[len(prefix):], re.DOTALL).groups()
+            message = f"{prefix}{numbers[int(position) - 2]}{rest}"
+        raise MppError(message) from None
+    return spec, short_hash(data)
 
 
 def check_size(paths: int, scenarios, variants, grid: TimeGrid) -> None:

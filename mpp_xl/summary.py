@@ -63,7 +63,8 @@ def summary_text(result: RunResult) -> str:
             end = np.flatnonzero(grid.years == year)[-1]
             rows.append({"scenario": scenario, "1 January": year + 1, "COA occupancy": m["coa.occupancy"][end],
                          "capacity need": m["coa.capacity_need"][end],
-                         "shortfall vs 96,000": m["coa.spreidingswet_shortfall"][end],
+                         "Spreidingswet": m["coa.spreidingswet_capacity"][end],
+                         "shortfall vs Spreidingswet": m["coa.spreidingswet_shortfall"][end],
                          "permit holders": m["coa.statushouders"][end], "amv need": m["coa.capacity_need_amv"][end],
                          "Ukraine": m["ukraine.stock"][end], "Ukraine municipal": m["ukraine.municipal_places"][end]})
     lines += ["COA and Ukraine on 1 January (persons / places)",
@@ -101,30 +102,72 @@ def shown_variant(result: RunResult) -> str:
 
 
 def budget_summary(result: RunResult) -> str:
-    """Budget lines per year of the window and in total for the shown variant (EUR million)."""
-    from .budget import LINES
+    """Budget lines per year of the window and in total for the shown variant (EUR million). Where a line lacks a
+    price for a year, the line's cell stays blank and the total shows the lines whose price is known, marked *,
+    with a footnote naming what it leaves out."""
+    from .budget import LINES, known_total
     first, last = result.window
     variant = shown_variant(result)
     frame = result.budget_frame()
     frame = frame[(frame.variant == variant) & frame.year.between(first, last)]
     table = frame.pivot(index=["scenario", "line"], columns="year", values="amount_eur") / 1e6  # gaps stay NaN
     table = table.reindex(pd.MultiIndex.from_product([list(result.scenarios), list(LINES)]))
-    table[f"{first}-{last}"] = table.sum(axis=1, min_count=table.shape[1])
-    table[f"{first}-{last}"] = table[f"{first}-{last}"].where(table.drop(columns=f"{first}-{last}").notna().all(axis=1))
+    span = f"{first}-{last}"
+    table[span] = table.sum(axis=1, min_count=table.shape[1])
+    table[span] = table[span].where(table.drop(columns=span).notna().all(axis=1))
+    known = known_total(frame).set_index(["scenario", "year"])
+    cells = table.map(lambda v: "" if pd.isna(v) else _millions(v))
+    notes = []
+    for scenario in result.scenarios:
+        years = [y for y in table.columns if y != span]
+        short = {y: known.loc[(scenario, y), "missing"] for y in years if (scenario, y) in known.index
+                 and known.loc[(scenario, y), "missing"]}
+        if not short:
+            continue
+        total = 0.0
+        for year in years:
+            value = known.loc[(scenario, year), "known_eur"] / 1e6
+            total += value
+            if year in short:
+                cells.loc[(scenario, "total"), year] = _millions(value) + "*"
+        cells.loc[(scenario, "total"), span] = _millions(total) + "*"
+        notes.append(f"* {scenario}: total of the lines with a known price; without "
+                     + "; ".join(f"{lines} in {year}" for year, lines in short.items()) + " (no price known)")
     return (f"Budget lines {first}-{last}, variant {variant} (EUR million; cash basis for penalties; blank = no price "
             f"known for that year; coa.oda_first_year is part of coa.total)\n"
-            + table.to_string(float_format=_millions, na_rep=""))
+            + cells.to_string(justify="right") + ("\n" + "\n".join(notes) if notes else ""))
 
 
 def comparison_summary(frame: pd.DataFrame, results) -> str:
-    """The medio (or first scenario's) base rows: inflow, COA need and budget lines per year and window."""
+    """The main rows of every scenario and variant compared: inflow, COA need, penalties and budget lines per year
+    and over the window (last); euros in millions."""
     a, b = results
-    scenario = a.focus_scenario
-    variant = shown_variant(a)
-    shown = frame[(frame.scenario == scenario) & (frame.variant == variant)
-                  & frame.what.isin(["inflow.total", "coa.capacity_need", "penalties.accrued", "budget.coa.total",
-                                     "budget.ukraine.municipal", "budget.ind.penalties.paid", "budget.total"])]
-    shown = shown.set_index(["what", "period"])[["value_a", "value_b", "delta"]]
-    return (f"A: {a.aset.name}\nB: {b.aset.name}\n{scenario}, variant {variant}; delta = B - A (persons, places or "
-            f"EUR; every row in comparison.csv)\n" + shown.to_string(float_format=lambda v: format_value(v, "count"),
-                                                                na_rep=""))
+    lines = [f"A: {a.aset.name}", f"B: {b.aset.name}",
+             "delta = B - A; persons and places as counts, euros in EUR million (every row in comparison.csv, in "
+             "euros)"]
+    wanted = ["inflow.total", "coa.capacity_need", "penalties.accrued", "budget.coa.total",
+              "budget.ukraine.municipal", "budget.ind.penalties.paid",
+              "budget.total"]
+    order = {w: i for i, w in enumerate(wanted)}
+    for scenario in a.scenarios:
+        for variant in a.variants:
+            shown = frame[(frame.scenario == scenario) & (frame.variant == variant) & frame.what.isin(wanted)].copy()
+            if shown.empty:
+                continue
+            euros = shown.unit == "EUR"
+            for column in ("value_a", "value_b", "delta"):
+                shown[column] = [format_value(v / 1e6, "millions") if e else format_value(v, "count")
+                                 if pd.notna(v) else "" for v, e in zip(shown[column], euros)]
+                shown.loc[shown[column] == "nan", column] = ""
+            shown["unit"] = np.where(euros, "EUR mln", shown.unit)
+            shown = shown.assign(_w=shown.what.map(order), _p=shown.period.map(period_order)).sort_values(
+                ["_w", "_p"], kind="stable")
+            table = shown.set_index(["what", "period"])[["value_a", "value_b", "delta", "unit"]]
+            lines += ["", f"scenario {scenario}, variant {variant}", table.to_string(justify="right")]
+    return "\n".join(lines)
+
+
+def period_order(period: str) -> tuple:
+    """Years and year ends in time order; a window total (e.g. 2024-2027) after them."""
+    import re
+    return bool(re.fullmatch(r"\d{4}-\d{4}", str(period))), str(period)

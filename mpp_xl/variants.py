@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .assumptions import COLUMNS, Assumption, Registry, parse_table, read_csv_table
+from .assumptions import COLUMNS, Assumption, Registry, check_header_unique, parse_table, read_csv_file
 from .errors import MppError
 
 BASE = "base"
@@ -41,6 +41,7 @@ def parse_variant_rows(rows: list[list], where: str, registry: Registry, decimal
     if not rows:
         raise MppError(f"{where}: the table is empty")
     header = [str(c).strip().lower() for c in rows[0]]
+    check_header_unique(header, where)
     if "variant" not in header:
         raise MppError(f"{where}: header must contain variant,{','.join(COLUMNS)}; missing column 'variant'")
     at = header.index("variant")
@@ -77,5 +78,11 @@ def default_variants(registry: Registry) -> dict[str, Variant]:
 
 
 def load_variant_file(path: str | Path, registry: Registry, known: dict[str, Variant]) -> dict[str, Variant]:
-    rows, semicolon = read_csv_table(path)
-    return parse_variant_rows(rows, str(path), registry, decimal_comma=semicolon, known=known)
+    return load_variant_file_hashed(path, registry, known)[0]
+
+
+def load_variant_file_hashed(path: str | Path, registry: Registry,
+                             known: dict[str, Variant]) -> tuple[dict[str, Variant], str]:
+    """The variants of a file and the hash of the bytes they were read from (the file is read once)."""
+    rows, semicolon, digest = read_csv_file(path, "a variants file")
+    return parse_variant_rows(rows, str(path), registry, decimal_comma=semicolon, known=known), digest

@@ -44,11 +44,11 @@ CSV_CASES = [
     ("flag not 0 or 1", csv_row("penalty.void_reading,all,,,0.5,flag,x"),
      "{file}, row 2, column 'value': 0.5 is not allowed for penalty.void_reading: a flag must be 0 or 1"),
     ("shares not summing to 1", csv_row("inflow.share.first,all,2025-01-01,,0.8,share,x"),
-     "inflow.share.first/nareis/repeat/resettlement for min in 2025-01 sum to 1.09, not 1"),
+     "{file}, row 2, column 'value': inflow.share.first/nareis/repeat/resettlement for min in 2025-01 sum to 1.09, not 1"),
     ("seasonal weights not summing to 1", csv_row("inflow.seasonal.03,all,,,0.2,share,x"),
-     "inflow.seasonal.01..12 for min in force in 2022-01 sum to 1.13, not 1"),
+     "{file}, row 2, column 'value': inflow.seasonal.01..12 for min in force in 2022-01 sum to 1.13, not 1"),
     ("opening age bands not summing to 1", csv_row("ind.opening_age.asylum.12_23m,all,,,0.5,share,x"),
-     "ind.opening_age.asylum.* bands sum to 1.4, not 1"),
+     "{file}, row 2, column 'value': ind.opening_age.asylum.* bands sum to 1.4, not 1"),
     ("dates reversed", csv_row("ind.capacity.asylum,all,2025-12-31,2025-01-01,5,cases/month,x"),
      "{file}, row 2, column 'to': period ends (2025-01-01) before it starts (2025-12-31)"),
     ("date not a date", csv_row("ind.capacity.asylum,all,31/12/2025,,5,cases/month,x"),
@@ -56,7 +56,7 @@ CSV_CASES = [
     ("impossible date", csv_row("ind.capacity.asylum,all,2025-02-30,,5,cases/month,x"),
      "{file}, row 2, column 'from': '2025-02-30' is not a date (use YYYY-MM-DD)"),
     ("peildatum outside the horizon", csv_row("deadline.asylum.wbv_2023_3.void_retroactive,all,2040-01-01,,1,flag,x"),
-     "deadline.asylum.wbv_2023_3.void_retroactive: the peildatum lies outside the horizon 2022-01..2030-12"),
+     "{file}, row 2, column 'value': deadline.asylum.wbv_2023_3.void_retroactive: the peildatum lies outside the horizon 2022-01..2030-12"),
     ("overlapping periods", (HEADER + "ind.capacity.asylum,all,2025-01-01,2025-12-31,5,cases/month,x\n"
                              "ind.capacity.asylum,all,2025-06-01,,6,cases/month,x\n").encode(),
      "{file} row 3: period 2025-06-01..9999-12-31 of ind.capacity.asylum (all) overlaps {file} row 2 "
@@ -81,12 +81,13 @@ CSV_CASES = [
     ("ambiguous Dutch thousands", b"parameter;scenario;from;to;value;unit;source\nind.capacity.asylum;all;;;2.500;cases/month;x\n",
      "{file}, row 2, column 'value': '2.500' is ambiguous with a decimal comma: write it without the dot"),
     ("cap below one day", csv_row("penalty.cap.standard,all,,,50,EUR,x"),
-     "penalty.cap.standard (50) is below one day's penalty.per_day (100) in 2022-01"),
+     "{file}, row 2, column 'value': penalty.cap.standard (50) is below one day's penalty.per_day (100) in 2022-01"),
     ("annual total below history", csv_row("inflow.total_annual,all,2024-01-01,2024-12-31,100,persons/year,x"),
      # Jan-Jun 2024 history: 46,410 realised in 2024 x 0.425 (seasonal Jan-Jun) = 19,724, rounded per record
-     "inflow.total_annual for min in 2024 (100) is below the realised history of that year (19,725)"),
+     "{file}, row 2, column 'value': inflow.total_annual for min in 2024 (100) is below the realised history of that year (19,725)"),
     ("occupancy norm of zero", csv_row("coa.occupancy_norm,all,,,0,share,x"),
-     "coa.occupancy_norm must be above 0"),
+     "{file}, row 2, column 'value': coa.occupancy_norm = 0 lies outside its plausible range 0.5 to 1 "
+     "(data/parameters.csv)"),
     ("Ukraine anchor without a date", csv_row("ukraine.stock_anchor,min,,,100000,persons,x"),
      "{file} row 2: ukraine.stock_anchor needs a 'from' date: the day the stock was counted"),
 ]

@@ -197,8 +197,8 @@ def test_no_english_in_a_dutch_cell_error(default_rows, monkeypatch, tmp_path):
 def test_the_realised_history_message_in_dutch(default_rows):
     rows = _edited(default_rows, "inflow.total_annual", 4, 1000.0, start="2024-01-01")
     (text,), = udfs.MPP_SUMMARY(rows)
-    assert re.fullmatch(r"Fout: inflow\.total_annual voor (min|medio|max) in 2024 \(1\.000\) ligt onder de al "
-                        r"gerealiseerde instroom van dat jaar \(\d{1,3}(\.\d{3})*\)", text), text
+    assert re.fullmatch(r"Fout: Aannames, rij \d+, kolom 'value': inflow\.total_annual voor (min|medio|max) in 2024 "
+                        r"\(1\.000\) ligt onder de al gerealiseerde instroom van dat jaar \(\d{1,3}(\.\d{3})*\)", text), text
     assert "van that year" not in text and "realised history" not in text
 
 
