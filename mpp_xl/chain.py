@@ -78,10 +78,24 @@ def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.
 
 def published_stocks(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> dict[int, float]:
     """Year -> the published pending stock of a track on 31 December (``history.ind.pending.<track>``), for the
-    years of the grid."""
+    years of the grid; a record dated otherwise is refused (it would be read nowhere)."""
+    name = f"history.ind.pending.{track}"
+    for rec in aset.in_precedence(name, scenario):
+        if rec.start != rec.end or str(rec.start)[5:] != "12-31":
+            raise MppError(f"{rec.origin}: {name} is a stock counted on 31 December: give from = to = YYYY-12-31 "
+                           f"(not {rec.start}..{rec.end})")
     ends = np.array([f"{y}-12-31" for y in np.unique(grid.years)], dtype="datetime64[D]")
-    values = aset.at(f"history.ind.pending.{track}", scenario, ends, required=False)
+    values = aset.at(name, scenario, ends, required=False)
     return {int(str(d)[:4]): float(v) for d, v in zip(ends, values) if not np.isnan(v)}
+
+
+def identity_years(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> dict[int, float]:
+    """Year -> published end stock, for the years whose decisions the stock-flow identity sets: the stock at the
+    start is known (the opening stock when the grid starts in January, or the year before's published stock)."""
+    published = published_stocks(aset, track, scenario, grid)
+    first = int(grid.years[0])
+    return {y: v for y, v in published.items()
+            if (y - 1 in published) or (y == first and str(grid.start)[5:7] == "01")}
 
 
 def decision_capacity(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid, filings: np.ndarray,
@@ -90,20 +104,20 @@ def decision_capacity(aset: AssumptionSet, track: str, scenario: str, grid: Time
 
     A calendar year whose stock is published at both ends (``history.ind.pending.<track>`` on 31 December of
     the year before, or the opening stock when the grid starts on 1 January, and on 31 December of the year)
-    decides what the stock-flow identity says: start + filings - end, spread evenly over its months. What
-    happened is not an assumption, so the identity wins there; every other month reads the dated policy
-    assumption ``ind.capacity.<track>`` (never a rule that keeps pace with the inflow)."""
+    decides what the stock-flow identity says: start + filings - end, spread evenly over its months (a last year
+    the grid covers in part: its filings scaled to the year). What happened is not an assumption, so the
+    identity wins there; every other month reads the dated policy assumption ``ind.capacity.<track>`` (never a
+    rule that keeps pace with the inflow)."""
     name = f"ind.capacity.{track}"
     capacity = np.broadcast_to(aset.at(name, scenario, grid.month_starts, required=False),
                                np.shape(filings)).copy()
     published = published_stocks(aset, track, scenario, grid)
     starts = {int(grid.years[0]) - 1: np.asarray(opening_total, float)} if str(grid.start)[5:7] == "01" else {}
     starts.update({y: np.asarray(v) for y, v in published.items()})
-    for year, end in published.items():
+    for year, end in identity_years(aset, track, scenario, grid).items():
         in_year = grid.years == year
-        if year - 1 not in starts or in_year.sum() != 12:
-            continue
-        decided = starts[year - 1] + filings[..., in_year].sum(axis=-1) - end
+        filed = filings[..., in_year].sum(axis=-1) * 12.0 / in_year.sum()
+        decided = starts[year - 1] + filed - end
         if np.any(decided < 0):
             raise MppError(f"history.ind.pending.{track} {year - 1} -> {year}: the published stocks and the filings "
                            f"imply {float(np.min(decided)):,.0f} decisions in {year} (start + filings - end < 0)")
@@ -114,6 +128,21 @@ def decision_capacity(aset: AssumptionSet, track: str, scenario: str, grid: Time
                        f"published year-end stocks (history.ind.pending.{track}) cover that year: give a dated "
                        f"{name} record")
     return capacity
+
+
+def check_identity_reached(aset: AssumptionSet, queue: CohortMatrix, scenario: str, grid: TimeGrid) -> None:
+    """The queue must end each identity year on its published stock: where it cannot use the capacity the
+    identity gives (a moratorium, too few decidable cases), say so instead of showing another stock."""
+    pending = queue.pending()
+    for year, published in identity_years(aset, queue.track, scenario, grid).items():
+        in_year = np.flatnonzero(grid.years == year)
+        if in_year.size < 12:
+            continue
+        ended = float(pending[in_year[-1]])
+        if abs(ended - published) > max(0.005 * published, 50.0):
+            raise MppError(f"history.ind.pending.{queue.track} {year} ({published:,.0f}) cannot be reached: the "
+                           f"queue ends {year} at {ended:,.0f}, because the decisions the published stocks imply "
+                           f"cannot all be made (a moratorium, or too few cases that can be decided, in {year})")
 
 
 def sponsor_grants(read, decisions: np.ndarray, fast_decided: np.ndarray) -> np.ndarray:
@@ -151,7 +180,21 @@ def nareis_applications(aset: AssumptionSet, scenario: str, grid: TimeGrid, gran
     return applications
 
 
-def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None) -> dict:
+@dataclass(frozen=True)
+class Front:
+    """The chain up to and including the IND queues (persons or cases per month; arrays (..., T), leading axes
+    are the Monte Carlo's paths): inflow by category (``project_inflow``), registered first applications, the
+    unregistered arrivals in COA at the start, the queues per track (the Monte Carlo runs them itself) and a key
+    the Monte Carlo shares computations by."""
+
+    inflow: dict
+    registered: np.ndarray
+    not_registered_open: np.ndarray | float
+    queues: dict = field(default_factory=dict)
+    key: str = ""
+
+
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None) -> Front:
     """Inflow by category, registration and the IND queues with their legal chain. The asylum queue runs first:
     its grants drive the nareis applications. ``queue_cache`` (a ``memo.StageCache`` kept by the caller) reuses
     a track's queue whose inputs are unchanged: the parameters it read and, for nareis, the applications;
@@ -187,11 +230,12 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
         return queue_cache.fetch(key, aset, compute)
 
     queues["asylum"] = queue_of("asylum", np.ascontiguousarray(filings["asylum"]).tobytes())
+    check_identity_reached(aset, queues["asylum"], scenario, grid)
     grants = sponsor_grants(read, queues["asylum"].decisions(), queues["asylum"].fast_decided)
     filings["nareis"] = nareis_applications(aset, scenario, grid, grants)
     queues["nareis"] = queue_of("nareis", np.ascontiguousarray(filings["nareis"]).tobytes())
-    return {"inflow": inflow, "registered": registered, "not_registered_open": not_registered_open,
-            "queues": queues}
+    check_identity_reached(aset, queues["nareis"], scenario, grid)
+    return Front(inflow, registered, not_registered_open, queues)
 
 
 def nareis_arrivals(read, grid: TimeGrid, inflow: dict, nareis_grants: np.ndarray) -> np.ndarray:
@@ -238,12 +282,12 @@ def series_reader(aset: AssumptionSet, scenario: str, grid: TimeGrid, shocked: d
     return lambda name: shocked[name] if name in shocked else aset.at(name, scenario, grid.month_starts)
 
 
-def chain_core(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, asylum: QueueFlows,
+def chain_core(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: Front, asylum: QueueFlows,
                nareis_decisions: np.ndarray, read) -> dict:
     """From the IND's decisions to COA: grants, nareis arrivals, the five COA groups, amv and the capacity need
     (persons or places; arrays (..., T)). ``front`` gives inflow, registered and not_registered_open; ``read``
     is a ``series_reader``. The deterministic chain and the Monte Carlo both run through here."""
-    inflow = front["inflow"]
+    inflow = front.inflow
     grants = sponsor_grants(read, asylum.decisions, asylum.fast_decided)
     rejections = asylum.decisions - grants
     nareis_grants = nareis_decisions * read("ind.grant_rate.nareis")
@@ -266,7 +310,7 @@ def run_chain(aset: AssumptionSet, scenario: str, grid: TimeGrid, front=None) ->
     """The whole chain; ``front`` may pass in ``run_front``'s result for the same inputs."""
     read = series_reader(aset, scenario, grid)
     front = front if front is not None else run_front(aset, scenario, grid)
-    inflow, queues = front["inflow"], front["queues"]
+    inflow, queues = front.inflow, front.queues
     asylum, nareis = queues["asylum"], queues["nareis"]
     size = grid.size
     core = chain_core(aset, scenario, grid, front, QueueFlows.of(asylum), nareis.decisions(), read)
@@ -330,13 +374,13 @@ class CoaGroups:
     housed: np.ndarray
 
 
-def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, asylum: QueueFlows,
+def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: Front, asylum: QueueFlows,
                grants: np.ndarray, rejections: np.ndarray, nareis_arrivals: np.ndarray, read) -> CoaGroups:
     """Every person in COA is in exactly one group; a decision moves a resident from ``in_procedure`` to
     ``statushouders`` (grant) or ``rejected``; a repeat application moves a rejected resident back.
     Arrays are (..., T): leading axes are the Monte Carlo's paths."""
-    inflow = front["inflow"]
-    registered = front["registered"]
+    inflow = front.inflow
+    registered = front.registered
     seekers_share = read("coa.share_in_coa.asylum_seekers")
     from_rejected_share = read("coa.repeat_share_from_rejected")
     stay_rejected = read("coa.share_in_coa.rejected")
@@ -351,7 +395,7 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: dict, 
     grant_share = np.divide(grants, decisions, out=np.zeros(shape), where=decisions > 0)
 
     # arrivals wait unregistered in COA; at registration those who stay in COA move to in_procedure
-    not_registered = StockAccount("coa.not_registered", "persons", front["not_registered_open"],
+    not_registered = StockAccount("coa.not_registered", "persons", front.not_registered_open,
                                   {"arrivals": inflow["first"]},
                                   {"registered_in_coa": registered * seekers_share,
                                    "registered_elsewhere": registered * (1.0 - seekers_share)}).close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
@@ -135,10 +135,10 @@ REALISED_IND = (  # what the realised run knows of the IND beyond the default se
     Assumption("history.ind.pending.nareis", "all", np.datetime64("2024-12-31"), np.datetime64("2024-12-31"), 66000.0,
                "persons", "IND jaarcijfers 2024: more than 66000 persons in pending nareis applications",
                "edition realised"),
-    Assumption("ind.capacity.asylum", "all", np.datetime64("2025-01-01"), OPEN_END, 2725.0, "cases/month",
+    Assumption("ind.capacity.asylum", "all", np.datetime64("2025-01-01"), OPEN_END, 2763.0, "cases/month",
                "model assumption: IND production after 2024 is not published; held at the 2024 rate the published "
-               "stocks imply (50000 + 32180 first + 1590 repeat filings - 51000 = about 32700 decisions, 2725 a "
-               "month)", "edition realised"),
+               "stocks imply (50000 + 34152 filings in 2024 (realised first applications, registered, and repeat) "
+               "- 51000 = 33152 decisions, 2763 a month)", "edition realised"),
     Assumption("ind.capacity.nareis", "all", np.datetime64("2025-01-01"), OPEN_END, 1975.0, "persons/month",
                "derived: realised nareis arrivals 2025 (more than 16000; CBS via ANP) over the nareis grant rate "
                "(0.75) x arrivals per grant (0.9) is about 23700 decisions a year; held after 2025",
@@ -174,8 +174,10 @@ def realised_set(scenarios, grid) -> AssumptionSet:
     for scenario in scenarios:
         edition = latest[scenario]
         first_published = min(year for _, year in edition.inflow)
-        records += [r for r in edition.records([scenario], first_published, int(grid.years[-1]))
-                    if r.end >= np.datetime64(f"{first_open}-01-01")]
+        open_from = np.datetime64(f"{first_open}-01-01")  # what the realised records do not cover
+        records += [replace(r, start=max(r.start, open_from))
+                    for r in edition.records([scenario], first_published, max(int(grid.years[-1]), first_open))
+                    if r.end >= open_from]
     records += REALISED_IND
     return AssumptionSet("realised (what happened; then the latest editions)",
                          [("default", tuple(r for _, r in base.records())), ("edition realised", tuple(records))],
