@@ -56,7 +56,7 @@ def penalty_delta_frame(result: RunResult) -> pd.DataFrame:
                 groups[track] = year_index * 2 + (after != before)
             per_set = {}
             for name, aset in ((BASE, base_set), (variant, variant_set)):
-                queues = run_front(aset, scenario, grid, groups=groups)["queues"]
+                queues = run_front(aset, scenario, grid, groups=groups).queues
                 per_set[name] = {track: amounts_by_group(queues[track].legal, read_params(aset, track, scenario, grid),
                                                          size, 2 * first_years.size) for track in TRACKS}
             for track in TRACKS:

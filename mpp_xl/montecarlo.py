@@ -36,7 +36,7 @@ import numpy as np
 
 from . import penalty_kernel, queue_kernel
 from .assumptions import AssumptionSet
-from .chain import (QueueFlows, _registration, chain_core, decision_capacity, nareis_applications, series_reader,
+from .chain import (Front, QueueFlows, _registration, chain_core, decision_capacity, nareis_applications, series_reader,
                     sponsor_grants, whole_months)
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
@@ -435,8 +435,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         if key not in fronts:
             own = dict(inflow, amv=inflow["first"] * vset.at("inflow.amv_share_first", scenario, grid.month_starts))
             registered, not_registered_open = _registration(vset, scenario, grid, own["first"])
-            fronts[key] = {"inflow": own, "registered": registered, "not_registered_open": not_registered_open,
-                           "key": key}
+            fronts[key] = Front(own, registered, not_registered_open, key=key)
         return fronts[key]
 
     metrics, penalties = {}, {}
@@ -451,7 +450,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         front = front_of(vset)
         patience = whole_months(vset, "ind.fast_lane_patience_months", scenario, grid)
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
-        filings = {"asylum": front["registered"] + front["inflow"]["repeat"]}
+        filings = {"asylum": front.registered + front.inflow["repeat"]}
         for track in ("asylum", "nareis"):  # the asylum grants drive the nareis applications
             if track == "nareis":
                 grants = sponsor_grants(read, flows["asylum"].decisions, flows["asylum"].fast_decided)
@@ -464,7 +463,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
                       at(f"ind.moratorium_share.{track}"))
             t = tables[track]
             # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
-            key = (track, t["key"], front["key"], patience, _digest(filings[track], capacity, *shares))
+            key = (track, t["key"], front.key, patience, _digest(filings[track], capacity, *shares))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),
