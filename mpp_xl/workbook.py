@@ -41,6 +41,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -1590,7 +1591,7 @@ def _reconcile_rows() -> list[list]:
                 out.append(UNITS[value].nl if value in UNITS else value)
             elif isinstance(value, (bool, np.bool_)):
                 out.append("ja" if value else "nee")
-            elif value is None or value is getattr(__import__("pandas"), "NA") or (
+            elif value is None or value is pd.NA or (
                     isinstance(value, float) and not math.isfinite(value)):
                 out.append(None)
             elif isinstance(value, (int, float, np.number)):
