@@ -106,7 +106,10 @@ def first_year_residents(chain: ChainResult) -> np.ndarray:
             old *= keep
             recent_in_group[t] = (young_before + _young(cohorts, t, n_open, decided.shape[0])) / 2.0
         total = total + recent_in_group
-    return total
+    # the cohort shares are estimates per group: the first-year residents can never outnumber the residents
+    residents = sum(_mean_in_month(stocks[name]) for name in ("coa.not_registered", "coa.nareis_short_stay",
+                                                               "coa.in_procedure", "coa.statushouders", "coa.rejected"))
+    return np.minimum(total, residents)
 
 
 def _young(cohorts: np.ndarray, t: int, n_open: int, n_filing: int) -> float:

@@ -126,9 +126,9 @@ def test_tornado_ends_equal_deterministic_runs_with_the_assumption_moved(default
     for target in set(tornado.target):
         swings = tornado[tornado.target == target].swing.to_numpy()
         assert (np.diff(swings) <= 0).all()  # largest first
-    # IND capacity x 0.8 from 2025 by hand: 4,500 -> 3,600 a month (medio)
-    moved = override(default_set, ("ind.capacity.asylum", "medio", "2025-01-01", "2025-12-31", 4500 * 0.8, "cases/month"),
-                     ("ind.capacity.asylum", "medio", "2026-01-01", "", 4500 * 0.8, "cases/month"))
+    # IND capacity x 0.8 from 2025 by hand: the medio record (4,750 a month) times the uncertainty's low factor
+    low = 0.8 * default_set.scalar("ind.capacity.asylum", "medio", np.datetime64("2025-01-01"))
+    moved = override(default_set, ("ind.capacity.asylum", "medio", "2025-01-01", "", low, "cases/month"))
     by_hand = run_model(moved, grid, ["medio"], ["base", "all_undone"])
     row = tornado[(tornado.target == "coa.capacity_need.2026-01-01") & (tornado.assumption == "ind_capacity")]
     need = by_hand.chains[("medio", "base")].metrics["coa.capacity_need"][grid.month_ends == np.datetime64("2025-12-31")]
