@@ -26,3 +26,21 @@ def grid() -> TimeGrid:
 @pytest.fixture(scope="session")
 def default_run(default_set, grid):
     return run_model(default_set, grid)
+
+
+# Test tiers: the default run (README's test command) is the fast tier; `pytest -m e2e` runs the end-to-end
+# tier (the command line in processes, the workbook and its Excel layers, the hostile harness, printing) and
+# `pytest -m slow` the slow one (the interpreter reference of the compiled kernels); `.ci/run` runs all three,
+# then the fuzz run.
+TIERS = {
+    "test_excel.py": "e2e", "test_robustness.py": "e2e", "test_hostile.py": "e2e", "test_safety.py": "e2e",
+    "test_workbook_layout.py": "e2e", "test_print.py": "e2e",
+    "test_bench_reference.py": "slow",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = TIERS.get(item.path.name)
+        if tier:
+            item.add_marker(getattr(pytest.mark, tier))
