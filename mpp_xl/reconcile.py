@@ -82,7 +82,8 @@ def model_value(result: RunResult, figure: str, date: str) -> float:
 
 
 def reconciliation(result: RunResult) -> pd.DataFrame:
-    """figure, source, role, published, model, lower, upper, holds (+ description, unit, note)."""
+    """figure, source, role, published, model, lower, upper, holds (+ description, unit, note, and contradicted:
+    whether the figure is part of a contradiction between published figures that ``conflicts`` names)."""
     table = published_figures()
     lower, upper = bounds(table)
     model = [model_value(result, f, d) for f, d in zip(table["figure"], table["date"])]
@@ -91,6 +92,8 @@ def reconciliation(result: RunResult) -> pd.DataFrame:
     reconciled = out["lower"].notna()
     out["holds"] = np.where(reconciled, (out["model"] >= out["lower"]) & (out["model"] <= out["upper"]), pd.NA)
     out["description"], out["unit"], out["note"] = table["description"], table["unit"], table["note"].fillna("")
+    named = {f.strip() for row in conflicts(result).itertuples() if row.conflict == "yes" for f in row.figures.split(",")}
+    out["contradicted"] = out["figure"].isin(named)  # part of a contradiction between published figures
     return out
 
 

@@ -1551,7 +1551,8 @@ def _grafieken(book: Book, sheet: Sheet, data: Sheet, monthly: Table, coa: Table
 RECONCILE_HEADERS = {"figure": "cijfer", "source": "bron", "role": "rol", "published": "gepubliceerd",
                      "model": "model", "lower": "ondergrens", "upper": "bovengrens", "holds": "binnen de marge",
                      "unit": "eenheid", "date": "datum", "conflict": "conflict", "conflicts": "conflict",
-                     "note": "toelichting", "description": "omschrijving", "tolerance": "marge"}
+                     "note": "toelichting", "description": "omschrijving", "tolerance": "marge",
+                     "contradicted": "tegenstrijdig met ander gepubliceerd cijfer"}
 ROLES_NL = {"target": "ijkpunt (aanname afgesteld)", "check": "controle (niet afgesteld)",
             "derived": "afgeleid (aanname berekend)"}
 FIGURES_NL = {
@@ -1567,7 +1568,7 @@ FIGURES_NL = {
 def figure_label(figure: str) -> str:
     """A published figure's Dutch name and period, e.g. 'IND voorraad asiel, 2023'."""
     kind, _, period = figure.rpartition(".")
-    if not re.fullmatch(r"\d{4}(-\d{2})?", period):
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?|-\d{4})?", period):
         kind, period = figure, ""
     label = METRICS[kind].label_nl if kind in METRICS else FIGURES_NL.get(kind, figure)
     return f"{label}, {period}" if period else label
@@ -1701,10 +1702,13 @@ def _controles(book: Book, sheet: Sheet) -> None:
     checks = _checks(book)
     rows = _reconcile_rows()
     reconcile_row = None
-    if "rol" in rows[0] and "binnen de marge" in rows[0]:
+    contra_header = RECONCILE_HEADERS["contradicted"]
+    if "rol" in rows[0] and "binnen de marge" in rows[0] and contra_header in rows[0]:
         role, holds = rows[0].index("rol"), rows[0].index("binnen de marge")
-        ok = all(r[holds] != "nee" for r in rows[1:] if r[role] == ROLES_NL["target"])
-        checks.append(("Gepubliceerde cijfers: elk ijkpunt binnen zijn marge (tabel hieronder)", None, ok))
+        contra = rows[0].index(contra_header)
+        ok = all(r[holds] != "nee" for r in rows[1:] if r[role] == ROLES_NL["target"] and r[contra] != "ja")
+        checks.append(("Gepubliceerde cijfers: elk ijkpunt binnen zijn marge, behalve cijfers die een ander "
+                       "gepubliceerd cijfer tegenspreken (tabel hieronder; docs/calibration.md)", None, ok))
         reconcile_row = len(checks) - 1
     first = sheet.rows.take(len(checks))
     for i, (what, condition, value) in enumerate(checks):
@@ -1747,7 +1751,9 @@ def _controles(book: Book, sheet: Sheet) -> None:
         letter = lambda c: xl_rowcol_to_cell(0, c, col_abs=True)[:-1]  # noqa: E731
         role_range = f"{letter(role)}${top + 2}:{letter(role)}${top + len(rows)}"
         holds_range = f"{letter(holds)}${top + 2}:{letter(holds)}${top + len(rows)}"
-        condition = f'COUNTIFS({role_range},"{ROLES_NL["target"]}",{holds_range},"nee")=0'
+        contra_range = f"{letter(contra)}${top + 2}:{letter(contra)}${top + len(rows)}"
+        condition = (f'COUNTIFS({role_range},"{ROLES_NL["target"]}",{holds_range},"nee",'
+                     f'{contra_range},"nee")=0')
         value = "in orde" if checks[reconcile_row][2] else "FOUT"
         sheet.write_formula(first + reconcile_row, 3, (f'=IF({condition},"in orde","FOUT")', value), f.check)
     for rng in (f"D{first + 1}:D{master + 1}",):
