@@ -91,22 +91,26 @@ def _unwrapped(aset):
 
 
 def digest_of_reads(aset, reads: tuple) -> str:
-    """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (in layer order, fields
-    escaped): equal digests, equal inputs to the stage."""
+    """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (per parameter, in
+    layer order, fields escaped): equal digests, equal inputs to the stage. Kept on the (immutable) set."""
     import hashlib
     import json
-    import re
     aset = _unwrapped(aset)
     names, patterns, everything = reads
     if everything:
         return aset.digest
-    compiled = [re.compile(p) for p in sorted(patterns)]
-    sha = hashlib.sha256(json.dumps([sorted(names), sorted(patterns)]).encode())
-    for label, recs in aset.layers:
-        rows = [r.as_row() for r in recs if r.parameter in names or any(p.fullmatch(r.parameter) for p in compiled)]
-        if rows:  # layer order decides precedence, so it is part of the digest
-            sha.update(json.dumps([label, rows], ensure_ascii=False).encode())
-    return sha.hexdigest()
+    key = ("digest of reads", reads)
+    found = aset._cache.get(key)
+    if found is None:
+        wanted = set(names)
+        for pattern in patterns:
+            wanted.update(aset.names_like(pattern))
+        sha = hashlib.sha256(json.dumps([sorted(names), sorted(patterns)]).encode())
+        for name in sorted(wanted):
+            entries = [(aset.layers[depth][0], rec.as_row()) for depth, rec in aset._by_name.get(name, ())]
+            sha.update(json.dumps([name, entries], ensure_ascii=False).encode())
+        found = aset._cache[key] = sha.hexdigest()
+    return found
 
 
 class StageCache:
