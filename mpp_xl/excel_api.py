@@ -51,6 +51,10 @@ from .penalties import COUNTS
 from .timegrid import DEFAULT_END, DEFAULT_START, TimeGrid
 from .variants import NAMED_VARIANTS
 
+# the legal variants the workbook offers: the letter's three and the current legal situation (WBV 2023/26
+# withdrawn for the future, June 2025)
+WORKBOOK_VARIANTS = (*NAMED_VARIANTS, "wbv_2023_26_withdrawn")
+
 LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl-udf.log"
 LOG_FILE_SHOWN = r"%TEMP%\mpp-xl-udf.log"  # where the log lies on the user's Windows machine (as the workbook says)
 RANGE_NAME = "Aannames"
@@ -169,7 +173,7 @@ def scenario_arg(value, allow_all: bool = True) -> str:
 
 def variant_arg(value, run: RunResult | None = None) -> str:
     """A variant of the run (default: the named variants every workbook run has) or all."""
-    variants = run.variants if run is not None else NAMED_VARIANTS
+    variants = run.variants if run is not None else WORKBOOK_VARIANTS
     name = scalar(value, "variant", default="base")
     if name in ALL_WORDS:
         return "all"
@@ -470,7 +474,7 @@ def _checked_run(aset: AssumptionSet, scenarios, variants) -> RunResult:
 
 
 def model_run(aset: AssumptionSet) -> RunResult:
-    return _runs.fetch(aset.digest, lambda: _checked_run(aset, SCENARIOS, NAMED_VARIANTS))
+    return _runs.fetch(aset.digest, lambda: _checked_run(aset, SCENARIOS, WORKBOOK_VARIANTS))
 
 
 def comparison_run(aset: AssumptionSet, scenario: str, variant: str) -> RunResult:
@@ -669,7 +673,7 @@ UNITS_NL = {unit: entry.nl for unit, entry in UNITS.items()}
 def one_variant_arg(value, run: RunResult | None = None) -> str:
     name = variant_arg(value, run)
     if name == "all":
-        raise fail("variant", "variant_not_all", choices=", ".join(run.variants if run else NAMED_VARIANTS))
+        raise fail("variant", "variant_not_all", choices=", ".join(run.variants if run else WORKBOOK_VARIANTS))
     return name
 
 

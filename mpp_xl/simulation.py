@@ -336,9 +336,12 @@ def chart_pngs(bands: pd.DataFrame, tornado: pd.DataFrame, scenario: str) -> dic
         scale, unit = (1e6, "mln euro") if "eur" in target else (1.0, "plaatsen")
         for i, row in enumerate(part.itertuples()):
             low, high = row.value_low / scale, row.value_high / scale
-            axis.barh(i, low - central / scale, left=central / scale, color="#C55A11")
-            axis.barh(i, high - central / scale, left=central / scale, color="#2E75B6")
-        axis.axvline(central / scale, color="black", linewidth=0.8)
+            axis.barh(i, low - central / scale, left=central / scale, color="#C55A11",
+                      label="aanname laag (5e percentiel)" if i == 0 else None)
+            axis.barh(i, high - central / scale, left=central / scale, color="#2E75B6",
+                      label="aanname hoog (95e percentiel)" if i == 0 else None)
+        axis.axvline(central / scale, color="black", linewidth=0.8, label="centrale waarde")
+        axis.legend(fontsize=7, loc="lower right")
         axis.set_yticks(range(len(part)))
         axis.set_yticklabels(part.label_nl, fontsize=7)
         axis.set_title(f"{TARGETS.get(target, target)}, scenario {scenario}", fontsize=9)

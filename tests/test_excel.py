@@ -242,7 +242,8 @@ def test_repeated_calls_hit_the_cache_and_an_edit_invalidates_it():
     (lambda rows: udfs.MPP_PROJECTION("coa.occupancy", "mediu", rows),
      "Fout: scenario: onbekend scenario 'mediu' (bedoelt u 'medio'?); kies min, medio, max, all"),
     (lambda rows: udfs.MPP_PENALTIES("medio", "all_undon", rows),
-     "Fout: variant: onbekende variant 'all_undon' (bedoelt u 'all_undone'?); kies base, all_undone, first_holds of all"),
+     "Fout: variant: onbekende variant 'all_undon' (bedoelt u 'all_undone'?); kies base, all_undone, first_holds, "
+     "wbv_2023_26_withdrawn of all"),
     (lambda rows: udfs.MPP_PROJECTION("all", "all", rows),
      "Fout: reeks en scenario kunnen niet allebei 'all' zijn: kies één reeks of één scenario"),
     (lambda rows: udfs.MPP_PROJECTION("coa.occupancy", "#N/A", rows),
@@ -307,7 +308,7 @@ def _switches(*on):
 @pytest.fixture(scope="module")
 def default_result():
     from mpp_xl.model import run_model
-    return run_model(AssumptionSet.default())
+    return run_model(AssumptionSet.default(), variants=excel_api.WORKBOOK_VARIANTS)
 
 
 def test_every_total_and_delta_takes_a_window(default_result):
@@ -315,14 +316,16 @@ def test_every_total_and_delta_takes_a_window(default_result):
     shows the window; the per-year tables end in the window's total."""
     penalties = default_result.penalty_frame()
     table = udfs.MPP_SUMMARY(assumption_rows(), "2026-2030")
-    assert table[0] == ["scenario", "basis 2026-2030 (EUR)", "alles vervallen 2026-2030 (EUR)",
-                        "eerste blijft 2026-2030 (EUR)", "verschil alles vervallen 2026-2030 (EUR)",
-                        "verschil eerste blijft 2026-2030 (EUR)"]
+    from mpp_xl.catalogue import variant_name
+    variants = list(excel_api.WORKBOOK_VARIANTS)  # the letter's three and the current legal situation
+    others = variants[1:]
+    assert table[0] == ["scenario", *(f"{variant_name(v)} 2026-2030 (EUR)" for v in variants),
+                        *(f"verschil {variant_name(v)} 2026-2030 (EUR)" for v in others)]
     window = penalties[(penalties.track == "total") & penalties.year.between(2026, 2030)]
     for row in table[1:]:
         sums = window[window.scenario == row[0]].groupby("variant")[["amount_eur", "delta_vs_base_eur"]].sum()
-        assert row[1:4] == pytest.approx(sums.amount_eur[["base", "all_undone", "first_holds"]].to_numpy(), abs=0.01)
-        assert row[4:] == pytest.approx(sums.delta_vs_base_eur[["all_undone", "first_holds"]].to_numpy(), abs=0.01)
+        assert row[1:1 + len(variants)] == pytest.approx(sums.amount_eur[variants].to_numpy(), abs=0.01)
+        assert row[1 + len(variants):] == pytest.approx(sums.delta_vs_base_eur[others].to_numpy(), abs=0.01)
     assert udfs.MPP_SUMMARY(None)[0][1] == "basis 2024-2027 (EUR)"  # empty window: the letter's
     yearly = udfs.MPP_PENALTIES("medio", "all_undone", None, "2026-2030")
     assert [r[0] for r in yearly[1:-1]] == [float(y) for y in range(2022, 2031)]
@@ -454,7 +457,8 @@ def test_measures_switches_change_the_result_as_apply_measures():
     (lambda: udfs.MPP_COMPARE("mpp-2024-I", "mpp-2024-II", "coa.need"),
      "Fout: wat: onbekende vergelijking 'coa.need' (bedoelt u 'coa.capacity_need'?); kies all of een van "
      + ", ".join(excel_api.COMPARE_WHAT)),
-    (lambda: udfs.MPP_BUDGET("medio", "all"), "Fout: variant: 'all' kan hier niet; kies base, all_undone, first_holds"),
+    (lambda: udfs.MPP_BUDGET("medio", "all"),
+     "Fout: variant: 'all' kan hier niet; kies base, all_undone, first_holds, wbv_2023_26_withdrawn"),
     (lambda: udfs.MPP_SUMMARY(None, None, None, [["nareisrem", "misschien"]]),
      "Fout: maatregelen, rij 1: 'misschien' is niet ja of nee"),
     (lambda: udfs.MPP_SUMMARY(None, None, None, [["nareisrm", "ja"]]),

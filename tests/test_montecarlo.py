@@ -230,8 +230,12 @@ def test_tornado_chart_shows_one_scenario(default_set, variants, grid):
     drawn = []
     original = simulation._png
 
+    legends = []
+
     def keep(figure, plt):
         drawn.append([len(axis.patches) for axis in figure.axes])
+        legends.append([[t.get_text() for t in axis.get_legend().get_texts()] if axis.get_legend() else []
+                        for axis in figure.axes])
         return original(figure, plt)
 
     simulation._png = keep
@@ -241,6 +245,8 @@ def test_tornado_chart_shows_one_scenario(default_set, variants, grid):
         simulation._png = original
     groups = len(set(tornado.assumption))
     assert drawn[1] == [2 * groups] * len(set(tornado.target))
+    for texts in legends[1]:  # every tornado panel says which bar is the low and which the high end
+        assert any("laag" in t for t in texts) and any("hoog" in t for t in texts)
 
 
 def test_a_variant_of_the_front_is_simulated_with_its_own_front(default_set, grid):

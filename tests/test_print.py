@@ -8,6 +8,7 @@ import io
 import math
 import re
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -314,3 +315,18 @@ def test_first_holds_is_drawn_so_that_it_does_not_hide_alles_vervallen():
     series = penalty.split("<c:ser>")[1:]
     first_holds = next(s for s in series if "eerste blijft" in s)
     assert "<a:pattFill" in first_holds
+
+
+def test_the_current_legal_situation_can_be_chosen_in_the_workbook():
+    """Issue: WBV 2023/26 withdrawn for the future (June 2025) is what happened; the workbook's variant list on
+    Start offers it by its Dutch name next to the letter's three."""
+    import openpyxl
+    from mpp_xl.catalogue import variant_name
+    from mpp_xl.workbook import WORKBOOK_VARIANTS
+    assert "wbv_2023_26_withdrawn" in WORKBOOK_VARIANTS
+    book = openpyxl.load_workbook(Path(__file__).resolve().parents[1] / "workbooks" / "mpp_model.xlsm",
+                                  keep_vba=True)
+    sheet, ref = book.defined_names["VariantNamen"].attr_text.split("!")
+    cells = book[sheet.strip("'")][ref.replace("$", "")]
+    names = [row[0].value for row in cells] if isinstance(cells, tuple) else [cells.value]
+    assert variant_name("wbv_2023_26_withdrawn") in names
