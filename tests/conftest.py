@@ -1,5 +1,9 @@
 """Shared fixtures: the default assumption set, the default grid and the default full run."""
 
+import io
+import re
+import zipfile
+
 import pytest
 
 from mpp_xl.assumptions import COLUMNS, AssumptionSet, parse_table
@@ -11,6 +15,16 @@ def override(aset: AssumptionSet, *rows, label="test override") -> AssumptionSet
     """``aset`` with rows (parameter, scenario, from, to, value, unit) applied over it."""
     table = [list(COLUMNS)] + [list(r) + ["test"] for r in rows]
     return aset.with_layer(label, parse_table(table, label, aset.registry))
+
+
+def sheets_of(workbook: bytes) -> dict[str, str]:
+    """Each sheet's XML by sheet name, from the bytes of a workbook file."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
+                                  archive.read("xl/_rels/workbook.xml.rels").decode()))
+        sheets = [(re.search(r'name="([^"]+)"', tag).group(1), re.search(r'r:id="([^"]+)"', tag).group(1))
+                  for tag in re.findall(r"<sheet [^>]*>", archive.read("xl/workbook.xml").decode())]
+        return {name: archive.read("xl/" + targets[rid]).decode() for name, rid in sheets}
 
 
 @pytest.fixture(scope="session")

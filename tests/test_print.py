@@ -12,6 +12,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from conftest import sheets_of
 from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -35,12 +37,8 @@ def book(which="xlsm", **options):
 
 
 def xml_of(which="xlsm") -> dict[str, str]:
-    with zipfile.ZipFile(io.BytesIO(BUILT[which])) as archive:
-        targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
-                                  archive.read("xl/_rels/workbook.xml.rels").decode()))
-        sheets = [(re.search(r'name="([^"]+)"', tag).group(1), re.search(r'r:id="([^"]+)"', tag).group(1))
-                  for tag in re.findall(r"<sheet [^>]*>", archive.read("xl/workbook.xml").decode())]
-        return {name: archive.read("xl/" + targets[rid]).decode() for name, rid in sheets}
+    """Each sheet's XML by sheet name."""
+    return sheets_of(BUILT[which])
 
 
 def charts(which="xlsm") -> list[str]:

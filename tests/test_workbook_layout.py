@@ -14,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
+from conftest import sheets_of
 from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -42,12 +44,7 @@ def book(which: str = "xlsm", **options) -> openpyxl.Workbook:
 
 def sheet_xml(which: str = "xlsm") -> dict[str, str]:
     """Each sheet's XML by sheet name."""
-    with zipfile.ZipFile(io.BytesIO(BUILT[which])) as archive:
-        targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"',
-                                  archive.read("xl/_rels/workbook.xml.rels").decode()))
-        sheets = [(re.search(r'name="([^"]+)"', tag).group(1), re.search(r'r:id="([^"]+)"', tag).group(1))
-                  for tag in re.findall(r"<sheet [^>]*>", archive.read("xl/workbook.xml").decode())]
-        return {name: archive.read("xl/" + targets[rid]).decode() for name, rid in sheets}
+    return sheets_of(BUILT[which])
 
 
 def column(ws, col: int):
