@@ -184,7 +184,8 @@ UDF_CASES = [  # the workbook shows the messages in Dutch
     ("unknown scenario", lambda: udfs.MPP_PROJECTION("coa.occupancy", "maxi"),
      "scenario: onbekend scenario 'maxi' (bedoelt u 'max'?); kies min, medio, max, all"),
     ("unknown variant", lambda: udfs.MPP_PENALTIES("medio", "first_hold"),
-     "variant: onbekende variant 'first_hold' (bedoelt u 'first_holds'?); kies base, all_undone, first_holds, wbv_2023_26_withdrawn of all"),
+     "variant: onbekende variant 'first_hold' (bedoelt u 'first_holds'?); kies base, all_undone, first_holds, "
+     "wbv_2023_26_withdrawn of all"),
     ("unknown frequency", lambda: udfs.MPP_PROJECTION("coa.occupancy", "medio", None, "week"),
      "frequentie: 'week' is niet maand of jaar"),
     ("both all", lambda: udfs.MPP_PROJECTION("all", "all"),
