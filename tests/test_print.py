@@ -328,3 +328,33 @@ def test_the_current_legal_situation_can_be_chosen_in_the_workbook():
     cells = book[sheet.strip("'")][ref.replace("$", "")]
     names = [row[0].value for row in cells] if isinstance(cells, tuple) else [cells.value]
     assert variant_name("wbv_2023_26_withdrawn") in names
+
+
+def test_results_xlsx_opens_on_a_cover_and_prints_a4_landscape(default_run):
+    """results.xlsx: a Voorblad (A4) with the run's provenance first, and every table sheet set to A4 landscape,
+    one page wide, header row repeated."""
+    from mpp_xl.report import results_workbook
+    book = openpyxl.load_workbook(io.BytesIO(results_workbook(default_run)))
+    assert book.sheetnames[0] == "Voorblad"
+    cover = " ".join(str(c.value) for row in book["Voorblad"].iter_rows() for c in row if c.value is not None)
+    assert default_run.aset.digest in cover
+    for sheet in book.worksheets:
+        assert sheet.page_setup.paperSize == 9, sheet.title
+        if sheet.title != "Voorblad":
+            assert sheet.page_setup.orientation == "landscape", sheet.title
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title  # fitted to pages
+            assert sheet.page_setup.fitToWidth in (None, 1), sheet.title  # one page wide (1 is the file default)
+            if sheet.title != "Grafieken":  # a sheet of charts has no header row to repeat
+                assert sheet.print_title_rows, sheet.title
+
+
+def test_memo_charts_fit_half_an_a4_page(default_run):
+    """Memo PNGs: 3.3 inches wide at their resolution (half an A4 text width)."""
+    from PIL import Image
+    from mpp_xl.report import chart_pngs
+    pngs = chart_pngs(default_run)
+    assert pngs
+    for name, data in pngs.items():
+        image = Image.open(io.BytesIO(data))
+        dpi = image.info.get("dpi", (200, 200))[0]
+        assert abs(image.size[0] / dpi - 3.3) < 0.05, name
