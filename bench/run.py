@@ -143,16 +143,15 @@ def case_input(n: int, seed: int = 1):
 
 
 def bench_cases(sizes, repeat: int, naive_cases: int) -> dict:
-    cores = os.cpu_count() or 1
     largest = max(sizes)
     cases, _, params, grid = case_input(largest)
     scaling = {}
     for n in sizes:
         part = cases.take(slice(0, n))
-        times = timed(lambda: simulate_penalties(part, params, grid.size, 0, threads=cores), repeat)
+        times = timed(lambda: simulate_penalties(part, params, grid.size, 0), repeat)
         scaling[n] = statistics.median(times)
     tracemalloc.start()
-    simulate_penalties(cases, params, grid.size, 0, threads=cores)
+    simulate_penalties(cases, params, grid.size, 0)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
 

@@ -549,7 +549,7 @@ def _queue_batch(t: dict, filings, opening, capacity, shares, take_up, node_of_p
             matrix = assemble(track, grid, q, raw)
             decisions[p], fast[p], pending[p] = matrix.decisions(), matrix.fast_decided, matrix.pending()
             ledger = expected_penalties(matrix.legal, params, size)
-            monthly = sum(ledger.amounts.values()) + sum(np.cumsum(d)[:size] for d in ledger._full_months.values())
+            monthly = sum(ledger.amounts.values())
             total[p] += np.add.reduceat(monthly, starts)
     return QueueFlows(opening.sum(axis=1), filings, decisions, pending, fast)
 

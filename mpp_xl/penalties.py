@@ -82,51 +82,15 @@ def read_params(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) 
 
 
 class Ledger:
-    """Monthly bookings on the grid: amounts per component and event counts."""
+    """Monthly bookings on the grid (EUR per component, and event counts), filled by the legal chain's kernel
+    (``penalty_kernel``) and the queue's own counts."""
 
     def __init__(self, size: int):
         self.size = size
         self.amounts = {c: np.zeros(size) for c in COMPONENTS}
         self.counts = {c: np.zeros(size) for c in COUNTS}
-        self._full_months = {c: np.zeros(size + 1) for c in COMPONENTS}  # difference array of whole months
-
-    def point(self, target: np.ndarray, times: np.ndarray, values, rows=None) -> None:
-        """Book ``values`` in the month of ``times``; bookings outside the grid are dropped (``rows``: the
-        input rows the bookings come from, used by ``RowLedger``)."""
-        values = np.broadcast_to(values, times.shape)
-        month = np.floor(times)
-        inside = (month >= 0) & (month < self.size) & (values != 0)
-        target += np.bincount(month[inside].astype(int), weights=values[inside], minlength=self.size)
-
-    def linear(self, component: str, start: np.ndarray, end: np.ndarray, per_month, rows=None) -> None:
-        """Book an accrual at ``per_month`` over [start, end): the part months at both ends directly, the
-        whole months in between through a difference array (so the cost does not grow with the span)."""
-        per_month = np.broadcast_to(per_month, start.shape)
-        live = (end > start) & (per_month != 0)
-        start, end, rate = start[live], end[live], per_month[live]
-        first, last = np.floor(start), np.floor(end)
-        same = first == last
-        target = self.amounts[component]
-        self.point(target, start, np.where(same, end - start, first + 1 - start) * rate)
-        self.point(target, end, np.where(same, 0.0, end - last) * rate)
-        low = np.clip(first + 1, 0, self.size).astype(int)
-        high = np.clip(last, 0, self.size).astype(int)
-        inner = high > low
-        diff = self._full_months[component]
-        diff += np.bincount(low[inner], rate[inner], minlength=self.size + 1)
-        diff -= np.bincount(high[inner], rate[inner], minlength=self.size + 1)
-
-    def absorb(self, other: "Ledger") -> None:
-        """Add another ledger's open bookings to this one."""
-        for name in COMPONENTS:
-            self.amounts[name] += other.amounts[name]
-            self._full_months[name] += other._full_months[name]
-        for name in COUNTS:
-            self.counts[name] += other.counts[name]
 
     def close(self, track: str, params: PenaltyParams) -> "TrackPenalties":
-        for component, diff in self._full_months.items():
-            self.amounts[component] += np.cumsum(diff)[:self.size]
         paid = {c: pay_after_lag(v, params) for c, v in self.amounts.items()}
         return TrackPenalties(track, self.amounts, self.counts, paid)
 
@@ -257,11 +221,11 @@ def expand_cases(rows: LegalRows, rng: np.random.Generator) -> LegalRows:
 
 def simulate_penalties(cases: LegalRows, params: PenaltyParams, size: int,
                        random_state: int | np.random.Generator = 0, chunk: int = 100_000,
-                       threads: int | None = None, engine: str | None = None) -> Ledger:
+                       engine: str | None = None) -> Ledger:
     """Case-level simulation: one row per case, seeded draws for the cap and the repeat appeal.
 
-    Cases go in chunks (bounded memory), each with its own child seed, so the result does not depend on
-    ``threads``. ``engine``: compiled (numba) or numpy (the same source run by the interpreter; the same draws),
+    Cases go in chunks (bounded memory), each with its own child seed and its own book, so the result does not
+    depend on how many threads numba uses. ``engine``: compiled (numba) or numpy (the same source run by the interpreter; the same draws),
     by default ``queue.default_engine()``."""
     starts = range(0, cases.decided.size, chunk)
     if isinstance(random_state, np.random.Generator):
