@@ -29,6 +29,16 @@ class LruCache(OrderedDict):
         self.hits = self.misses = 0
 
 
+def _recording(method: str):
+    """A method of ``ReadRecorder`` that notes the parameter it reads and delegates (a wrapped recorder notes it
+    too, as the call passes through it)."""
+    def call(self, name, *args, **kwargs):
+        self.names.add(name)
+        return getattr(self._aset, method)(name, *args, **kwargs)
+    call.__name__ = method
+    return call
+
+
 class ReadRecorder:
     """An assumption set as one stage sees it: every parameter the stage reads through it is recorded (exact
     names, the patterns it lists names by, or everything when it walks all records), so the stage's results
@@ -40,41 +50,18 @@ class ReadRecorder:
         self.patterns: set[str] = set()
         self.everything = False
 
-    def _note(self, name: str) -> None:
-        self.names.add(name)
-        if isinstance(self._aset, ReadRecorder):
-            self._aset._note(name)
-
-    def at(self, name, *args, **kwargs):
-        self._note(name)
-        return self._aset.at(name, *args, **kwargs)
-
-    def scalar(self, name, *args, **kwargs):
-        self._note(name)
-        return self._aset.scalar(name, *args, **kwargs)
-
-    def in_precedence(self, name, *args, **kwargs):
-        self._note(name)
-        return self._aset.in_precedence(name, *args, **kwargs)
-
-    def switch_date(self, name, *args, **kwargs):
-        self._note(name)
-        return self._aset.switch_date(name, *args, **kwargs)
-
-    def has(self, name):
-        self._note(name)
-        return self._aset.has(name)
+    at = _recording("at")
+    scalar = _recording("scalar")
+    in_precedence = _recording("in_precedence")
+    switch_date = _recording("switch_date")
+    has = _recording("has")
 
     def names_like(self, regex):
         self.patterns.add(regex)
-        if isinstance(self._aset, ReadRecorder):
-            self._aset.patterns.add(regex)
         return self._aset.names_like(regex)
 
     def records(self):
         self.everything = True
-        if isinstance(self._aset, ReadRecorder):
-            self._aset.everything = True
         return self._aset.records()
 
     def __getattr__(self, attr):
@@ -82,6 +69,15 @@ class ReadRecorder:
 
     def reads(self) -> tuple:
         return (frozenset(self.names), frozenset(self.patterns), self.everything)
+
+    def add_reads(self, reads: tuple) -> None:
+        """Count what a cached inner stage read as read here too (and by every recorder this one wraps)."""
+        names, patterns, everything = reads
+        self.names |= names
+        self.patterns |= patterns
+        self.everything |= everything
+        if isinstance(self._aset, ReadRecorder):
+            self._aset.add_reads(reads)
 
 
 def _unwrapped(aset):
@@ -130,12 +126,7 @@ class StageCache:
                 self.hits += 1
                 self._entries.move_to_end(entry)
                 if isinstance(aset, ReadRecorder):  # an outer stage depends on what this one read
-                    for name in reads[0]:
-                        aset._note(name)
-                    for pattern in reads[1]:
-                        aset.names_like(pattern)
-                    if reads[2]:
-                        aset.records()
+                    aset.add_reads(reads)
                 return self._entries[entry]
         self.misses += 1
         reader = ReadRecorder(aset)
