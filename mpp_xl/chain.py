@@ -89,10 +89,10 @@ def published_stocks(aset: AssumptionSet, track: str, scenario: str, grid: TimeG
     return {int(str(d)[:4]): float(v) for d, v in zip(ends, values) if not np.isnan(v)}
 
 
-def identity_years(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid) -> dict[int, float]:
-    """Year -> published end stock, for the years whose decisions the stock-flow identity sets: the stock at the
-    start is known (the opening stock when the grid starts in January, or the year before's published stock)."""
-    published = published_stocks(aset, track, scenario, grid)
+def identity_years(published: dict[int, float], grid: TimeGrid) -> dict[int, float]:
+    """Of the published year-end stocks (``published_stocks``), the years whose decisions the stock-flow identity
+    sets: the stock at the start is known (the opening stock when the grid starts in January, or the year
+    before's published stock)."""
     first = int(grid.years[0])
     return {y: v for y, v in published.items()
             if (y - 1 in published) or (y == first and str(grid.start)[5:7] == "01")}
@@ -114,7 +114,7 @@ def decision_capacity(aset: AssumptionSet, track: str, scenario: str, grid: Time
     published = published_stocks(aset, track, scenario, grid)
     starts = {int(grid.years[0]) - 1: np.asarray(opening_total, float)} if str(grid.start)[5:7] == "01" else {}
     starts.update({y: np.asarray(v) for y, v in published.items()})
-    for year, end in identity_years(aset, track, scenario, grid).items():
+    for year, end in identity_years(published, grid).items():
         in_year = grid.years == year
         filed = filings[..., in_year].sum(axis=-1) * 12.0 / in_year.sum()
         decided = starts[year - 1] + filed - end
@@ -134,7 +134,7 @@ def check_identity_reached(aset: AssumptionSet, queue: CohortMatrix, scenario: s
     """The queue must end each identity year on its published stock: where it cannot use the capacity the
     identity gives (a moratorium, too few decidable cases), say so instead of showing another stock."""
     pending = queue.pending()
-    for year, published in identity_years(aset, queue.track, scenario, grid).items():
+    for year, published in identity_years(published_stocks(aset, queue.track, scenario, grid), grid).items():
         in_year = np.flatnonzero(grid.years == year)
         if in_year.size < 12:
             continue
@@ -143,6 +143,17 @@ def check_identity_reached(aset: AssumptionSet, queue: CohortMatrix, scenario: s
             raise MppError(f"history.ind.pending.{queue.track} {year} ({published:,.0f}) cannot be reached: the "
                            f"queue ends {year} at {ended:,.0f}, because the decisions the published stocks imply "
                            f"cannot all be made (a moratorium, or too few cases that can be decided, in {year})")
+
+
+def month_shift(ahead: np.ndarray) -> np.ndarray:
+    """(T, T) matrix that moves what happens in month t to month t + ``ahead[t]`` (whole months); what would land
+    beyond the grid is dropped. ``flow @ month_shift(ahead)`` is the flow as it lands."""
+    size = ahead.size
+    lands = np.arange(size) + ahead
+    inside = lands < size
+    shift = np.zeros((size, size))
+    shift[np.flatnonzero(inside), lands[inside]] = 1.0
+    return shift
 
 
 def sponsor_grants(read, decisions: np.ndarray, fast_decided: np.ndarray) -> np.ndarray:
@@ -166,10 +177,7 @@ def nareis_applications(aset: AssumptionSet, scenario: str, grid: TimeGrid, gran
     per_grant = aset.at("ind.nareis.applications_per_grant", scenario, days)
     if (lag < 1).any():
         raise MppError("ind.nareis.application_lag_months must be at least 1: an application follows its grant")
-    arrive = np.arange(size) + lag  # the application month of each grant month
-    inside = arrive < size
-    shift = np.zeros((size, size))
-    shift[np.flatnonzero(inside), arrive[inside]] = 1.0
+    shift = month_shift(lag)  # grant month -> application month
     following = (grants * per_grant) @ shift
     reached = (np.ones(size) @ shift) > 0
     applications = np.where(np.isnan(history), following, history)
@@ -244,20 +252,13 @@ def nareis_arrivals(read, grid: TimeGrid, inflow: dict, nareis_grants: np.ndarra
     ``ind.nareis.arrivals_per_grant``; a restriction (a measure) delays a share by whole months."""
     size = grid.size
     travel = np.rint(read("ind.nareis.travel_months")).astype(int)
-    land = np.arange(size) + travel
     delayed = read("ind.nareis.delayed_share")
     delay = np.rint(read("ind.nareis.delay_months")).astype(int)
-    travelling = nareis_grants * read("ind.nareis.arrivals_per_grant")
-    on_time, late = np.zeros((size, size)), np.zeros((size, size))  # decision month -> arrival month
-    inside = land < size
-    on_time[np.flatnonzero(inside), land[inside]] = 1.0
-    later = land + delay
-    inside = later < size
-    late[np.flatnonzero(inside), later[inside]] = 1.0
-    model = (travelling * (1.0 - delayed)) @ on_time + (travelling * delayed) @ late
+    travelling = nareis_grants * read("ind.nareis.arrivals_per_grant")  # by decision month
+    model = (travelling * (1.0 - delayed)) @ month_shift(travel) + (travelling * delayed) @ month_shift(travel + delay)
     is_history = inflow["is_history"]
     # a month before the first arrival decided on the grid could land takes the MPP's own figure
-    reached = np.arange(size) >= land[0]
+    reached = np.arange(size) >= travel[0]
     return np.where(is_history, inflow["nareis"], np.where(reached, model, inflow["nareis"]))
 
 
