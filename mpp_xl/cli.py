@@ -364,7 +364,8 @@ def _reconcile(args) -> int:
               "(medio; the letter's delta with all_undone)")
         return 0
     result = run_model(AssumptionSet.default())
-    table = reconciliation(result)[RECONCILE_COLUMNS]
+    contradictions = conflicts(result)
+    table = reconciliation(result, contradictions)[RECONCILE_COLUMNS]
     if args.csv:
         sys.stdout.write(table.to_csv(index=False, float_format="%.10g", lineterminator="\n"))
         return 0
@@ -377,7 +378,7 @@ def _reconcile(args) -> int:
           "holds: the model lies within [lower, upper]; -: no tolerance, not reconciled "
           "(see data/published_figures.csv)")
     print("\nPublished figures that contradict each other under the model's identities:")
-    for row in conflicts(result).itertuples():
+    for row in contradictions.itertuples():
         print(f"- {row.figures}: {row.identity}: {_figure(row.left)} against {_figure(row.right)} (gap "
               f"{_figure(row.gap)}, tolerance {_figure(row.tolerance)}): {'contradiction' if row.conflict == 'yes' else 'holds'}")
     return 0

@@ -81,9 +81,10 @@ def model_value(result: RunResult, figure: str, date: str) -> float:
     raise MppError(f"published_figures.csv: no rule to read figure '{figure}' off a run")
 
 
-def reconciliation(result: RunResult) -> pd.DataFrame:
+def reconciliation(result: RunResult, contradictions: pd.DataFrame | None = None) -> pd.DataFrame:
     """figure, source, role, published, model, lower, upper, holds (+ description, unit, note, and contradicted:
-    whether the figure is part of a contradiction between published figures that ``conflicts`` names)."""
+    whether the figure is part of a contradiction between published figures that ``conflicts`` names; pass
+    ``conflicts(result)`` when the caller has it already)."""
     table = published_figures()
     lower, upper = bounds(table)
     model = [model_value(result, f, d) for f, d in zip(table["figure"], table["date"])]
@@ -92,7 +93,8 @@ def reconciliation(result: RunResult) -> pd.DataFrame:
     reconciled = out["lower"].notna()
     out["holds"] = np.where(reconciled, (out["model"] >= out["lower"]) & (out["model"] <= out["upper"]), pd.NA)
     out["description"], out["unit"], out["note"] = table["description"], table["unit"], table["note"].fillna("")
-    named = {f.strip() for row in conflicts(result).itertuples() if row.conflict == "yes" for f in row.figures.split(",")}
+    contradictions = conflicts(result) if contradictions is None else contradictions
+    named = {f.strip() for row in contradictions.itertuples() if row.conflict == "yes" for f in row.figures.split(",")}
     out["contradicted"] = out["figure"].isin(named)  # part of a contradiction between published figures
     return out
 
@@ -185,7 +187,7 @@ def sensitivity(aset, grid=None) -> pd.DataFrame:
     from .model import run_model
     table = published_figures()
     targets = table[table["role"] == "target"]
-    names = list(targets["figure"]) + ["penalty.delta_all_undone.2024-2027"]
+    names = list(dict.fromkeys([*targets["figure"], "penalty.delta_all_undone.2024-2027"]))  # the delta once
     dates = dict(zip(table["figure"], table["date"]))
 
     def values(assumptions):

@@ -72,6 +72,7 @@ def test_sensitivity_moves_each_target_by_the_assumptions_tuned_to_it(default_se
     from mpp_xl.reconcile import sensitivity
     from mpp_xl.timegrid import TimeGrid
     table = sensitivity(default_set, TimeGrid.from_text("2022-01", "2028-12"))
+    assert not table.duplicated(["figure", "parameter"]).any()  # each figure once, also the letter's delta
     delta = table[(table.figure == "penalty.delta_all_undone.2024-2027") & (table.parameter == "penalty.take_up.asylum")]
     assert delta.up.iloc[0] > 0 > delta.down.iloc[0]
     share = table[(table.figure == "coa.permit_holder_share.2026-01-01") & (table.parameter == "housing.realisation_rate")]
