@@ -35,9 +35,8 @@ def penalty_delta_frame(result: RunResult) -> pd.DataFrame:
     grid = result.grid
     size = grid.size
     filed = np.arange(-OPENING_COHORTS, size) + 0.5  # mid-month filing times of every cohort, grid months
-    filing_year = np.concatenate([np.full(OPENING_COHORTS, 0), grid.years]).astype(int)
-    filing_year[:OPENING_COHORTS] = [int(str(m)[:4]) for m in np.arange(grid.start - OPENING_COHORTS, grid.start,
-                                                                        dtype="datetime64[M]")]
+    filing_months = np.arange(grid.start - OPENING_COHORTS, grid.end + 1, dtype="datetime64[M]")
+    filing_year = filing_months.astype("datetime64[Y]").astype(int) + 1970
     first_years = np.unique(filing_year)
     year_index = np.searchsorted(first_years, filing_year)
     accrual_years = np.unique(grid.years)
