@@ -322,7 +322,8 @@ def check_header_unique(header: Sequence[str], where: str) -> None:
         seen.add(name)
 
 
-DAILY_PREFIXES = ("deadline.", "ukraine.", "penalty.void_reading", "history.ind.pending.")  # read at exact days; every other parameter per month
+# read at exact days (year-end stocks among them); every other parameter per month
+DAILY_PREFIXES = ("deadline.", "ukraine.", "penalty.void_reading", "history.ind.pending.")
 
 
 def read_per_month(name: str) -> bool:

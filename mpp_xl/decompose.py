@@ -27,7 +27,8 @@ PARTS = ("displaced", "direct")
 def amounts_by_group(rows: LegalRows, params, size: int, groups: int) -> np.ndarray:
     """(groups, T) EUR accrued per month by the noticed cases of each group (expected value)."""
     books = book_by_group(rows, params, size, groups)
-    return books[:, [penalty_kernel.COURT, penalty_kernel.REPEAT, penalty_kernel.COSTS, penalty_kernel.ADMIN]].sum(axis=1)
+    components = [penalty_kernel.COURT, penalty_kernel.REPEAT, penalty_kernel.COSTS, penalty_kernel.ADMIN]
+    return books[:, components].sum(axis=1)
 
 
 def penalty_delta_frame(result: RunResult) -> pd.DataFrame:

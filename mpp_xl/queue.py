@@ -362,14 +362,14 @@ def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]
     run_path = queue_kernel.run_path if engine == "compiled" else queue_kernel.plain(queue_kernel.run_path)
     group = q.group if q.group is not None else np.zeros(q.open0.size, dtype=np.int64)
     out = empty_outputs(q.size, q.open0.size, int(group.max()) + 1)
-    run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0,
-                          q.capacity, q.fast_share, q.newest_share, q.spread_share, q.frozen_share, q.judgment_time, q.term_end, q.term_month,
-                          q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
-                          q.deadline, q.notice_times, q.fast_patience, np.zeros((q.open0.size, q.size, 2)), True, group,
-                          out["decided"], out["pending_end"], out["decisions_total"], out["pending_total"],
-                          out["fast_decided"], out["legal_decided"], out["notices"], out["cases_overdue"],
-                          out["legal_regular"], out["after_notice"], out["within_term"], out["within_term_time"],
-                          out["pending_legal"])
+    run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0, q.capacity,
+             q.fast_share, q.newest_share, q.spread_share, q.frozen_share, q.judgment_time, q.term_end,
+             q.term_month, q.within_term_share, q.after_notice_share, q.take_up, q.share_heard, q.state_of_month,
+             q.deadline, q.notice_times, q.fast_patience, np.zeros((q.open0.size, q.size, 2)), True, group,
+             out["decided"], out["pending_end"], out["decisions_total"], out["pending_total"],
+             out["fast_decided"], out["legal_decided"], out["notices"], out["cases_overdue"],
+             out["legal_regular"], out["after_notice"], out["within_term"], out["within_term_time"],
+             out["pending_legal"])
     return out
 
 

@@ -288,8 +288,8 @@ def finish(legal, first_notice, last_notice, group, pending_legal):
 
 @njit(cache=True, error_model="numpy")
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
-             newest_share, spread_share, frozen_share, judgment_time, term_end, term_month, within_term_share, after_notice_share, take_up,
-             share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full, group,
+             newest_share, spread_share, frozen_share, judgment_time, term_end, term_month, within_term_share,
+             after_notice_share, take_up, share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full, group,
              decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
              cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
     """One path of the queue; writes into the output arrays (zeroed by the caller).
@@ -353,8 +353,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
             judgment_time[k0], term_end[k0],
             term_month[k0], within_term_share[k0], after_notice_share, take_up[0], share_heard, state_of_month,
             deadline_by_state, notice_times_by_state, fast_patience, s_fast_pool, s_open, s_declined, s_legal,
-            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, one_group, unused, unused, s_decisions, s_pending,
-            s_fast, s_legal_decided, s_notices, s_overdue_cases, s_regular, s_after, s_within, s_within_time)
+            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, one_group, unused, unused, s_decisions,
+            s_pending, s_fast, s_legal_decided, s_notices, s_overdue_cases, s_regular, s_after, s_within, s_within_time)
     for worker in prange(workers):
         legal = np.zeros((cohorts, size, 2))  # scratch, reused path after path (left zeroed by finish)
         legal_decided = np.zeros(size)
@@ -401,8 +401,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                     judgment_time[k],
                     term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p], share_heard,
                     state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool, open_cases,
-                    declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False, one_group,
-                    unused, unused, decisions[p], pending[p], fast_decided[p], legal_decided, notices, cases_overdue,
+                    declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False,
+                    one_group, unused, unused, decisions[p], pending[p], fast_decided[p], legal_decided, notices, cases_overdue,
                     legal_regular, after_notice, within_term, within_term_time)
             finish(legal, first_notice, last_notice, one_group, pending_legal)
             for n in range(size):

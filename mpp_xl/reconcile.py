@@ -134,7 +134,8 @@ def conflicts(result: RunResult) -> pd.DataFrame:
                  f"pending end 2022 + filings 2023 ({filings:,.0f}, model input) - decisions 2023 = pending end 2023",
                  implied, end["value"], implied - end["value"], slack))
 
-    over, share = _figure(table, "ind.waiting_over_15m.asylum.2024-04"), _figure(table, "ind.share_within_15m.asylum.2024")
+    over = _figure(table, "ind.waiting_over_15m.asylum.2024-04")
+    share = _figure(table, "ind.share_within_15m.asylum.2024")
     oldest = oldest_first_bound(result)
     if oldest["over_15m"] <= over["upper"]:  # the stock figure can hold: what does the share become then?
         rows.append(("ind.waiting_over_15m.asylum.2024-04, ind.share_within_15m.asylum.2024",
