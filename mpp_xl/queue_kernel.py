@@ -289,9 +289,10 @@ def finish(legal, first_notice, last_notice, group, pending_legal):
 @njit(cache=True, error_model="numpy")
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
              newest_share, spread_share, frozen_share, judgment_time, term_end, term_month, within_term_share,
-             after_notice_share, take_up, share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, legal, full, group,
-             decided, pending_end, decisions_total, pending_total, fast_decided, legal_decided, notices,
-             cases_overdue, legal_regular, after_notice, within_term, within_term_time, pending_legal):
+             after_notice_share, take_up, share_heard, state_of_month, deadline_by_state, notice_times_by_state,
+             fast_patience, legal, full, group, decided, pending_end, decisions_total, pending_total, fast_decided,
+             legal_decided, notices, cases_overdue, legal_regular, after_notice, within_term, within_term_time,
+             pending_legal):
     """One path of the queue; writes into the output arrays (zeroed by the caller).
 
     Shapes: T months, C = n_open + T cohorts. Inputs as in ``queue.QueueInputs``; outputs as in
@@ -398,12 +399,11 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                 pending[p, t] = s_pending[t]
                 fast_decided[p, t] = s_fast[t]
             advance(t0, size, n_open, filings[p], capacity[p], fast_share, newest_share, spread_share, frozen_share,
-                    judgment_time[k],
-                    term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p], share_heard,
-                    state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool, open_cases,
-                    declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, False,
-                    one_group, unused, unused, decisions[p], pending[p], fast_decided[p], legal_decided, notices, cases_overdue,
-                    legal_regular, after_notice, within_term, within_term_time)
+                    judgment_time[k], term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p],
+                    share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool,
+                    open_cases, declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice,
+                    lo_box, False, one_group, unused, unused, decisions[p], pending[p], fast_decided[p],
+                    legal_decided, notices, cases_overdue, legal_regular, after_notice, within_term, within_term_time)
             finish(legal, first_notice, last_notice, one_group, pending_legal)
             for n in range(size):
                 for b in range(2):
