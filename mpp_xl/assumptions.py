@@ -471,6 +471,8 @@ class AssumptionSet:
                 self._by_name.setdefault(rec.parameter, []).append((depth, rec))
         self._by_scenario = {rec.parameter for _, recs in self.layers for rec in recs if rec.scenario != ALL}
         self._cache: dict = {}
+        self._parent: AssumptionSet | None = None  # the set this one adds a layer to (shares its digests)
+        self._touched: frozenset[str] = frozenset()  # the parameters the added layer holds
 
     @classmethod
     def default(cls) -> "AssumptionSet":
@@ -484,7 +486,9 @@ class AssumptionSet:
         """A new set with ``records`` applied over this one (records are already validated)."""
         if not records:
             return self
-        return AssumptionSet(self.name, self.layers + ((label, tuple(records)),), self.registry)
+        out = AssumptionSet(self.name, self.layers + ((label, tuple(records)),), self.registry)
+        out._parent, out._touched = self, frozenset(rec.parameter for rec in records)
+        return out
 
     def renamed(self, name: str) -> "AssumptionSet":
         """The same records under another name (the name labels every output)."""
@@ -511,6 +515,22 @@ class AssumptionSet:
                     sha.update(_escaped([label, rows]))
             self._cache[key] = sha.hexdigest()[:16]
         return self._cache[key]
+
+    def records_digest(self, name: str, scenario: str | None = None) -> str:
+        """A digest of the records of ``name`` that apply to ``scenario`` (every scenario's when None), with
+        their layers, in precedence order: equal digests, equal values of ``name`` for that scenario. A
+        parameter the last layer does not touch takes its parent set's digest (computed once)."""
+        key = ("records", name, scenario)
+        found = self._cache.get(key)
+        if found is None:
+            if self._parent is not None and name not in self._touched:
+                found = self._parent.records_digest(name, scenario)
+            else:
+                entries = [(self.layers[depth][0], rec.as_row()) for depth, rec in self._by_name.get(name, ())
+                           if scenario is None or rec.scenario in (ALL, scenario)]
+                found = hashlib.blake2b(_escaped([name, scenario, entries]), digest_size=16).hexdigest()
+            self._cache[key] = found
+        return found
 
     def records(self) -> list[tuple[str, Assumption]]:
         """Every record with the label of its layer, baseline first."""

@@ -17,12 +17,16 @@ Every line is quantity x price, month by month, with prices as dated assumptions
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 import pandas as pd
 
+from . import coa_kernel
 from .chain import ChainResult
 from .errors import MppError
 from .penalties import PenaltyRun
+from .queue import default_engine
 from .timegrid import TimeGrid
 
 ODA_MONTHS = 12  # OECD-DAC: reception costs in the first 12 months after arrival count as development aid
@@ -45,6 +49,7 @@ LINES = {
 # of every line, or an "of which" part of a line above it (never added to the total)
 KINDS = {"coa.total": "subtotal", "total": "total", "coa.oda_first_year": "of_which"}
 COLUMNS = ["scenario", "variant", "year", "line", "kind", "quantity", "unit", "price_eur", "amount_eur"]
+BudgetRow = namedtuple("BudgetRow", COLUMNS)
 
 
 def line_kind(line: str) -> str:
@@ -87,37 +92,21 @@ def first_year_residents(chain: ChainResult) -> np.ndarray:
 
     decided = queue.decided
     by_decision = np.divide(decided, decided.sum(axis=0), out=np.zeros_like(decided), where=decided.sum(axis=0) > 0)
+    by_decision = np.ascontiguousarray(by_decision)
+    loop = coa_kernel.kernel("first_year_in_group", 1, default_engine())
     for name, inflow_names, arrivals_now in (("coa.statushouders", ("granted",), ("resettled", "nareis_with_sponsor")),
                                              ("coa.rejected", ("rejections",), ())):
         account = stocks[name]
-        cohorts = np.zeros(decided.shape[0] + size)  # IND filing cohorts, then arrival months of direct entries
+        flows = lambda names: np.ascontiguousarray(sum((account.inflows[f] for f in names), np.zeros(size)))  # noqa: E731
         recent_in_group = np.zeros(size)
-        stock = float(account.initial)  # the opening stock arrived long before the start
-        old = stock
-        for t in range(size):
-            entering = sum(account.inflows[f][t] for f in inflow_names)
-            cohorts[:decided.shape[0]] += entering * by_decision[:, t]
-            cohorts[decided.shape[0] + t] += sum(account.inflows[f][t] for f in arrivals_now)
-            available = old + cohorts.sum()
-            leaving = sum(flow[t] for flow in account.outflows.values())
-            keep = 1.0 - (leaving / available if available > 0 else 0.0)
-            young_before = _young(cohorts, t, n_open, decided.shape[0])
-            cohorts *= keep
-            old *= keep
-            recent_in_group[t] = (young_before + _young(cohorts, t, n_open, decided.shape[0])) / 2.0
+        leaving = np.ascontiguousarray(sum(account.outflows.values(), np.zeros(size)))
+        loop(flows(inflow_names), by_decision, flows(arrivals_now), leaving, float(account.initial), n_open,
+             ODA_MONTHS, recent_in_group)
         total = total + recent_in_group
     # the cohort shares are estimates per group: the first-year residents can never outnumber the residents
     residents = sum(_mean_in_month(stocks[name]) for name in ("coa.not_registered", "coa.nareis_short_stay",
                                                                "coa.in_procedure", "coa.statushouders", "coa.rejected"))
     return np.minimum(total, residents)
-
-
-def _young(cohorts: np.ndarray, t: int, n_open: int, n_filing: int) -> float:
-    """Persons in ``cohorts`` who arrived within the last 12 months at month ``t``."""
-    filing_age = t - (np.arange(n_filing) - n_open)
-    direct_age = t - np.arange(cohorts.size - n_filing)
-    return float(cohorts[:n_filing][filing_age < ODA_MONTHS].sum()
-                 + cohorts[n_filing:][(direct_age >= 0) & (direct_age < ODA_MONTHS)].sum())
 
 
 def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun) -> dict[str, tuple]:
@@ -167,39 +156,50 @@ def budget_lines(aset, scenario: str, chain: ChainResult, penalties: PenaltyRun)
     return lines
 
 
-def budget_frame(result) -> pd.DataFrame:
-    """The budget.csv contract: scenario, variant, year, line, quantity, unit, price_eur, amount_eur.
-
-    ``kind`` says what a row is (line, subtotal, total, of_which: sum the rows of kind line for the total);
-    ``price_eur`` is the year's mean price per unit of quantity (amount / quantity); blank for lines counted
-    in euros; ``amount_eur`` is blank where no price is known for part of the year."""
+def budget_rows(result, scenario: str, variant: str) -> list[BudgetRow]:
+    """The budget.csv rows of one scenario and variant (``COLUMNS``): per line and year, ``kind`` says what a
+    row is (line, subtotal, total, of_which: sum the rows of kind line for the total); ``price_eur`` is the
+    year's mean price per unit of quantity (amount / quantity), blank for lines counted in euros;
+    ``amount_eur`` is blank where no price is known for part of the year."""
     grid = result.grid
     years = np.unique(grid.years)
     starts = np.searchsorted(grid.years, years)
+    lines = budget_lines(result.variant_set(variant), scenario, result.chain(scenario, variant),
+                         result.penalties[(scenario, variant)])
     rows = []
-    for (scenario, variant), run in result.penalties.items():
-        variant_set = result.variant_set(variant)
-        lines = budget_lines(variant_set, scenario, result.chain(scenario, variant), run)
-        for line, (unit, _) in LINES.items():
-            quantity, amount = lines[line]
-            q_year = np.add.reduceat(quantity, starts)
-            a_year = np.add.reduceat(amount, starts)  # NaN where a month lacks a price
-            for year, q, a in zip(years, q_year, a_year):
-                price = a / q if unit != "EUR" and q > 0 and np.isfinite(a) else np.nan
-                rows.append((scenario, variant, int(year), line, line_kind(line), q if unit != "EUR" else np.nan,
-                             unit, price, a))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    for line, (unit, _) in LINES.items():
+        quantity, amount = lines[line]
+        q_year = np.add.reduceat(quantity, starts)
+        a_year = np.add.reduceat(amount, starts)  # NaN where a month lacks a price
+        for year, q, a in zip(years, q_year, a_year):
+            price = a / q if unit != "EUR" and q > 0 and np.isfinite(a) else np.nan
+            rows.append(BudgetRow(scenario, variant, int(year), line, line_kind(line),
+                                  q if unit != "EUR" else np.nan, unit, price, a))
+    return rows
+
+
+def known_by_year(rows) -> dict[tuple, tuple[float, list[str]]]:
+    """(scenario, variant, year) -> (the total of the lines whose price is known (EUR; NaN if none is),
+    the lines left out for want of a price), from rows with the fields of ``BudgetRow``."""
+    out = {}
+    for row in rows:
+        if row.kind != "line":
+            continue
+        entry = out.setdefault((row.scenario, row.variant, row.year), [np.nan, []])
+        if np.isnan(row.amount_eur):
+            entry[1].append(row.line)
+        else:
+            entry[0] = row.amount_eur if np.isnan(entry[0]) else entry[0] + row.amount_eur
+    return {key: (known, missing) for key, (known, missing) in out.items()}
 
 
 def known_total(frame: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, variant and year: the total of the lines whose price is known (``known_eur``) and the lines
     left out for want of a price (``missing``, e.g. 'ukraine.municipal'); equal to the line ``total`` where
     nothing is missing."""
-    parts = frame[frame.kind.isin(["line"])]
-    grouped = parts.groupby(["scenario", "variant", "year"], sort=False)
-    known = grouped["amount_eur"].sum(min_count=1).rename("known_eur")
-    missing = grouped.apply(lambda g: ", ".join(g.line[g.amount_eur.isna()]), include_groups=False).rename("missing")
-    return pd.concat([known, missing], axis=1).reset_index()
+    known = known_by_year(frame.itertuples(index=False))
+    return pd.DataFrame([(*key, total, ", ".join(missing)) for key, (total, missing) in known.items()],
+                        columns=["scenario", "variant", "year", "known_eur", "missing"])
 
 
 def window_budget(frame: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:

@@ -99,6 +99,32 @@ def running_stock(initial, net, opening, closing):
             closing[p, t] = stock
 
 
+@njit(cache=True, error_model="numpy")
+def first_year_in_group(entering, by_decision, arriving, leaving, initial, n_open, months, recent):
+    """Residents of one COA group who arrived less than ``months`` earlier, mean of the month's start and end
+    (persons; see ``budget.first_year_residents``). ``entering`` (T,) enter from IND decisions, spread over the
+    filing cohorts by ``by_decision`` (C, T), opening cohorts first (``n_open``); ``arriving`` (T,) enter the
+    month they arrive; ``leaving`` (T,) leave in proportion to the stock; ``initial`` arrived long before."""
+    n_filing, size = by_decision.shape
+    cohorts = np.zeros(n_filing + size)  # IND filing cohorts, then arrival months of direct entries
+    old = initial
+    for t in range(size):
+        for c in range(n_filing):
+            cohorts[c] += entering[t] * by_decision[c, t]
+        cohorts[n_filing + t] += arriving[t]
+        available = old + cohorts.sum()
+        keep = 1.0 - (leaving[t] / available if available > 0 else 0.0)
+        young = 0.0
+        for c in range(max(0, t + n_open - months + 1), n_filing):  # filed less than ``months`` ago
+            young += cohorts[c]
+        for s in range(max(0, t - months + 1), t + 1):  # arrived less than ``months`` ago
+            young += cohorts[n_filing + s]
+        for c in range(cohorts.size):
+            cohorts[c] *= keep
+        old *= keep
+        recent[t] = young * (1.0 + keep) / 2.0  # everyone leaves in proportion: the end of the month keeps ``keep``
+
+
 _SERIAL = {}
 
 
@@ -107,7 +133,7 @@ def kernel(name: str, paths: int, engine: str):
     func = globals()[name]
     if engine != "compiled" or not AVAILABLE:
         return plain(func)
-    if paths >= PARALLEL_FROM_PATHS or not hasattr(func, "py_func"):
+    if paths >= PARALLEL_FROM_PATHS or not func.targetoptions.get("parallel"):
         return func
     if name not in _SERIAL:
         _SERIAL[name] = njit(cache=True, error_model="numpy")(func.py_func)  # prange runs as range when serial

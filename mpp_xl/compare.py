@@ -20,6 +20,7 @@ def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
     """(what, scenario, variant, period) -> (value, unit) for one run."""
     grid = result.grid
     years = np.unique(grid.years)
+    span = "{}-{}".format(*result.window)
     out = {}
     for (scenario, variant) in result.penalties:
         metrics = result.chain(scenario, variant).metrics
@@ -33,18 +34,14 @@ def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
         yearly = result.yearly_penalties[(scenario, variant, "total")]
         for index, year in enumerate(years):
             out[("penalties.accrued", scenario, variant, str(year))] = (float(yearly["amount_eur"][index]), "EUR")
-        out[("penalties.accrued", scenario, variant, "{}-{}".format(*result.window))] = (
-            result.window_total(scenario, variant)[0], "EUR")
-    budget = result.budget_frame()
-    window = budget[budget.year.between(*result.window)]
-    for row in budget.itertuples():
-        out[(f"budget.{row.line}", row.scenario, row.variant, str(row.year))] = (row.amount_eur, "EUR")
-    totals = window.groupby(["scenario", "variant", "line"], sort=False)["amount_eur"].sum(min_count=1)
-    span = "{}-{}".format(*result.window)
-    for (scenario, variant, line), value in totals.items():
-        complete = window[(window.scenario == scenario) & (window.variant == variant) & (window.line == line)]
-        value = value if complete.amount_eur.notna().all() else np.nan  # a gap in a year leaves the total blank
-        out[(f"budget.{line}", scenario, variant, span)] = (float(value), "EUR")
+        out[("penalties.accrued", scenario, variant, span)] = (result.window_total(scenario, variant)[0], "EUR")
+        in_window = {}
+        for row in result.budget_rows(scenario, variant):
+            out[(f"budget.{row.line}", scenario, variant, str(row.year))] = (row.amount_eur, "EUR")
+            if result.window[0] <= row.year <= result.window[1]:
+                in_window.setdefault(row.line, []).append(row.amount_eur)
+        for line, amounts in in_window.items():  # a gap in a year leaves the total blank
+            out[(f"budget.{line}", scenario, variant, span)] = (float(np.sum(amounts)), "EUR")
     return out
 
 

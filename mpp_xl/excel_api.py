@@ -18,7 +18,6 @@ normalised arguments and hash. MPP_BACKTEST reads the published record of the ed
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -36,7 +35,7 @@ from . import __version__
 from .assumptions import (COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, check_effect, is_blank,
                           parse_table, with_origin)
 from .backtest import backtest_frame, backtest_summary
-from .budget import LINES, known_total
+from .budget import LINES, known_by_year
 from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
                         variant_name)
 from .catalogue import header as column_header
@@ -74,7 +73,7 @@ _catalogue = {}           # editions and measures as shipped (read once)
 
 
 def clear_caches() -> None:
-    for cache in (_sets, _runs, _tables, _frames, _stages.fronts, _stages.queues, _stages.penalties):
+    for cache in (_sets, _runs, _tables, _frames, *_stages.all()):
         cache.reset()
     _catalogue.clear()
 
@@ -464,45 +463,19 @@ def _effective(aset: AssumptionSet, name: str, chosen: tuple[str, ...], what: st
     return _sets.fetch(("effective", name, chosen, aset.digest), build)
 
 
-def _checked_run(aset: AssumptionSet, scenarios, variants) -> RunResult:
-    """A run whose cross-checks name the Aannames row (or the shipped record) they rest on."""
+def _checked_run(aset: AssumptionSet) -> RunResult:
+    """A lazy run of every scenario and workbook variant: a table computes the chains it reads. Cross-checks
+    name the Aannames row (or the shipped record) they rest on."""
     try:
         check_effect(aset, GRID)
-        return run_model(aset, GRID, scenarios, variants, caches=_stages)
+        return run_model(aset, GRID, SCENARIOS, WORKBOOK_VARIANTS, caches=_stages, lazy=True,
+                         on_error=lambda exc: with_origin(exc, aset))
     except MppError as exc:
         raise with_origin(exc, aset) from None
 
 
 def model_run(aset: AssumptionSet) -> RunResult:
-    return _runs.fetch(aset.digest, lambda: _checked_run(aset, SCENARIOS, WORKBOOK_VARIANTS))
-
-
-def comparison_run(aset: AssumptionSet, scenario: str, variant: str) -> RunResult:
-    """The run a comparison reads: the full run when another table has made it, else only the scenario and
-    variant compared (with base), which costs a fraction of a full run."""
-    if aset.digest in _runs:
-        return model_run(aset)
-    return _runs.fetch((aset.digest, scenario, variant), lambda: _checked_run(aset, [scenario], [variant]))
-
-
-def _view(run: RunResult, scenario: str, variant: str, window: tuple[int, int]) -> RunResult:
-    """The run restricted to one scenario and variant (with base) and with another window: the comparison
-    then handles one pair instead of every scenario and variant. The chains and penalty runs are shared."""
-    keep = {(scenario, "base"), (scenario, variant)}
-    return dataclasses.replace(  # a new result: its tables are computed again, for the pair only
-        run, chains={k: v for k, v in run.chains.items() if k in keep},
-        penalties={k: v for k, v in run.penalties.items() if k in keep}, scenarios=(scenario,),
-        variants={k: v for k, v in run.variants.items() if k in ("base", variant)}, window=tuple(window))
-
-
-def windowed(run: RunResult, window: tuple[int, int]) -> RunResult:
-    """The run with another window for its totals and deltas; the model is not rerun (the window only selects
-    years), and the copy shares the run's yearly tables."""
-    if tuple(window) == tuple(run.window):
-        return run
-    out = dataclasses.replace(run, window=tuple(window))
-    out.__dict__["yearly_penalties"] = run.yearly_penalties  # per year, so the same for every window
-    return out
+    return _runs.fetch(aset.digest, lambda: _checked_run(aset))
 
 
 def cached_table(name: str, args: tuple, aset: AssumptionSet, compute):
@@ -638,7 +611,7 @@ def summary_table(assumptions=None, window=None, edition=None, measures_on=None)
     span = window_arg(window)
 
     def compute():
-        run = windowed(model_run(aset), span)
+        run = model_run(aset).windowed(span)
         others = [v for v in run.variants if v != "base"]
         text = _window_text(span)
         header = (["scenario"] + [header_eur(f"{variant_name(v)} {text}") for v in run.variants]
@@ -701,20 +674,19 @@ def budget_table(scenario="medio", variant="base", window=None, assumptions=None
     scen, var, span = scenario_arg(scenario, allow_all=False), one_variant_arg(variant, run), window_arg(window)
 
     def compute():
-        frame = _view(run, scen, var, span).budget_frame()  # the chosen pair only: a fraction of every pair's
-        frame = frame[(frame.scenario == scen) & (frame.variant == var)]
-        amounts = {(r.line, int(r.year)): float(r.amount_eur) for r in frame.itertuples()}
+        rows = run.budget_rows(scen, var)  # the chosen pair only: a fraction of every pair's
+        amounts = {(r.line, r.year): float(r.amount_eur) for r in rows}
         years = list(range(span[0], span[1] + 1))
         header = ["code", COLUMNS_NL["line"][0], header_eur(f"totaal {_window_text(span)}"), *map(float, years)]
-        known = known_total(frame[frame.year.between(*span)]).set_index("year")
+        known = {year: value for (_, _, year), value in known_by_year(rows).items()}
         body = []
         for line in LINES:
             values = [amounts[(line, year)] for year in years]
             label = BUDGET_LABELS_NL[line]
             if line == "total" and not all(np.isfinite(values)):  # the lines with a known price, and what is left out
-                values = [float(known.known_eur[year]) for year in years]
-                left_out = [f"{', '.join(BUDGET_LABELS_NL[m] for m in known.missing[year].split(', '))} {year}"
-                            for year in years if known.missing[year]]
+                values = [float(known[year][0]) for year in years]
+                left_out = [f"{', '.join(BUDGET_LABELS_NL[m] for m in known[year][1])} {year}"
+                            for year in years if known[year][1]]
                 label = f"{label} * (zonder {'; '.join(left_out)}: geen prijs bekend)"
             total = math.fsum(values) if all(np.isfinite(values)) else math.nan
             body.append([line, label, *_finite([total, *values])])
@@ -742,7 +714,7 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
     titles = [edition_title(name) for name in (name_a, name_b)]
 
     def compute():
-        views = [_view(comparison_run(aset, scen, var), scen, var, span) for aset in (set_a, set_b)]
+        views = [model_run(aset).view(scen, var, span) for aset in (set_a, set_b)]
         frame = _frames.fetch((set_a.digest, set_b.digest, scen, var, span), lambda: comparison_frame(*views))
         rows = frame[(frame.scenario == scen) & (frame.variant == var) & frame.what.isin(whats)]
         order = {w: i for i, w in enumerate(whats)}

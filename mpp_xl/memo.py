@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import OrderedDict
+from collections.abc import Mapping
 
 
 class LruCache(OrderedDict):
@@ -30,23 +33,23 @@ class LruCache(OrderedDict):
 
 
 def _recording(method: str):
-    """A method of ``ReadRecorder`` that notes the parameter it reads and delegates (a wrapped recorder notes it
-    too, as the call passes through it)."""
-    def call(self, name, *args, **kwargs):
-        self.names.add(name)
-        return getattr(self._aset, method)(name, *args, **kwargs)
+    """A method of ``ReadRecorder`` that notes the parameter it reads, for the scenario it reads it for, and
+    delegates (a wrapped recorder notes it too, as the call passes through it)."""
+    def call(self, name, scenario, *args, **kwargs):
+        self.names.add((name, scenario))
+        return getattr(self._aset, method)(name, scenario, *args, **kwargs)
     call.__name__ = method
     return call
 
 
 class ReadRecorder:
     """An assumption set as one stage sees it: every parameter the stage reads through it is recorded (exact
-    names, the patterns it lists names by, or everything when it walks all records), so the stage's results
-    can be keyed by exactly what it read. Everything else passes through to the set."""
+    names with the scenario read, the patterns it lists names by, or everything when it walks all records), so
+    the stage's results can be keyed by exactly what it read. Everything else passes through to the set."""
 
     def __init__(self, aset):
         self._aset = aset
-        self.names: set[str] = set()
+        self.names: set[tuple[str, str | None]] = set()  # (parameter, scenario); None: every scenario's records
         self.patterns: set[str] = set()
         self.everything = False
 
@@ -54,7 +57,10 @@ class ReadRecorder:
     scalar = _recording("scalar")
     in_precedence = _recording("in_precedence")
     switch_date = _recording("switch_date")
-    has = _recording("has")
+
+    def has(self, name):
+        self.names.add((name, None))
+        return self._aset.has(name)
 
     def names_like(self, regex):
         self.patterns.add(regex)
@@ -87,10 +93,9 @@ def _unwrapped(aset):
 
 
 def digest_of_reads(aset, reads: tuple) -> str:
-    """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (per parameter, in
-    layer order, fields escaped): equal digests, equal inputs to the stage. Kept on the (immutable) set."""
-    import hashlib
-    import json
+    """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (per parameter and
+    scenario read, ``AssumptionSet.records_digest``; a pattern by the names it matches and all their records):
+    equal digests, equal inputs to the stage. Kept on the (immutable) set."""
     aset = _unwrapped(aset)
     names, patterns, everything = reads
     if everything:
@@ -99,12 +104,13 @@ def digest_of_reads(aset, reads: tuple) -> str:
     found = aset._cache.get(key)
     if found is None:
         wanted = set(names)
-        for pattern in patterns:
-            wanted.update(aset.names_like(pattern))
-        sha = hashlib.sha256(json.dumps([sorted(names), sorted(patterns)]).encode())
-        for name in sorted(wanted):
-            entries = [(aset.layers[depth][0], rec.as_row()) for depth, rec in aset._by_name.get(name, ())]
-            sha.update(json.dumps([name, entries], ensure_ascii=False).encode())
+        matched = []
+        for pattern in sorted(patterns):
+            found_names = aset.names_like(pattern)
+            matched.append((pattern, found_names))
+            wanted.update((name, None) for name in found_names)
+        parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in wanted)
+        sha = hashlib.blake2b(json.dumps([matched, parts]).encode(), digest_size=16)
         found = aset._cache[key] = sha.hexdigest()
     return found
 
@@ -143,3 +149,61 @@ class StageCache:
     def reset(self) -> None:
         self._entries.clear()
         self.hits = self.misses = 0
+
+
+class Same:
+    """A cache-key part that matches only the very same object (its key holds the object, so the id stays its)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
+
+
+class LazyTable(Mapping):
+    """A mapping whose keys are known up front and whose values are computed on first access and kept.
+
+    ``only(keys)`` gives a view over fewer keys that shares the computed values, so a table that reads one
+    scenario and variant computes that pair only, and every view of the same run reuses it."""
+
+    def __init__(self, keys, compute, kept: dict | None = None):
+        self._keys = tuple(keys)
+        self._known = frozenset(self._keys)
+        self._compute = compute
+        self._kept = {} if kept is None else kept
+
+    def __getitem__(self, key):
+        if key not in self._known:
+            raise KeyError(key)
+        found = self._kept.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._kept[key] = self._compute(key)
+        return found
+
+    def __contains__(self, key) -> bool:
+        return key in self._known
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def only(self, keys) -> "LazyTable":
+        wanted = set(keys)
+        return LazyTable([k for k in self._keys if k in wanted], self._compute, self._kept)
+
+    def fill(self) -> "LazyTable":
+        """Compute every value now, in key order."""
+        for key in self._keys:
+            self[key]
+        return self
+
+
+_MISSING = object()

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 
 from .assumptions import SCENARIOS, AssumptionSet
-from .chain import ChainResult, run_chain, run_front
+from .chain import ChainResult, Front, run_chain, run_front
 from .errors import MppError, did_you_mean
-from .memo import LruCache, StageCache
-from .penalties import run_penalties
+from .memo import LazyTable, LruCache, Same, StageCache
+from .penalties import PenaltyRun, run_penalties
 from .results import WINDOW, RunResult
 from .timegrid import TimeGrid
 from .variants import BASE, NAMED_VARIANTS, Variant, default_variants
@@ -47,14 +47,19 @@ def select_scenarios(names) -> tuple[str, ...]:
 
 @dataclass
 class ModelCaches:
-    """Stage results kept across runs: the inflow and IND queues per scenario and the queues per track, each
-    keyed by the records of exactly the parameters the stage read (``memo.StageCache``), and penalty results per
-    track (keyed on the queue and the legal assumptions). A caller that keeps one of these (the Excel layer
-    does) recomputes only the stages an edit reaches."""
+    """Stage results kept across runs: the fronts (inflow and IND queues) per scenario, the queues per track and
+    the COA chains, each keyed by the records of exactly the parameters the stage read (``memo.StageCache``),
+    the penalty runs, and penalty results per track (keyed on the queue and the legal assumptions). A caller that keeps one of
+    these (the Excel layer does) recomputes only the stages an edit reaches."""
 
-    fronts: StageCache = field(default_factory=lambda: StageCache(12))
-    queues: StageCache = field(default_factory=lambda: StageCache(24))
-    penalties: LruCache = field(default_factory=lambda: LruCache(48))
+    fronts: StageCache = field(default_factory=lambda: StageCache(24))
+    queues: StageCache = field(default_factory=lambda: StageCache(48))
+    chains: StageCache = field(default_factory=lambda: StageCache(24))
+    penalties: StageCache = field(default_factory=lambda: StageCache(24))
+    tracks: LruCache = field(default_factory=lambda: LruCache(96))
+
+    def all(self) -> tuple:
+        return self.fronts, self.queues, self.chains, self.penalties, self.tracks
 
 
 def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
@@ -82,9 +87,11 @@ def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
 
 def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None, variants=None,
               available: dict[str, Variant] | None = None, caches: ModelCaches | None = None,
-              window=None, inputs: dict | None = None) -> RunResult:
+              window=None, inputs: dict | None = None, lazy: bool = False, on_error=None) -> RunResult:
     """Run the chain per scenario and the penalty engine per scenario and variant; ``window`` (default
-    2024-2027, the letter's) is the period of every total and delta."""
+    2024-2027, the letter's) is the period of every total and delta. ``lazy``: compute a chain or a penalty run
+    only when something reads it (the Excel layer: a table reads a few of them); ``on_error`` turns a
+    cross-check's ``MppError`` into the one raised (e.g. naming the workbook row it rests on)."""
     grid = grid or TimeGrid.from_text()
     caches = caches or ModelCaches()
     available = available or default_variants(aset.registry)
@@ -99,17 +106,45 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
                        f"60 years or 36 chains over 30 years): shorten the horizon (--end) or run fewer variants or "
                        f"scenarios")
 
-    def chain_of(assumptions: AssumptionSet, scenario: str) -> ChainResult:
-        front = caches.fronts.fetch((scenario, str(grid.start), str(grid.end)), assumptions,
-                                    lambda reader: run_front(reader, scenario, grid, caches.queues))
-        return run_chain(assumptions, scenario, grid, front)
+    fronts = {}
 
-    for scenario in result.scenarios:
-        for name, variant in result.variants.items():
-            # a variant's legal events use IND capacity, so every variant has its own queues and chain
-            variant_set = result.variant_set(name)
-            chain = chain_of(variant_set, scenario)
-            result.chains[(scenario, name)] = chain
-            result.penalties[(scenario, name)] = run_penalties(variant_set, scenario, name, grid, chain.queues,
-                                                               caches.penalties)
+    def front_of(scenario: str, name: str) -> Front:
+        if (scenario, name) not in fronts:  # a variant's legal events use IND capacity: its own queues
+            fronts[(scenario, name)] = caches.fronts.fetch(
+                (scenario, str(grid.start), str(grid.end)), result.variant_set(name),
+                lambda reader: run_front(reader, scenario, grid, caches.queues))
+        return fronts[(scenario, name)]
+
+    def chain_of(key: tuple[str, str]) -> ChainResult:
+        scenario, name = key
+        front = front_of(scenario, name)
+        return caches.chains.fetch((scenario, str(grid.start), str(grid.end), Same(front)), result.variant_set(name),
+                                   lambda reader: run_chain(reader, scenario, grid, front))
+
+    def penalties_of(key: tuple[str, str]) -> PenaltyRun:
+        scenario, name = key
+        front = front_of(scenario, name)
+        return caches.penalties.fetch((scenario, name, str(grid.start), str(grid.end), Same(front)),
+                                      result.variant_set(name),
+                                      lambda reader: run_penalties(reader, scenario, name, grid, front.queues,
+                                                                   caches.tracks))
+
+    def guarded(compute):
+        if on_error is None:
+            return compute
+
+        def call(key):
+            try:
+                return compute(key)
+            except MppError as exc:
+                raise on_error(exc) from None
+        return call
+
+    pairs = [(scenario, name) for scenario in result.scenarios for name in result.variants]
+    result.chains = LazyTable(pairs, guarded(chain_of))
+    result.penalties = LazyTable(pairs, guarded(penalties_of))
+    if not lazy:  # every chain now, in order: a failing cross-check stops the run before anything is written
+        for pair in pairs:
+            result.chains[pair]
+            result.penalties[pair]
     return result

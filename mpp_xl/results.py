@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -15,7 +15,8 @@ import pandas as pd
 from . import __version__
 from .assumptions import AssumptionSet
 from .catalogue import METRIC_UNITS
-from .chain import ChainResult
+from .chain import TRACKS, ChainResult
+from .memo import LazyTable
 from .penalties import COUNTS, PenaltyRun
 from .queue import WAIT_BANDS
 from .timegrid import TimeGrid
@@ -73,12 +74,43 @@ class RunResult:
 
     @cached_property
     def _budget(self) -> pd.DataFrame:
-        from .budget import budget_frame
-        return budget_frame(self)
+        from .budget import COLUMNS
+        return pd.DataFrame([row for pair in self.penalties for row in self._budget_rows[pair]], columns=COLUMNS)
+
+    @cached_property
+    def _budget_rows(self) -> LazyTable:
+        from .budget import budget_rows
+        return LazyTable(self.penalties, lambda pair: budget_rows(self, *pair))
 
     def budget_frame(self) -> pd.DataFrame:
-        """The budget.csv contract (see ``mpp_xl.budget``)."""
+        """The budget.csv contract (see ``mpp_xl.budget.budget_rows``), every scenario and variant of the run."""
         return self._budget.copy()
+
+    def budget_rows(self, scenario: str, variant: str) -> list:
+        """The budget.csv rows of one scenario and variant (``budget.BudgetRow``; computes that pair only)."""
+        return self._budget_rows[(scenario, variant)]
+
+    def view(self, scenario: str, variant: str, window: tuple[int, int] | None = None) -> "RunResult":
+        """The run restricted to one scenario and one variant (with base, which deltas are against) and, if
+        given, another window: a table of one pair computes that pair only. Chains, penalty runs, yearly
+        penalties and budget rows computed by either are shared."""
+        keep = {(scenario, BASE), (scenario, variant)}
+        out = replace(self, chains=self.chains.only(keep), penalties=self.penalties.only(keep),
+                      scenarios=(scenario,), variants={k: v for k, v in self.variants.items() if k in (BASE, variant)},
+                      window=tuple(window or self.window))
+        out.__dict__.update(variant_sets=self.variant_sets, _yearly_pair=self._yearly_pair.only(keep),
+                            _budget_rows=self._budget_rows.only(keep))
+        return out
+
+    def windowed(self, window: tuple[int, int]) -> "RunResult":
+        """The run with another window for its totals and deltas; nothing is rerun (the window only selects
+        years) and the copy shares everything computed per year."""
+        if tuple(window) == tuple(self.window):
+            return self
+        out = replace(self, window=tuple(window))
+        out.__dict__.update(variant_sets=self.variant_sets, _yearly_pair=self._yearly_pair,
+                            _budget_rows=self._budget_rows, yearly_penalties=self.yearly_penalties)
+        return out
 
     def chain(self, scenario: str, variant: str = BASE) -> ChainResult:
         return self.chains.get((scenario, variant)) or self.chains[(scenario, BASE)]
@@ -146,21 +178,28 @@ class RunResult:
         return self._penalty_frame.copy()
 
     @cached_property
-    def yearly_penalties(self) -> dict[tuple[str, str, str], dict[str, np.ndarray]]:
-        """(scenario, variant, track incl. 'total') -> yearly arrays: amount_eur, delta_vs_base_eur and counts."""
+    def yearly_penalties(self) -> LazyTable:
+        """(scenario, variant, track incl. 'total') -> yearly arrays: amount_eur, delta_vs_base_eur and counts;
+        each pair computed when first read (a view of the run shares them)."""
+        keys = [(s, v, t) for s, v in self.penalties for t in (*TRACKS, "total")]
+        return LazyTable(keys, lambda key: self._yearly_pair[key[:2]][key[2]])
+
+    @cached_property
+    def _yearly_pair(self) -> LazyTable:
         starts = np.searchsorted(self.grid.years, np.unique(self.grid.years))
-        out = {}
-        for (scenario, variant), run in self.penalties.items():
+
+        def compute(pair):
+            scenario, variant = pair
             per_track = {t: {"amount_eur": np.add.reduceat(tp.total, starts),
                              "amount_paid_eur": np.add.reduceat(tp.total_paid, starts),
                              **{c: np.add.reduceat(tp.counts[c], starts) for c in COUNTS}}
-                         for t, tp in run.tracks.items()}
+                         for t, tp in self.penalties[pair].tracks.items()}
             per_track["total"] = {k: sum(v[k] for v in per_track.values())
                                   for k in ("amount_eur", "amount_paid_eur", *COUNTS)}
-            for track, values in per_track.items():
-                base = out[(scenario, BASE, track)]["amount_eur"] if variant != BASE else values["amount_eur"]
-                out[(scenario, variant, track)] = {**values, "delta_vs_base_eur": values["amount_eur"] - base}
-        return out
+            base = self._yearly_pair[(scenario, BASE)] if variant != BASE else per_track
+            return {track: {**values, "delta_vs_base_eur": values["amount_eur"] - base[track]["amount_eur"]}
+                    for track, values in per_track.items()}
+        return LazyTable(self.penalties, compute)
 
     @cached_property
     def _penalty_frame(self) -> pd.DataFrame:

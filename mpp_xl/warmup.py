@@ -24,6 +24,7 @@ def compile_kernels() -> tuple[float, str]:
     aset = AssumptionSet.default()
     grid = TimeGrid.from_text("2022-01", "2024-12")
     run = run_model(aset, grid, ["medio"], ["base"], window=(2022, 2024))
+    run.budget_frame()  # the first-year residents' loop
     available = default_variants(aset.registry)
     simulate(aset, {n: available[n] for n in NAMED_VARIANTS}, ("medio",), grid, (2022, 2024), 2, 1)
     rows = run.chain("medio").queues["asylum"].legal

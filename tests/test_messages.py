@@ -157,8 +157,10 @@ def cases(rows):
         "inflow.total_annual", "max", "2027-07-01", None, 70000, "persons/year", "test"]))
     yield "cap below a day", lambda: udfs.MPP_SUMMARY(_edited(rows, "penalty.cap.standard", 4, 50.0))
     yield "penalty per day", lambda: udfs.MPP_SUMMARY(_edited(rows, "penalty.per_day", 4, 0.0))
-    yield "occupancy norm", lambda: udfs.MPP_SUMMARY(_edited(rows, "coa.occupancy_norm", 4, 0.0))
-    yield "stock counted without a date", lambda: udfs.MPP_SUMMARY(_edited(rows, "ukraine.stock_anchor", 2, None))
+    # a COA or Ukraine check fails in the tables that read the chain (the penalty summary does not)
+    yield "occupancy norm", lambda: udfs.MPP_PROJECTION("coa.*", "medio", _edited(rows, "coa.occupancy_norm", 4, 0.0))
+    yield "stock counted without a date", lambda: udfs.MPP_PROJECTION(
+        "ukraine.*", "medio", _edited(rows, "ukraine.stock_anchor", 2, None))
     void = _edited(rows, "deadline.asylum.wbv_2023_3.void_retroactive", 2, "2035-01-01")
     yield "peildatum outside", lambda: udfs.MPP_SUMMARY(_edited(void, "deadline.asylum.wbv_2023_3.void_retroactive",
                                                                 4, 1.0))
