@@ -232,7 +232,20 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     """
     if not rows:
         raise MppError(f"{where}: the table is empty; expected the header {','.join(COLUMNS)}")
-    header = [str(c).strip().lower() if not is_blank(c) else "" for c in rows[0]]
+    columns = table_columns(rows[0], where, key_column)
+    records = []
+    for index, raw in enumerate(rows[1:], start=1):
+        row_no = row_numbers[index - 1] if row_numbers is not None else row_offset + index
+        rec = parse_record(raw, columns, row_no, where, registry, decimal_comma, default_source)
+        if rec is not None:
+            records.append(rec)
+    check_overlaps(records)
+    return tuple(records)
+
+
+def table_columns(header_row: Sequence, where: str, key_column: str | None = None) -> tuple[int, dict[str, int]]:
+    """(width, column -> index) of a table's header row; a missing, doubled or unknown column is one error."""
+    header = [str(c).strip().lower() if not is_blank(c) else "" for c in header_row]
     while header and header[-1] == "":
         header.pop()
     check_header_unique(header, where)
@@ -243,74 +256,75 @@ def parse_table(rows: Sequence[Sequence], where: str, registry: Registry, decima
     if unknown:
         hint = " (a variants file: give it with --variants)" if unknown[0] == "variant" else ""
         raise MppError(f"{where}: unknown column '{unknown[0]}'{hint}; the columns are {','.join(COLUMNS)}")
-    col = {name: header.index(name) for name in COLUMNS}
-    records = []
-    for index, raw in enumerate(rows[1:], start=1):
-        row_no = row_numbers[index - 1] if row_numbers is not None else row_offset + index
-        cells = list(raw) + [None] * (len(header) - len(raw))
-        if all(is_blank(c) for c in cells):
-            continue
+    return len(header), {name: header.index(name) for name in COLUMNS}
 
-        def fail(column: str, reason: str):
-            raise MppError(f"{where}, row {row_no}, column '{column}': {reason}")
 
-        def cell(column: str):
-            return cells[col[column]]
+def parse_record(raw: Sequence, columns: tuple[int, dict[str, int]], row_no: int, where: str, registry: Registry,
+                 decimal_comma: bool = False, default_source: str | None = None) -> Assumption | None:
+    """One data row of a table as a record (None for a blank row), or one MppError naming its cell."""
+    width, col = columns
+    cells = list(raw) + [None] * (width - len(raw))
+    if all(is_blank(c) for c in cells):
+        return None
 
-        name = "" if is_blank(cell("parameter")) else str(cell("parameter")).strip()
-        if not name:
-            fail("parameter", "required value is empty")
-        spec = registry.find(name)
-        if spec is None:
-            fail("parameter", f"unknown parameter '{name}'{registry.suggestion(name)}")
-        scenario = ALL if is_blank(cell("scenario")) else str(cell("scenario")).strip().lower()
-        if scenario not in SCENARIOS + (ALL,):
-            fail("scenario", f"unknown scenario '{scenario}'{did_you_mean(scenario, SCENARIOS + (ALL,))}"
-                             f"; use one of {', '.join(SCENARIOS + (ALL,))}")
-        try:
-            start = parse_date(cell("from"), is_end=False)
-        except ValueError as exc:
-            fail("from", str(exc))
-        try:
-            end = parse_date(cell("to"), is_end=True)
-        except ValueError as exc:
-            fail("to", str(exc))
-        if start > end:
-            fail("to", f"period ends ({end}) before it starts ({start})")
-        if is_blank(cell("value")):
-            fail("value", "required value is empty")
-        try:
-            value = parse_number(cell("value"), decimal_comma)
-        except ValueError as exc:
-            fail("value", str(exc))
-        raw = str(cell("value")).strip()
-        if spec.kind in ("count", "eur") and re.fullmatch(r"-?[1-9]\d{0,2}\.\d{3}", raw):
-            fail("value", f"'{raw}' is ambiguous (3 or 3000?): write the number without a thousands separator")
-        low, high, reason = _KIND_CHECKS[spec.kind]
-        if not low <= value <= high or (spec.kind == "flag" and value not in (0.0, 1.0)):
-            fail("value", f"{format_value(value)} is not allowed for {name}: {reason}")
-        if not spec.low <= value <= spec.high:
-            unit = "" if spec.kind in ("share", "ratio", "flag") else f" {spec.unit}"  # a share needs no unit
-            fail("value", f"{name} = {format_value(value)} lies outside its plausible range {format_value(spec.low)} to "
-                          f"{format_value(spec.high)}{unit} (data/parameters.csv)")
-        unit = "" if is_blank(cell("unit")) else str(cell("unit")).strip()
-        if unit != spec.unit:
-            got = f"'{unit}'" if unit else "an empty unit"
-            fail("unit", f"{name} is measured in '{spec.unit}', not {got}")
-        source = "" if is_blank(cell("source")) else str(cell("source")).strip()
-        if not source:
-            if default_source is None:
-                fail("source", "every assumption needs a source (document + date, or 'model assumption: why')")
-            source = f"{default_source} row {row_no}"
-        if read_per_month(name):
-            if start != OPEN_START and start != start.astype("datetime64[M]").astype("datetime64[D]"):
-                fail("from", f"{name} is read per month: start on the first of a month "
-                             f"({start.astype('datetime64[M]')}-01 or {start.astype('datetime64[M]') + 1}-01)")
-            if end != OPEN_END and end + 1 != (end + 1).astype("datetime64[M]").astype("datetime64[D]"):
-                fail("to", f"{name} is read per month: end on the last day of a month")
-        records.append(Assumption(name, scenario, start, end, value, unit, source, f"{where} row {row_no}"))
-    _check_overlaps(records)
-    return tuple(records)
+    def fail(column: str, reason: str):
+        raise MppError(f"{where}, row {row_no}, column '{column}': {reason}")
+
+    def cell(column: str):
+        return cells[col[column]]
+
+    name = "" if is_blank(cell("parameter")) else str(cell("parameter")).strip()
+    if not name:
+        fail("parameter", "required value is empty")
+    spec = registry.find(name)
+    if spec is None:
+        fail("parameter", f"unknown parameter '{name}'{registry.suggestion(name)}")
+    scenario = ALL if is_blank(cell("scenario")) else str(cell("scenario")).strip().lower()
+    if scenario not in SCENARIOS + (ALL,):
+        fail("scenario", f"unknown scenario '{scenario}'{did_you_mean(scenario, SCENARIOS + (ALL,))}"
+                         f"; use one of {', '.join(SCENARIOS + (ALL,))}")
+    try:
+        start = parse_date(cell("from"), is_end=False)
+    except ValueError as exc:
+        fail("from", str(exc))
+    try:
+        end = parse_date(cell("to"), is_end=True)
+    except ValueError as exc:
+        fail("to", str(exc))
+    if start > end:
+        fail("to", f"period ends ({end}) before it starts ({start})")
+    if is_blank(cell("value")):
+        fail("value", "required value is empty")
+    try:
+        value = parse_number(cell("value"), decimal_comma)
+    except ValueError as exc:
+        fail("value", str(exc))
+    raw_value = str(cell("value")).strip()
+    if spec.kind in ("count", "eur") and re.fullmatch(r"-?[1-9]\d{0,2}\.\d{3}", raw_value):
+        fail("value", f"'{raw_value}' is ambiguous (3 or 3000?): write the number without a thousands separator")
+    low, high, reason = _KIND_CHECKS[spec.kind]
+    if not low <= value <= high or (spec.kind == "flag" and value not in (0.0, 1.0)):
+        fail("value", f"{format_value(value)} is not allowed for {name}: {reason}")
+    if not spec.low <= value <= spec.high:
+        unit = "" if spec.kind in ("share", "ratio", "flag") else f" {spec.unit}"  # a share needs no unit
+        fail("value", f"{name} = {format_value(value)} lies outside its plausible range {format_value(spec.low)} to "
+                      f"{format_value(spec.high)}{unit} (data/parameters.csv)")
+    unit = "" if is_blank(cell("unit")) else str(cell("unit")).strip()
+    if unit != spec.unit:
+        got = f"'{unit}'" if unit else "an empty unit"
+        fail("unit", f"{name} is measured in '{spec.unit}', not {got}")
+    source = "" if is_blank(cell("source")) else str(cell("source")).strip()
+    if not source:
+        if default_source is None:
+            fail("source", "every assumption needs a source (document + date, or 'model assumption: why')")
+        source = f"{default_source} row {row_no}"
+    if read_per_month(name):
+        if start != OPEN_START and start != start.astype("datetime64[M]").astype("datetime64[D]"):
+            fail("from", f"{name} is read per month: start on the first of a month "
+                         f"({start.astype('datetime64[M]')}-01 or {start.astype('datetime64[M]') + 1}-01)")
+        if end != OPEN_END and end + 1 != (end + 1).astype("datetime64[M]").astype("datetime64[D]"):
+            fail("to", f"{name} is read per month: end on the last day of a month")
+    return Assumption(name, scenario, start, end, value, unit, source, f"{where} row {row_no}")
 
 
 def check_header_unique(header: Sequence[str], where: str) -> None:
@@ -331,7 +345,7 @@ def read_per_month(name: str) -> bool:
     return not name.startswith(DAILY_PREFIXES)
 
 
-def _check_overlaps(records: Sequence[Assumption]) -> None:
+def check_overlaps(records: Sequence[Assumption]) -> None:
     by_key: dict[tuple[str, str], list[Assumption]] = {}
     for rec in records:
         by_key.setdefault((rec.parameter, rec.scenario), []).append(rec)
@@ -495,14 +509,25 @@ class AssumptionSet:
         return AssumptionSet(name, self.layers, self.registry)
 
     @cached_property
-    def digest(self) -> str:
-        """Short SHA-256 of every record in every layer, in order: identifies the effective inputs."""
-        sha = hashlib.sha256(json.dumps(self.name).encode())
-        for label, recs in self.layers:
+    def _layer_digests(self) -> tuple[str, ...]:
+        """The running SHA-256 after each layer (the name first, then each layer's label and records, every
+        field escaped); a set that adds a layer to another of the same name continues its parent's."""
+        before = self._parent._layer_digests if self._parent is not None and self._parent.name == self.name else ()
+        running = before[-1] if before else hashlib.sha256(_escaped(self.name)).hexdigest()
+        out = list(before)
+        for label, recs in self.layers[len(before):]:
+            sha = hashlib.sha256(running.encode())
             sha.update(_escaped(label))
             for rec in recs:
                 sha.update(_escaped(rec.as_row()))
-        return sha.hexdigest()[:12]
+            running = sha.hexdigest()
+            out.append(running)
+        return tuple(out) or (running,)
+
+    @property
+    def digest(self) -> str:
+        """Short SHA-256 of every record in every layer, in order: identifies the effective inputs."""
+        return self._layer_digests[-1][:12]
 
     def digest_of(self, prefixes: tuple[str, ...]) -> str:
         """Like ``digest`` but over the records of parameters starting with one of ``prefixes`` only."""
@@ -550,8 +575,11 @@ class AssumptionSet:
         key = (name, ALL if shared else scenario, dates.tobytes(), dates.shape, required)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._resolve(name, scenario, dates, required)
-            cached.setflags(write=False)
+            if self._parent is not None and name not in self._touched:  # the parent's records: its values
+                cached = self._parent.at(name, scenario, dates, required)
+            else:
+                cached = self._resolve(name, scenario, dates, required)
+                cached.setflags(write=False)
             self._cache[key] = cached
         return cached
 

@@ -202,16 +202,27 @@ class Front:
     key: str = ""
 
 
-def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None) -> Front:
+def _arrivals(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> tuple:
+    """Inflow by category, the registered first applications and the unregistered in COA at the start."""
+    inflow = project_inflow(aset, scenario, grid)
+    return (inflow, *_registration(aset, scenario, grid, inflow["first"]))
+
+
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None,
+              inflow_cache=None) -> Front:
     """Inflow by category, registration and the IND queues with their legal chain. The asylum queue runs first:
-    its grants drive the nareis applications. ``queue_cache`` (a ``memo.StageCache`` kept by the caller) reuses
-    a track's queue whose inputs are unchanged: the parameters it read and, for nareis, the applications;
+    its grants drive the nareis applications. ``queue_cache`` and ``inflow_cache`` (``memo.StageCache``s kept by
+    the caller) reuse a track's queue whose inputs are unchanged (the parameters it read and, for nareis, the
+    applications) and the arrivals;
     ``groups`` (track -> (C,) group per cohort) keeps the legal record of cohort groups apart (no cache)."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     read = series_reader(aset, scenario, grid)
-    inflow = project_inflow(aset, scenario, grid)
-    registered, not_registered_open = _registration(aset, scenario, grid, inflow["first"])
+    if inflow_cache is None:
+        inflow, registered, not_registered_open = _arrivals(aset, scenario, grid)
+    else:  # the same for every legal variant
+        inflow, registered, not_registered_open = inflow_cache.fetch(
+            (scenario, str(grid.start), str(grid.end)), aset, lambda reader: _arrivals(reader, scenario, grid))
     openings = {track: opening_by_age(aset, track, scenario, grid) for track in TRACKS}
     filings = {"asylum": registered + inflow["repeat"]}
     queues = {}

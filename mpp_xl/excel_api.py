@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .assumptions import (COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, check_effect, is_blank,
-                          parse_table, with_origin)
+from .assumptions import (COLUMNS, EXCEL_EPOCH, SCENARIOS, Assumption, AssumptionSet, check_effect, check_overlaps,
+                          is_blank, parse_record, table_columns, with_origin)
 from .backtest import backtest_frame, backtest_summary
 from .budget import LINES, known_by_year
 from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
@@ -67,13 +67,14 @@ _sets = LruCache(32)      # assumptions range content -> AssumptionSet
 _runs = LruCache(8)       # assumptions hash -> RunResult
 _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
 _frames = LruCache(8)     # (hash A, hash B, window) -> comparison frame
+_rows_parsed = LruCache(4096)  # (row number, columns, exact cells) -> the record of one Aannames row
 _stages = ModelCaches()   # queues and penalty tracks reused across runs whose inputs to them are unchanged
 _default = {}
 _catalogue = {}           # editions and measures as shipped (read once)
 
 
 def clear_caches() -> None:
-    for cache in (_sets, _runs, _tables, _frames, *_stages.all()):
+    for cache in (_sets, _runs, _tables, _frames, _rows_parsed, *_stages.all()):
         cache.reset()
     _catalogue.clear()
 
@@ -279,7 +280,7 @@ def _switch(value, row_no: int) -> bool:
 
 def measures_arg(value) -> tuple[str, ...]:
     """The measures switched on, in the order listed (kept per distinct content of the range)."""
-    return _sets.fetch(("measures", content_digest(value)), lambda: _parse_measures(value))
+    return _sets.fetch(("measures", content_key(value)), lambda: _parse_measures(value))
 
 
 def _parse_measures(value) -> tuple[str, ...]:
@@ -367,9 +368,9 @@ def _tagged(value) -> str:
 
 
 def content_digest(value) -> str:
-    """The cache key of an argument as delivered: a SHA-256 of its exact content, the type and value of every
-    cell. Python's hash() is not a key: hash(-1.0) == hash(-2.0), and hash(1.0) == hash(True) ==
-    hash(2.0 ** -61), so a changed cell could be served the old results."""
+    """A SHA-256 of an argument's exact content, the type and value of every cell. Python's hash() is not a
+    key: hash(-1.0) == hash(-2.0), and hash(1.0) == hash(True) == hash(2.0 ** -61), so a changed cell could be
+    served the old results."""
     if isinstance(value, np.ndarray):
         value = value.tolist()  # Python numbers and lists, so the fast path below applies
     if isinstance(value, (list, tuple)) and all(type(row) in (list, tuple) for row in value) \
@@ -380,6 +381,18 @@ def content_digest(value) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def content_key(value):
+    """The cache key of an argument as delivered, exact as ``content_digest`` but faster for a range of plain
+    cells: the cells themselves with the type of each (a dict compares keys by equality, so 1.0 and True, or
+    -1.0 and -2.0, never share one); anything else keys by its digest."""
+    if type(value) in (list, tuple) and all(type(row) in (list, tuple) for row in value):
+        cells = tuple(map(tuple, value))
+        types = tuple(map(type, itertools.chain.from_iterable(cells)))
+        if _PLAIN.issuperset(types):
+            return cells, types
+    return content_digest(value)
+
+
 def _clean_cell(cell, row_no: int, column: str):
     if _is_excel_error(cell):
         raise MppError(english("cell", where=RANGE_NAME, row=row_no, column=column,
@@ -387,6 +400,13 @@ def _clean_cell(cell, row_no: int, column: str):
     if isinstance(cell, str):
         return cell.strip()
     return cell
+
+
+def _clean_row(row: list, header: list, row_no: int) -> list:
+    """A row of the Aannames range with its cells stripped; an Excel error value is refused naming its cell."""
+    names = ["" if is_blank(c) else str(c).strip().lower() for c in header]
+    return [_clean_cell(c, row_no, names[i] if i < len(names) and names[i] else f"#{i + 1}")
+            for i, c in enumerate(row)]
 
 
 def default_set() -> AssumptionSet:
@@ -412,15 +432,22 @@ def assumptions_arg(value) -> AssumptionSet:
         return default_set()
     def build():
         rows = _rows_of(value)  # the shape is checked before anything is kept
-        header = ["" if is_blank(c) else str(c).strip().lower() for c in rows[0]]
-        clean = [rows[0]] + [[_clean_cell(c, n, header[i] if i < len(header) else f"#{i + 1}")
-                              for i, c in enumerate(r)] for n, r in enumerate(rows[1:], start=2)]
+        where = RANGE_NAME
+        columns = table_columns(rows[0], where)
+        layout = (columns[0], tuple(columns[1].items()))  # hashable
         base = default_set()
-        records = parse_table(clean, RANGE_NAME, base.registry, default_source=f"workbook {RANGE_NAME}")
+        records = []
+        for row_no, row in enumerate(rows[1:], start=2):
+            rec = _rows_parsed.fetch((row_no, layout, content_key([row])),
+                                     lambda: parse_record(_clean_row(row, rows[0], row_no), columns, row_no, where,
+                                                          base.registry, default_source=f"workbook {where}"))
+            if rec is not None:
+                records.append(rec)
+        check_overlaps(records)
         changed = [r for r in records if _identity(r) not in _default["keys"]]
         return base.with_layer(f"workbook {RANGE_NAME}", changed)
 
-    return _sets.fetch(("assumptions", content_digest(value)), build)
+    return _sets.fetch(("assumptions", content_key(value)), build)
 
 
 def _edition_base(name: str, what: str) -> AssumptionSet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -95,14 +96,26 @@ def _unwrapped(aset):
 def digest_of_reads(aset, reads: tuple) -> str:
     """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (per parameter and
     scenario read, ``AssumptionSet.records_digest``; a pattern by the names it matches and all their records):
-    equal digests, equal inputs to the stage. Kept on the (immutable) set."""
+    equal digests, equal inputs to the stage. Kept on the (immutable) set. A set that adds a layer to a parent
+    set takes the parent's digest and adds the read parameters its layer holds (the others are the parent's)."""
     aset = _unwrapped(aset)
     names, patterns, everything = reads
     if everything:
         return aset.digest
     key = ("digest of reads", reads)
     found = aset._cache.get(key)
-    if found is None:
+    if found is not None:
+        return found
+    if aset._parent is not None:
+        touched = aset._touched
+        mine = {(name, scenario) for name, scenario in names if name in touched}
+        for pattern in patterns:
+            mine.update((name, None) for name in touched if re.fullmatch(pattern, name))
+        found = digest_of_reads(aset._parent, reads)
+        if mine:
+            parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in mine)
+            found = hashlib.blake2b(json.dumps(["layer", found, parts]).encode(), digest_size=16).hexdigest()
+    else:
         wanted = set(names)
         matched = []
         for pattern in sorted(patterns):
@@ -110,8 +123,8 @@ def digest_of_reads(aset, reads: tuple) -> str:
             matched.append((pattern, found_names))
             wanted.update((name, None) for name in found_names)
         parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in wanted)
-        sha = hashlib.blake2b(json.dumps([matched, parts]).encode(), digest_size=16)
-        found = aset._cache[key] = sha.hexdigest()
+        found = hashlib.blake2b(json.dumps(["set", matched, parts]).encode(), digest_size=16).hexdigest()
+    aset._cache[key] = found
     return found
 
 

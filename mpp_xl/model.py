@@ -47,19 +47,20 @@ def select_scenarios(names) -> tuple[str, ...]:
 
 @dataclass
 class ModelCaches:
-    """Stage results kept across runs: the fronts (inflow and IND queues) per scenario, the queues per track and
-    the COA chains, each keyed by the records of exactly the parameters the stage read (``memo.StageCache``),
-    the penalty runs, and penalty results per track (keyed on the queue and the legal assumptions). A caller that keeps one of
-    these (the Excel layer does) recomputes only the stages an edit reaches."""
+    """Stage results kept across runs, each keyed by the records of exactly the parameters the stage read
+    (``memo.StageCache``): the fronts (IND queues) per scenario and variant, the arrivals, the queues per track,
+    the COA chains and the penalty runs; and penalty results per track (keyed on the queue and the legal
+    assumptions). A caller that keeps one of these (the Excel layer does) recomputes only what an edit reaches."""
 
     fronts: StageCache = field(default_factory=lambda: StageCache(24))
+    arrivals: StageCache = field(default_factory=lambda: StageCache(12))
     queues: StageCache = field(default_factory=lambda: StageCache(48))
     chains: StageCache = field(default_factory=lambda: StageCache(24))
     penalties: StageCache = field(default_factory=lambda: StageCache(24))
     tracks: LruCache = field(default_factory=lambda: LruCache(96))
 
     def all(self) -> tuple:
-        return self.fronts, self.queues, self.chains, self.penalties, self.tracks
+        return self.fronts, self.arrivals, self.queues, self.chains, self.penalties, self.tracks
 
 
 def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
@@ -112,7 +113,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
         if (scenario, name) not in fronts:  # a variant's legal events use IND capacity: its own queues
             fronts[(scenario, name)] = caches.fronts.fetch(
                 (scenario, str(grid.start), str(grid.end)), result.variant_set(name),
-                lambda reader: run_front(reader, scenario, grid, caches.queues))
+                lambda reader: run_front(reader, scenario, grid, caches.queues, inflow_cache=caches.arrivals))
         return fronts[(scenario, name)]
 
     def chain_of(key: tuple[str, str]) -> ChainResult:
