@@ -381,15 +381,35 @@ def content_digest(value) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class ExactKey:
+    """A range of plain cells as a cache key: the cells and the type of each (a dict compares keys by equality,
+    so 1.0 and True, or -1.0 and -2.0, never share one), its hash computed once."""
+
+    __slots__ = ("cells", "types", "_hash")
+
+    def __init__(self, cells: tuple, types: tuple):
+        self.cells, self.types = cells, types
+        self._hash = hash((cells, types))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, ExactKey) and self._hash == other._hash and self.types == other.types
+                and self.cells == other.cells)
+
+
+_ROW_TYPES = frozenset({list, tuple})
+
+
 def content_key(value):
     """The cache key of an argument as delivered, exact as ``content_digest`` but faster for a range of plain
-    cells: the cells themselves with the type of each (a dict compares keys by equality, so 1.0 and True, or
-    -1.0 and -2.0, never share one); anything else keys by its digest."""
-    if type(value) in (list, tuple) and all(type(row) in (list, tuple) for row in value):
+    cells (``ExactKey``); anything else keys by its digest."""
+    if type(value) in _ROW_TYPES and _ROW_TYPES.issuperset(map(type, value)):
         cells = tuple(map(tuple, value))
         types = tuple(map(type, itertools.chain.from_iterable(cells)))
         if _PLAIN.issuperset(types):
-            return cells, types
+            return ExactKey(cells, types)
     return content_digest(value)
 
 

@@ -17,10 +17,11 @@ class LruCache(OrderedDict):
         self.size, self.hits, self.misses = size, 0, 0
 
     def fetch(self, key, compute):
-        if key in self:
+        found = self.get(key, _MISSING)
+        if found is not _MISSING:
             self.hits += 1
             self.move_to_end(key)
-            return self[key]
+            return found
         self.misses += 1
         value = compute()
         self[key] = value

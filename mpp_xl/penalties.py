@@ -29,7 +29,7 @@ import numpy as np
 from .assumptions import AssumptionSet
 from .errors import MppError
 from . import penalty_kernel
-from .memo import LruCache
+from .memo import LruCache, Same
 from .queue import PENDING_BEYOND, CohortMatrix, LegalRows, default_engine
 from .queue_kernel import plain
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
@@ -287,5 +287,6 @@ def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGr
             book_queue_counts(ledger, matrix)
             return ledger.close(track, params)
 
-        run.tracks[track] = reuse.fetch((matrix.fingerprint, _signature(params, grid.size)), compute)
+        # the very same queue object (a cached queue stage): equal legal records without hashing them
+        run.tracks[track] = reuse.fetch((Same(matrix), _signature(params, grid.size)), compute)
     return run

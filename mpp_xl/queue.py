@@ -28,7 +28,6 @@ points) if the applicant claims (take-up read at the notice month).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -106,16 +105,6 @@ class CohortMatrix:
     def wait_months(self) -> np.ndarray:
         """(C, T) months between filing and each decision month; negative where the cohort was not yet filed."""
         return (self.decision_months[None, :] - self.filing_months[:, None]).astype(int)
-
-    @cached_property
-    def fingerprint(self) -> bytes:
-        """A digest of the whole queue and its legal record (used to reuse penalty results)."""
-        digest = hashlib.blake2b(self.track.encode(), digest_size=16)
-        for array in (self.filing_months, self.decision_months, self.filed, self.decided, self.pending_end,
-                      self.notices, self.cases_overdue, self.legal.notice, self.legal.heard, self.legal.decided,
-                      self.legal.cases):
-            digest.update(np.ascontiguousarray(array).tobytes())
-        return digest.digest()
 
     @property
     def n_opening(self) -> int:
