@@ -506,7 +506,9 @@ class AssumptionSet:
 
     def renamed(self, name: str) -> "AssumptionSet":
         """The same records under another name (the name labels every output)."""
-        return AssumptionSet(name, self.layers, self.registry)
+        out = AssumptionSet(name, self.layers, self.registry)
+        out._parent, out._touched = self._parent, self._touched  # the same records: the same parent to share
+        return out
 
     @cached_property
     def _layer_digests(self) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from .inflow import project_inflow
 from .deadlines import build_regime
 from .penalties import read_params
 from . import coa_kernel
-from .queue import (OPENING_COHORTS, CohortMatrix, WorkOrder, default_engine, opening_by_age, require_opening,
+from .queue import (CohortMatrix, WorkOrder, default_engine, opening_by_age, require_opening,
                     run_queue)
 from .stocks import StockAccount, drain
 from .timegrid import WEEKS_PER_MONTH, TimeGrid

@@ -40,13 +40,14 @@ from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNIT
                         variant_name)
 from .catalogue import header as column_header
 from .compare import YEAR_END, comparison_frame
-from .editions import DEFAULT_EDITION, REALISED, available_editions, edition_set, find_edition
+from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError, did_you_mean
-from .measures import Measure, apply_measures, available_measures
+from .measures import Measure, available_measures
 from .memo import LruCache
 from .messages import dutch, english, to_dutch
 from .model import WINDOW, ModelCaches, RunResult, parse_window, run_model
 from .penalties import COUNTS
+from .runspec import RunSpec
 from .timegrid import DEFAULT_END, DEFAULT_START, TimeGrid
 from .variants import NAMED_VARIANTS
 
@@ -475,7 +476,7 @@ def _edition_base(name: str, what: str) -> AssumptionSet:
     sets = _catalogue.setdefault("sets", {})
     if name not in sets:
         try:
-            sets[name] = edition_set(name, SCENARIOS, GRID)
+            sets[name] = RunSpec(name).edition_base(SCENARIOS, GRID)
         except MppError as exc:  # 'edition MPP 2023-II publishes no ...' names the edition argument itself
             raise MppError(str(exc) if what == "edition" and str(exc).startswith("edition")
                            else english("argument", arg=what, reason=str(exc))) from None
@@ -492,20 +493,18 @@ def effective_set(assumptions=None, edition=None, measures_on=None, what: str = 
 
 
 def _effective(aset: AssumptionSet, name: str, chosen: tuple[str, ...], what: str) -> AssumptionSet:
-    """``aset`` (the Aannames layer over the embedded defaults) moved onto an edition with measures."""
+    """``aset`` (the Aannames layer over the embedded defaults) moved onto an edition with measures: the
+    ``RunSpec`` of the edition, the measures and the workbook's layer, each step's error named by its argument."""
     if name == DEFAULT_EDITION and not chosen:
         return aset
+    spec = RunSpec(name, chosen, aset.layers[1:])
 
     def build():
-        base = _edition_base(name, what)
-        if chosen:
-            try:
-                base = apply_measures(base, chosen, measures())
-            except MppError as exc:
-                raise MppError(english("argument", arg="measures", reason=str(exc))) from None
-        for label, records in aset.layers[1:]:  # the workbook's own layer over the embedded defaults
-            base = base.with_layer(label, records)
-        return base
+        try:
+            with_measures = spec.with_measures(_edition_base(name, what), measures())
+        except MppError as exc:
+            raise MppError(english("argument", arg="measures", reason=str(exc))) from None
+        return spec.with_layers(with_measures)
 
     return _sets.fetch(("effective", name, chosen, aset.digest), build)
 

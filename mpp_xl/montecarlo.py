@@ -43,7 +43,7 @@ from .errors import MppError, did_you_mean
 from .inflow import project_inflow
 from .memo import LruCache
 from .penalties import PenaltyParams, _kernels, _signature, chain_span, read_params
-from .queue import (default_engine, HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, LegalRows, WorkOrder,
+from .queue import (HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, WorkOrder,
                     assemble, opening_by_age, prepare_queue, run_loop)
 from .timegrid import TimeGrid
 from .variants import Variant

@@ -159,7 +159,7 @@ def oldest_first_bound(result: RunResult) -> dict[str, float]:
     """The asylum queue of medio/base re-run with every non-priority decision oldest first up to 2024
     (no newest-first or spread share; the same capacity, filings and legal chain): the over-15-months stock at
     the end of April 2024 and the share of 2024 decisions within 15 months."""
-    from .assumptions import Assumption, OPEN_END
+    from .assumptions import Assumption
     from .chain import run_front
     aset = result.variant_set("base")
     end = np.datetime64("2024-12-31")

@@ -47,9 +47,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__, excel_api
 from .assumptions import ALL, COLUMNS, SCENARIOS, AssumptionSet
-from .budget import LINES
 from .catalogue import KINDS, METRICS, PARAMETERS_NL, SCENARIOS_NL, UNITS, VARIANTS_NL, variant_name
-from .editions import DEFAULT_EDITION, REALISED
+from .editions import DEFAULT_EDITION
 from .errors import MppError
 from .model import WINDOW
 from .output import atomic_write_many
@@ -752,7 +751,6 @@ def _start_sheet(book: Book, sheet: Sheet, version_text: str) -> None:
         rows.skip()
 
     sheet.heading("Keuzes (gelden voor alle bladen, tabellen en grafieken)")
-    editions = excel_api.edition_choices()
     variant_default = f"{VARIANTS_NL[DEFAULT_VARIANT].name}: {VARIANTS_NL[DEFAULT_VARIANT].line}"
     for label, choices, default, name, title, message, note in (
             ("Editie (MPP)", "=EditieNamen", excel_api.edition_title(DEFAULT_EDITION), "KeuzeEditieNaam", "Editie",
