@@ -500,7 +500,13 @@ class AssumptionSet:
         """A new set with ``records`` applied over this one (records are already validated)."""
         if not records:
             return self
-        out = AssumptionSet(self.name, self.layers + ((label, tuple(records)),), self.registry)
+        out = AssumptionSet.__new__(AssumptionSet)  # the parent's index, extended by the new layer
+        out.name, out.registry, out._cache = self.name, self.registry, {}
+        out.layers = self.layers + ((label, tuple(records)),)
+        out._by_name = dict(self._by_name)
+        for rec in records:
+            out._by_name[rec.parameter] = out._by_name.get(rec.parameter, []) + [(len(self.layers), rec)]
+        out._by_scenario = self._by_scenario | {rec.parameter for rec in records if rec.scenario != ALL}
         out._parent, out._touched = self, frozenset(rec.parameter for rec in records)
         return out
 

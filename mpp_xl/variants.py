@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import weakref
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -68,6 +69,16 @@ def parse_variant_rows(rows: list[list], where: str, registry: Registry, decimal
 
 
 def default_variants(registry: Registry) -> dict[str, Variant]:
+    """The shipped variants (``data/variants.csv``), read once per registry."""
+    if registry not in _SHIPPED:
+        _SHIPPED[registry] = _read_default_variants(registry)
+    return dict(_SHIPPED[registry])
+
+
+_SHIPPED: "weakref.WeakKeyDictionary[Registry, dict[str, Variant]]" = weakref.WeakKeyDictionary()
+
+
+def _read_default_variants(registry: Registry) -> dict[str, Variant]:
     data = resources.files("mpp_xl").joinpath("data")
     described = {r["variant"]: (r["description"], r["beschrijving"]) for r in
                  csv.DictReader(io.StringIO(data.joinpath("variant_descriptions.csv").read_text(encoding="utf-8")))}
