@@ -13,8 +13,8 @@ from .assumptions import AssumptionSet, OPEN_START
 from .catalogue import METRIC_UNITS  # noqa: F401 - re-exported: metric -> unit, in the order of projection.csv
 from .errors import MppError
 from .inflow import project_inflow
-from .deadlines import build_regime
-from .penalties import read_params
+from .memo import ModelCaches
+from .penalties import legal_of
 from . import coa_kernel
 from .queue import (CohortMatrix, WorkOrder, default_engine, opening_by_age, require_opening,
                     run_queue)
@@ -208,20 +208,20 @@ def _arrivals(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> tuple:
     return (inflow, *_registration(aset, scenario, grid, inflow["first"]))
 
 
-def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=None, groups=None,
-              inflow_cache=None) -> Front:
+def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, caches: ModelCaches | None = None,
+              groups=None) -> Front:
     """Inflow by category, registration and the IND queues with their legal chain. The asylum queue runs first:
-    its grants drive the nareis applications. ``queue_cache`` and ``inflow_cache`` (``memo.StageCache``s kept by
-    the caller) reuse a track's queue whose inputs are unchanged (the parameters it read and, for nareis, the
-    applications) and the arrivals;
-    ``groups`` (track -> (C,) group per cohort) keeps the legal record of cohort groups apart (no cache)."""
+    its grants drive the nareis applications. ``caches`` (kept by the caller) reuses the arrivals, a track's
+    legal inputs and a track's queue whose inputs are unchanged (the parameters they read and, for a queue,
+    its applications); ``groups`` (track -> (C,) group per cohort) keeps the legal record of cohort groups
+    apart (no queue cache)."""
     days = grid.month_starts
     at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     read = series_reader(aset, scenario, grid)
-    if inflow_cache is None:
+    if caches is None:
         inflow, registered, not_registered_open = _arrivals(aset, scenario, grid)
     else:  # the same for every legal variant
-        inflow, registered, not_registered_open = inflow_cache.fetch(
+        inflow, registered, not_registered_open = caches.arrivals.fetch(
             (scenario, str(grid.start), str(grid.end)), aset, lambda reader: _arrivals(reader, scenario, grid))
     openings = {track: opening_by_age(aset, track, scenario, grid) for track in TRACKS}
     filings = {"asylum": registered + inflow["repeat"]}
@@ -235,10 +235,11 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
                           whole_months(aset, "ind.fast_lane_patience_months", scenario, grid))
 
         def compute(reader=aset):
-            return run_queue(track, grid, filings[track], openings[track], order,
-                             build_regime(reader, track, scenario, grid), read_params(reader, track, scenario, grid),
-                             group=None if groups is None else groups[track])
-        if groups is not None or queue_cache is None:
+            regime, params = legal_of(reader, track, scenario, grid, caches)
+            return run_queue(track, grid, filings[track], openings[track], order, regime, params,
+                             group=None if groups is None else groups[track],
+                             prepared=None if caches is None else caches.prepared)
+        if groups is not None or caches is None:
             return compute()
         # the order of work and the openings were read above; the cache key holds them as arrays
         key = (track, scenario, str(grid.start), str(grid.end), key_extra,
@@ -246,7 +247,7 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, queue_cache=No
                                                              order.newest_first_share, order.spread_share,
                                                              order.frozen_share, openings[track])),
                order.fast_patience)
-        return queue_cache.fetch(key, aset, compute)
+        return caches.queues.fetch(key, aset, compute)
 
     queues["asylum"] = queue_of("asylum", np.ascontiguousarray(filings["asylum"]).tobytes())
     check_identity_reached(aset, queues["asylum"], scenario, grid)

@@ -7,6 +7,7 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 class LruCache(OrderedDict):
@@ -221,3 +222,25 @@ class LazyTable(Mapping):
 
 
 _MISSING = object()
+
+
+@dataclass
+class ModelCaches:
+    """Stage results kept across runs, each keyed by the records of exactly the parameters the stage read
+    (``StageCache``): the fronts (IND queues) per scenario and variant, the arrivals, the deadline regime and
+    penalty parameters per track, the queues per track, the COA chains and the penalty runs; the queue's legal
+    inputs per regime and penalty results per track (keyed on the very objects they follow from). A caller that
+    keeps one of these (the Excel layer does) recomputes only what an edit reaches."""
+
+    fronts: StageCache = field(default_factory=lambda: StageCache(24))
+    arrivals: StageCache = field(default_factory=lambda: StageCache(12))
+    legal: StageCache = field(default_factory=lambda: StageCache(48))  # (regime, penalty parameters) per track
+    prepared: LruCache = field(default_factory=lambda: LruCache(48))  # the queue's legal inputs per regime
+    queues: StageCache = field(default_factory=lambda: StageCache(48))
+    chains: StageCache = field(default_factory=lambda: StageCache(24))
+    penalties: StageCache = field(default_factory=lambda: StageCache(24))
+    tracks: LruCache = field(default_factory=lambda: LruCache(96))
+
+    def all(self) -> tuple:
+        return (self.fronts, self.arrivals, self.legal, self.prepared, self.queues, self.chains, self.penalties,
+                self.tracks)

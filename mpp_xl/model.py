@@ -6,12 +6,11 @@ The result and the tables made from it live in ``mpp_xl.results``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from .assumptions import SCENARIOS, AssumptionSet
 from .chain import ChainResult, Front, run_chain, run_front
 from .errors import MppError, did_you_mean
-from .memo import LazyTable, LruCache, Same, StageCache
+from .memo import LazyTable, ModelCaches, Same
 from .penalties import PenaltyRun, run_penalties
 from .results import WINDOW, RunResult
 from .timegrid import TimeGrid
@@ -43,24 +42,6 @@ def select_scenarios(names) -> tuple[str, ...]:
         if name not in out:
             out.append(name)
     return tuple(out)
-
-
-@dataclass
-class ModelCaches:
-    """Stage results kept across runs, each keyed by the records of exactly the parameters the stage read
-    (``memo.StageCache``): the fronts (IND queues) per scenario and variant, the arrivals, the queues per track,
-    the COA chains and the penalty runs; and penalty results per track (keyed on the queue and the legal
-    assumptions). A caller that keeps one of these (the Excel layer does) recomputes only what an edit reaches."""
-
-    fronts: StageCache = field(default_factory=lambda: StageCache(24))
-    arrivals: StageCache = field(default_factory=lambda: StageCache(12))
-    queues: StageCache = field(default_factory=lambda: StageCache(48))
-    chains: StageCache = field(default_factory=lambda: StageCache(24))
-    penalties: StageCache = field(default_factory=lambda: StageCache(24))
-    tracks: LruCache = field(default_factory=lambda: LruCache(96))
-
-    def all(self) -> tuple:
-        return self.fronts, self.arrivals, self.queues, self.chains, self.penalties, self.tracks
 
 
 def parse_window(text, grid: TimeGrid) -> tuple[int, int]:
@@ -113,7 +94,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
         if (scenario, name) not in fronts:  # a variant's legal events use IND capacity: its own queues
             fronts[(scenario, name)] = caches.fronts.fetch(
                 (scenario, str(grid.start), str(grid.end)), result.variant_set(name),
-                lambda reader: run_front(reader, scenario, grid, caches.queues, inflow_cache=caches.arrivals))
+                lambda reader: run_front(reader, scenario, grid, caches))
         return fronts[(scenario, name)]
 
     def chain_of(key: tuple[str, str]) -> ChainResult:
@@ -128,7 +109,7 @@ def run_model(aset: AssumptionSet, grid: TimeGrid | None = None, scenarios=None,
         return caches.penalties.fetch((scenario, name, str(grid.start), str(grid.end), Same(front)),
                                       result.variant_set(name),
                                       lambda reader: run_penalties(reader, scenario, name, grid, front.queues,
-                                                                   caches.tracks))
+                                                                   caches))
 
     def guarded(compute):
         if on_error is None:

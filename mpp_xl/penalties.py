@@ -29,7 +29,8 @@ import numpy as np
 from .assumptions import AssumptionSet
 from .errors import MppError
 from . import penalty_kernel
-from .memo import LruCache, Same
+from .deadlines import build_regime
+from .memo import LruCache, ModelCaches, Same
 from .queue import PENDING_BEYOND, CohortMatrix, LegalRows, default_engine
 from .queue_kernel import plain
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
@@ -273,20 +274,30 @@ def _signature(params: PenaltyParams, size: int) -> bytes:
     return digest.digest()
 
 
+def legal_of(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid, caches: ModelCaches | None = None):
+    """(deadline regime, penalty parameters) of a track; with ``caches``, the same objects while the records
+    they read are unchanged (so what follows from them is reused by identity)."""
+    def compute(reader):
+        return build_regime(reader, track, scenario, grid), read_params(reader, track, scenario, grid)
+    if caches is None:
+        return compute(aset)
+    return caches.legal.fetch((track, scenario, str(grid.start), str(grid.end)), aset, compute)
+
+
 def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGrid,
-                  queues: dict[str, CohortMatrix], reuse: LruCache | None = None) -> PenaltyRun:
-    """Penalties of every track from its queue's legal record; ``reuse`` (kept by the caller) returns a track
-    already computed from the same queue and parameters."""
+                  queues: dict[str, CohortMatrix], caches: ModelCaches | None = None) -> PenaltyRun:
+    """Penalties of every track from its queue's legal record; ``caches`` (kept by the caller) returns a track
+    already computed from the very same queue and penalty parameters."""
     run = PenaltyRun(scenario, variant)
-    reuse = reuse if reuse is not None else LruCache(8)
+    reuse = caches.tracks if caches is not None else LruCache(8)
     for track, matrix in queues.items():
-        params = read_params(aset, track, scenario, grid)
+        _, params = legal_of(aset, track, scenario, grid, caches)
 
         def compute(matrix=matrix, params=params):
             ledger = expected_penalties(matrix.legal, params, grid.size)
             book_queue_counts(ledger, matrix)
             return ledger.close(track, params)
 
-        # the very same queue object (a cached queue stage): equal legal records without hashing them
-        run.tracks[track] = reuse.fetch((Same(matrix), _signature(params, grid.size)), compute)
+        # the very same queue and parameter objects (cached stages): equal inputs without hashing them
+        run.tracks[track] = reuse.fetch((Same(matrix), Same(params)), compute)
     return run

@@ -38,6 +38,7 @@ from . import queue_kernel
 from .assumptions import AssumptionSet
 from .deadlines import DeadlineRegime
 from .errors import MppError
+from .memo import LruCache, Same
 from .timegrid import WEEKS_PER_MONTH, TimeGrid
 
 OPENING_AGE_BANDS = {"00_02m": (0, 3), "03_05m": (3, 6), "06_11m": (6, 12), "12_23m": (12, 24)}
@@ -255,10 +256,9 @@ def court_timeline(params, size: int, judgment_factor=1.0) -> dict[str, np.ndarr
                                                  np.shape(judgment_time)).astype(float)}
 
 
-def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
-                  regime: DeadlineRegime, params) -> QueueInputs:
-    """The loop's inputs: deadlines as known in each state of knowledge, the court timeline per notice month,
-    and the opening stock's legal state."""
+def legal_inputs(grid: TimeGrid, opening: np.ndarray, regime: DeadlineRegime, params) -> dict:
+    """The queue's inputs that follow from the law and the opening stock alone: deadlines as known in each state
+    of knowledge, the court timeline per notice month and the opening stock's legal state."""
     size, n_open = grid.size, opening.size
     filed_time = np.arange(-n_open, size) + 0.5  # mid-month filing, grid months
     line = court_timeline(params, size)
@@ -292,14 +292,29 @@ def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, orde
         deadline[state] = kd.deadline
         notice_times[state] = np.stack([np.maximum(kd.claim_from + np.multiply(lag, p), kd.event_floor)
                                         for p in LAG_POINTS])
+    return dict(notice_time=notice_time, appeal_time=line["appeal_time"], judgment_time=line["judgment_time"],
+                term_end=line["term_end"], term_month=line["term_month"], within_term_share=line["within_term_share"],
+                after_notice_share=full("share_decided_after_notice"), take_up=full("take_up"),
+                share_heard=full("share_heard"), state_of_month=state_of_month, deadline=deadline,
+                notice_times=notice_times, open0=open0, declined0=declined0, lag_used0=lag_used0, overdue0=overdue0)
+
+
+def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
+                  regime: DeadlineRegime, params, prepared: LruCache | None = None) -> QueueInputs:
+    """The loop's inputs: the order of work and the filings, and the legal inputs (``legal_inputs``; kept in
+    ``prepared`` per regime, parameters and opening stock when given: the very same objects, the same law)."""
+    opening = np.asarray(opening, float)
+    if prepared is None:
+        legal = legal_inputs(grid, opening, regime, params)
+    else:
+        legal = prepared.fetch((Same(regime), Same(params), opening.tobytes(), str(grid.start), str(grid.end)),
+                               lambda: legal_inputs(grid, opening, regime, params))
+    size = grid.size
     monthly = lambda x: np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), (size,)))  # noqa: E731
     return QueueInputs(np.asarray(filings, float), np.asarray(order.capacity, float),
                        np.asarray(order.fast_share, float), np.asarray(order.newest_first_share, float),
-                       monthly(order.spread_share), monthly(order.frozen_share),
-                       notice_time, line["appeal_time"], line["judgment_time"], line["term_end"], line["term_month"],
-                       line["within_term_share"], full("share_decided_after_notice"), full("take_up"),
-                       full("share_heard"), state_of_month, deadline, notice_times, open0, declined0, lag_used0,
-                       overdue0, fast_patience=int(order.fast_patience))
+                       monthly(order.spread_share), monthly(order.frozen_share), **legal,
+                       fast_patience=int(order.fast_patience))
 
 
 ENGINES = ("compiled", "numpy")
@@ -318,8 +333,8 @@ def default_engine() -> str:
 
 
 def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
-              regime: DeadlineRegime, params, engine: str | None = None, group: np.ndarray | None = None
-              ) -> CohortMatrix:
+              regime: DeadlineRegime, params, engine: str | None = None, group: np.ndarray | None = None,
+              prepared: LruCache | None = None) -> CohortMatrix:
     """Run one track's queue with its legal chain over the grid.
 
     ``filings``: new applications per month; ``opening``: pending cases at the start per filing month before
@@ -328,7 +343,7 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
     group index per cohort (opening cohorts first) whose noticed cases the legal record keeps apart
     (``LegalRows.group``).
     """
-    inputs = prepare_queue(grid, filings, opening, order, regime, params)
+    inputs = prepare_queue(grid, filings, opening, order, regime, params, prepared)
     if group is not None:
         inputs = replace(inputs, group=np.ascontiguousarray(group, dtype=np.int64))
     raw = run_loop(inputs, engine)
