@@ -71,8 +71,7 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
 def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
     """First arrivals wait in COA a few weeks before their application is registered (and filed)."""
     waiting_target = first * aset.at("coa.registration_wait_weeks", scenario, grid.month_starts) / WEEKS_PER_MONTH
-    registered, _ = drain(waiting_target[..., 0], first,
-                          lambda t, stock, available: available - waiting_target[..., t])
+    registered, _ = drain(waiting_target[..., 0], first, target=waiting_target)
     return registered, waiting_target[..., 0]
 
 
@@ -308,7 +307,7 @@ def chain_core(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: Front,
     coa = coa_groups(aset, scenario, grid, front, asylum, grants, rejections, arrivals, read)
     amv_stay = read("coa.stay_months.amv")
     amv_open = _opening(aset, "coa.opening.amv", scenario, grid)
-    amv_out, _ = drain(amv_open, inflow["amv"], lambda t, stock, available: stock / max(amv_stay[t], 1.0))
+    amv_out, _ = drain(amv_open, inflow["amv"], stay=amv_stay)
     amv = StockAccount("coa.amv", "persons", amv_open, {"arrivals": inflow["amv"]}, {"left": amv_out}).close()
     occupancy = sum(coa.accounts[n].closing for n in COA_GROUPS)
     norm = read("coa.occupancy_norm")
@@ -440,7 +439,7 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: Front,
 
     nareis_stay = read("coa.stay_months.nareis")
     nareis_open = _opening(aset, "coa.opening.nareis_short_stay", scenario, grid)
-    joined, _ = drain(nareis_open, short_stay_in, lambda t, stock, available: stock / max(nareis_stay[t], 1.0))
+    joined, _ = drain(nareis_open, short_stay_in, stay=nareis_stay)
     nareis_short = StockAccount("coa.nareis_short_stay", "persons", nareis_open, {"arrivals": short_stay_in},
                                 {"joined_sponsor": joined}).close()
 

@@ -125,6 +125,22 @@ def first_year_in_group(entering, by_decision, arriving, leaving, initial, n_ope
         recent[t] = young * (1.0 + keep) / 2.0  # everyone leaves in proportion: the end of the month keeps ``keep``
 
 
+@njit(cache=True, error_model="numpy")
+def drain_stock(initial, inflow, stay, target, by_stay, out, closing):
+    """A stock run month by month (persons; (P, T), ``initial`` (P,)): the outflow is the opening stock over
+    its stay in months (``by_stay``) or what is available above ``target``, capped by what is there."""
+    paths, size = inflow.shape
+    for p in range(paths):
+        stock = initial[p]
+        for t in range(size):
+            available = stock + inflow[p, t]
+            wanted = stock / stay[p, t] if by_stay else available - target[p, t]
+            x = min(max(wanted, 0.0), available)
+            out[p, t] = x
+            stock = available - x
+            closing[p, t] = stock
+
+
 _SERIAL = {}
 
 

@@ -382,6 +382,12 @@ def content_digest(value) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _row_key(row) -> tuple | str:
+    """One row's cells with their types (exact, as ``content_key``), or its digest if a cell is not plain."""
+    types = tuple(map(type, row))
+    return (tuple(row), types) if _PLAIN.issuperset(types) else content_digest([row])
+
+
 class ExactKey:
     """A range of plain cells as a cache key: the cells and the type of each (a dict compares keys by equality,
     so 1.0 and True, or -1.0 and -2.0, never share one), its hash computed once."""
@@ -459,7 +465,7 @@ def assumptions_arg(value) -> AssumptionSet:
         base = default_set()
         records = []
         for row_no, row in enumerate(rows[1:], start=2):
-            rec = _rows_parsed.fetch((row_no, layout, content_key([row])),
+            rec = _rows_parsed.fetch((row_no, layout, _row_key(row)),
                                      lambda: parse_record(_clean_row(row, rows[0], row_no), columns, row_no, where,
                                                           base.registry, default_source=f"workbook {where}"))
             if rec is not None:
@@ -534,10 +540,13 @@ def excel_serial(day) -> float:
     return float((np.datetime64(day, "D") - np.datetime64(EXCEL_EPOCH, "D")).astype(int))
 
 
+MONTH_END_SERIALS = [excel_serial(day) for day in GRID.month_ends]  # the workbook's months as Excel dates
+
+
 def _finite(values):
     """Numbers for the cells; an undefined value (NaN, e.g. the mean wait in a month without decisions) becomes an
     empty cell, as in the CLI's CSV files, never a made-up 0."""
-    return [float(v) if np.isfinite(v) else None for v in values]
+    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
 
 
 def _rows(keys, columns) -> list[list]:
@@ -597,7 +606,7 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
             keys = [float(y) for y in np.unique(GRID.years)]
             data = [_yearly(m, run.chain(s).metrics[m], run.chain(s)) for m, s in columns]
         else:
-            keys = [excel_serial(d) for d in GRID.month_ends]
+            keys = MONTH_END_SERIALS
             data = [run.chain(s).metrics[m] for m, s in columns]
         return [header] + _rows(keys, data)
 

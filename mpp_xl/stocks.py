@@ -54,17 +54,17 @@ class StockAccount:
         return self
 
 
-def drain(initial, inflow: np.ndarray, wanted_out) -> tuple[np.ndarray, np.ndarray]:
-    """Run a stock month by month where the outflow is ``wanted_out(t, stock, available)`` capped by what is
-    there. Returns (outflow, closing), shaped like ``inflow`` ((..., T): leading axes are paths).
-    ``available`` = opening + this month's inflow.
-    """
-    stock = np.asarray(initial, dtype=float)
-    out = np.zeros(np.shape(inflow))
-    closing = np.zeros(np.shape(inflow))
-    for t in range(out.shape[-1]):
-        available = stock + inflow[..., t]
-        out[..., t] = np.minimum(np.maximum(wanted_out(t, stock, available), 0.0), available)
-        stock = available - out[..., t]
-        closing[..., t] = stock
-    return out, closing
+def drain(initial, inflow: np.ndarray, stay=None, target=None) -> tuple[np.ndarray, np.ndarray]:
+    """Run a stock month by month whose outflow is the opening stock over ``stay`` (months, at least 1) or, with
+    ``target`` instead, what is available above the target; capped by what is there. Returns (outflow, closing),
+    shaped like ``inflow`` ((..., T): leading axes are paths); ``available`` = opening + this month's inflow."""
+    shape = np.shape(inflow)
+    flat = (int(np.prod(shape[:-1])), shape[-1])
+    as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
+    starts = np.ascontiguousarray(np.broadcast_to(initial, shape[:-1]).reshape(flat[0]), dtype=float)
+    by_stay = stay is not None
+    out, closing = np.zeros(flat), np.zeros(flat)
+    loop = coa_kernel.drain_stock if default_engine() == "compiled" else plain(coa_kernel.drain_stock)
+    loop(starts, as_paths(inflow), as_paths(np.maximum(stay, 1.0) if by_stay else 1.0),
+         as_paths(target if not by_stay else 0.0), by_stay, out, closing)
+    return out.reshape(shape), closing.reshape(shape)
