@@ -378,28 +378,25 @@ def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]
 
 
 def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray]) -> LegalRows:
-    """The noticed cases with their decision times, from the loop's outputs (one block of rows per group)."""
-    notice_time, appeal_time = q.notice_time, q.appeal_time
-    within_term_time = raw["within_term_time"]
-    rows = []
-    for g in range(raw["legal_regular"].shape[0]):
-        legal_regular, after_notice = raw["legal_regular"][g], raw["after_notice"][g]
-        within_term, pending_legal = raw["within_term"][g], raw["pending_legal"][g]
-        for branch, heard in ((HEARD, 1.0), (NOT_HEARD, 0.0)):
-            n, d = np.nonzero(legal_regular[:, branch, :])  # d: months from the notice month to the decision
-            rows.append((notice_time[n], np.full(n.size, heard), n + d + 0.5, legal_regular[n, branch, d], g))
-            n = np.flatnonzero(after_notice[:, branch])
-            rows.append((notice_time[n], np.full(n.size, heard), (notice_time[n] + appeal_time[n]) / 2,
-                         after_notice[n, branch], g))
-            n = np.flatnonzero(within_term[:, branch])
-            rows.append((notice_time[n], np.full(n.size, heard), within_term_time[n, branch],
-                         within_term[n, branch], g))
-            n = np.flatnonzero(pending_legal[:, branch] > 0)
-            rows.append((notice_time[n], np.full(n.size, heard), np.full(n.size, PENDING_BEYOND),
-                         pending_legal[n, branch], g))
-    columns = [np.concatenate([r[i] for r in rows]) for i in range(4)]
-    group = np.concatenate([np.full(r[0].size, r[4], dtype=np.int64) for r in rows])
-    return LegalRows(*columns, group if q.group is not None else None)
+    """The noticed cases with their decision times, from the loop's outputs: per group and branch (heard
+    first), the regular decisions (by notice month, then months to the decision), the answers after a notice,
+    those within a court term and those still pending at the end, in that order."""
+    regular, after, within = raw["legal_regular"], raw["after_notice"], raw["within_term"]
+    pending = raw["pending_legal"]
+    parts = []  # (group, branch, kind, notice month, decision time, cases)
+    g, n, b, d = np.nonzero(regular)  # d: months from the notice month to the decision
+    parts.append((g, b, 0, n, n + d + 0.5, regular[g, n, b, d]))
+    g, n, b = np.nonzero(after)
+    parts.append((g, b, 1, n, (q.notice_time[n] + q.appeal_time[n]) / 2, after[g, n, b]))
+    g, n, b = np.nonzero(within)
+    parts.append((g, b, 2, n, raw["within_term_time"][n, b], within[g, n, b]))
+    g, n, b = np.nonzero(pending > 0)
+    parts.append((g, b, 3, n, np.full(n.size, PENDING_BEYOND), pending[g, n, b]))
+    group, branch, month, decided, cases = (np.concatenate([p[i] for p in parts]) for i in (0, 1, 3, 4, 5))
+    kind = np.concatenate([np.full(p[0].size, p[2]) for p in parts])
+    order = np.lexsort((kind, branch, group))  # stable: within a kind the order of np.nonzero
+    return LegalRows(q.notice_time[month[order]], np.where(branch[order] == HEARD, 1.0, 0.0), decided[order],
+                     cases[order], group[order].astype(np.int64) if q.group is not None else None)
 
 
 def assemble(track: str, grid: TimeGrid, q: QueueInputs, raw: dict[str, np.ndarray]) -> CohortMatrix:
