@@ -122,3 +122,21 @@ def test_the_printed_budget_keeps_gaps_blank(medio):
     text = budget_summary(medio)
     ukraine = next(line for line in text.splitlines() if "ukraine.municipal" in line)
     assert ukraine.split()[-5:-4] != ["0.0"] and len(ukraine.split()) < 7  # 2024 blank, the window total blank
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_first_year_loop_by_hand(engine):
+    """The first-year residents of one group, worked out by hand: 100 persons decided in filing month 0 join a
+    group of 50 old residents; in month 1 half of everyone leaves (75 of 150); 10 arrive directly in month 2.
+    The cohort filed in month 0 is young through month 11; the direct arrivals through month 13."""
+    from mpp_xl import coa_kernel
+    size = 15
+    entering, arriving, leaving = np.zeros(size), np.zeros(size), np.zeros(size)
+    entering[0], leaving[1], arriving[2] = 100.0, 75.0, 10.0
+    by_decision = np.zeros((size, size))
+    by_decision[0, 0] = 1.0  # everything decided in month 0 comes from the cohort filed in month 0
+    recent = np.zeros(size)
+    coa_kernel.kernel("first_year_in_group", 1, engine)(entering, by_decision, arriving, leaving, 50.0, 0, 12, recent)
+    # month 0: 100 young all month; month 1: 100 at the start, 50 at the end; then 50 + 10 until month 11
+    expected = [100.0, 75.0] + [60.0] * 10 + [10.0, 10.0, 0.0]
+    assert recent.tolist() == pytest.approx(expected, abs=1e-12)

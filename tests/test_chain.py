@@ -97,3 +97,17 @@ def test_an_annual_total_that_changes_within_a_year_is_refused(default_set, grid
     aset = override(default_set, ("inflow.total_annual", "medio", "2026-07-01", "", 50000, "persons/year"))
     with pytest.raises(MppError, match="inflow.total_annual for medio changes within 2026"):
         run_chain(aset, "medio", grid)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_drain_by_hand(engine, monkeypatch):
+    """A stock drained over its stay (10 over 2 months: 5, then (5 + 6) leaves 5 / 2 = 2.5) and one drained
+    down to a target (14 available above 5: 9 leave, then 5 above 1: 4 leave)."""
+    from mpp_xl.stocks import drain
+    monkeypatch.setenv("MPP_XL_ENGINE", engine)
+    out, closing = drain(10.0, np.array([0.0, 6.0]), stay=np.array([2.0, 2.0]))
+    assert out.tolist() == [5.0, 2.5] and closing.tolist() == [5.0, 8.5]
+    out, closing = drain(4.0, np.array([10.0, 0.0]), target=np.array([5.0, 1.0]))
+    assert out.tolist() == [9.0, 4.0] and closing.tolist() == [5.0, 1.0]
+    out, _ = drain(np.array([10.0, 20.0]), np.zeros((2, 1)), stay=0.5)  # paths; a stay below a month counts as one
+    assert out.tolist() == [[10.0], [20.0]]
