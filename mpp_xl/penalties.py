@@ -48,6 +48,7 @@ class PenaltyParams:
     def __post_init__(self):
         # most assumptions do not change over the horizon: then a scalar broadcasts and no lookup is needed
         self._constant = {k: float(v[0]) for k, v in self.series.items() if (v == v[0]).all()}
+        self.derived: dict = {}  # tables that follow from these parameters alone (kept with them)
 
     def at(self, name: str, times):
         """Value in effect in the month of each time (a scalar when the assumption is constant)."""
@@ -100,14 +101,27 @@ def pay_after_lag(accrued: np.ndarray, params: PenaltyParams) -> np.ndarray:
     """Cash series: what accrues in month s is paid ``payment_lag_months`` (read at s) later, split over the two
     months around a fractional lag; payments beyond the grid are dropped (EUR per month)."""
     size = accrued.size
-    when = np.arange(size) + np.broadcast_to(params.at("payment_lag_months", np.arange(size) + 0.5), (size,))
-    low = np.floor(when)
-    high_part = when - low
     paid = np.zeros(size)
-    for month, part in ((low, 1.0 - high_part), (low + 1, high_part)):
-        inside = month < size
-        paid += np.bincount(month[inside].astype(int), weights=(accrued * part)[inside], minlength=size)
+    for month, part, inside in _payment_months(params, size):
+        paid += np.bincount(month, weights=(accrued * part)[inside], minlength=size)
     return paid
+
+
+def _payment_months(params: PenaltyParams, size: int) -> tuple:
+    """Per part of a payment (the whole months of the lag, then the month after): the month paid for each
+    accrual month paid on the grid, the share paid then, and which accrual months those are (computed once
+    per parameters)."""
+    key = ("payment months", size)
+    if key not in params.derived:
+        when = np.arange(size) + np.broadcast_to(params.at("payment_lag_months", np.arange(size) + 0.5), (size,))
+        low = np.floor(when)
+        high_part = when - low
+        parts = []
+        for month, part in ((low, 1.0 - high_part), (low + 1, high_part)):
+            inside = month < size
+            parts.append((month[inside].astype(int), part, inside))
+        params.derived[key] = tuple(parts)
+    return params.derived[key]
 
 
 DRAWS = ("high_cap", "repeat")
