@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,12 @@ def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
     return out
 
 
-def comparison_frame(a: RunResult, b: RunResult) -> pd.DataFrame:
-    """what, scenario, variant, period, value_a, value_b, delta (b - a), unit, for everything both runs have."""
+Comparison = namedtuple("Comparison", COLUMNS)
+
+
+def comparison_rows(a: RunResult, b: RunResult) -> list[Comparison]:
+    """what, scenario, variant, period, value_a, value_b, delta (b - a), unit, for everything both runs have:
+    in the order of the mutation table, each scenario and variant in years, year ends, then the window."""
     if (a.grid.start, a.grid.end) != (b.grid.start, b.grid.end) or a.window != b.window:
         raise MppError("compare: both runs need the same horizon and window")
     rows_a, rows_b = _rows(a), _rows(b)
@@ -54,6 +59,9 @@ def comparison_frame(a: RunResult, b: RunResult) -> pd.DataFrame:
     order = {name: i for i, name in enumerate(["inflow.total", *YEAR_END, "penalties.accrued",
                                                *(f"budget.{line}" for line in LINES)])}
     keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], bool(re.fullmatch(r"\d{4}-\d{4}", k[3])), k[3]))  # window last
-    frame = pd.DataFrame([(*k, rows_a[k][0], rows_b[k][0], rows_b[k][0] - rows_a[k][0], rows_a[k][1]) for k in keys],
-                         columns=COLUMNS)
-    return frame
+    return [Comparison(*k, rows_a[k][0], rows_b[k][0], rows_b[k][0] - rows_a[k][0], rows_a[k][1]) for k in keys]
+
+
+def comparison_frame(a: RunResult, b: RunResult) -> pd.DataFrame:
+    """``comparison_rows`` as the compare.csv table."""
+    return pd.DataFrame(comparison_rows(a, b), columns=COLUMNS)

@@ -39,7 +39,7 @@ from .budget import LINES, known_by_year
 from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
                         variant_name)
 from .catalogue import header as column_header
-from .compare import YEAR_END, comparison_frame
+from .compare import YEAR_END, comparison_rows
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError, did_you_mean
 from .measures import Measure, available_measures
@@ -67,7 +67,7 @@ GRID = TimeGrid.from_text(DEFAULT_START, DEFAULT_END)  # the workbook's fixed ho
 _sets = LruCache(32)      # assumptions range content -> AssumptionSet
 _runs = LruCache(8)       # assumptions hash -> RunResult
 _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
-_frames = LruCache(8)     # (hash A, hash B, window) -> comparison frame
+_frames = LruCache(8)     # (hash A, hash B, scenario, variant, window) -> comparison rows
 _rows_parsed = LruCache(4096)  # (row number, columns, exact cells) -> the record of one Aannames row
 _stages = ModelCaches()   # queues and penalty tracks reused across runs whose inputs to them are unchanged
 _default = {}
@@ -770,10 +770,10 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
 
     def compute():
         views = [model_run(aset).view(scen, var, span) for aset in (set_a, set_b)]
-        frame = _frames.fetch((set_a.digest, set_b.digest, scen, var, span), lambda: comparison_frame(*views))
-        rows = frame[(frame.scenario == scen) & (frame.variant == var) & frame.what.isin(whats)]
+        compared = _frames.fetch((set_a.digest, set_b.digest, scen, var, span), lambda: comparison_rows(*views))
         order = {w: i for i, w in enumerate(whats)}
-        keyed = sorted(rows.itertuples(index=False), key=lambda r: (order[r.what], _period_order(r.period)))
+        keyed = sorted((r for r in compared if r.scenario == scen and r.variant == var and r.what in order),
+                       key=lambda r: (order[r.what], _period_order(r.period)))
         header = ["code", "omschrijving", "periode", f"A: {titles[0]}", f"B: {titles[1]}", "verschil (B - A)",
                   "eenheid"]
         body = [[r.what, COMPARE_LABELS_NL.get(r.what, r.what), r.period, *_finite([r.value_a, r.value_b, r.delta]),
