@@ -520,7 +520,8 @@ class AssumptionSet:
     def _layer_digests(self) -> tuple[str, ...]:
         """The running SHA-256 after each layer (the name first, then each layer's label and records, every
         field escaped); a set that adds a layer to another of the same name continues its parent's."""
-        before = self._parent._layer_digests if self._parent is not None and self._parent.name == self.name else ()
+        parent = self._parent
+        before = parent._layer_digests[:len(parent.layers)] if parent is not None and parent.name == self.name else ()
         running = before[-1] if before else hashlib.sha256(_escaped(self.name)).hexdigest()
         out = list(before)
         for label, recs in self.layers[len(before):]:

@@ -9,8 +9,9 @@ import numpy as np
 
 from . import montecarlo as mc
 from .errors import MppError, did_you_mean
-from .excel_api import (GRID, _finite, _one_cell, cached_table, effective_set, excel_safe, excel_serial,
-                        model_run, scalar, scenario_arg, window_arg)
+from .excel_api import _finite, excel_serial
+from .excel_args import GRID, one_cell, scalar, scenario_arg, window_arg
+from .excel_session import cached_table, effective_set, excel_safe, model_run, registered
 from .memo import LruCache
 from .messages import english
 from .model import WINDOW
@@ -27,7 +28,7 @@ SETTINGS_NL = {"MPP low (x min/medio)": "MPP-ondergrens (× min/medio)", "MPP hi
                "p05 of the record": "5e percentiel van de terugblik",
                "p95 of the record": "95e percentiel van de terugblik"}
 
-_sims = LruCache(2)  # (assumptions hash, scenario, paths, seed) -> Simulation (20,000 paths: about 150 MB)
+_sims = registered(LruCache(2))  # (assumptions hash, scenario, paths, seed) -> Simulation (20,000 paths: about 150 MB)
 
 
 def _setting_nl(setting: str) -> str:
@@ -65,7 +66,7 @@ def target_arg(value) -> str:
 
 
 def _whole(value, what: str, default: int, low: int, high: int) -> int:
-    value = _one_cell(value, what)
+    value = one_cell(value, what)
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
     try:

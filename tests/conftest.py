@@ -48,7 +48,7 @@ def default_run(default_set, grid):
 # then the fuzz run.
 TIERS = {
     "test_excel.py": "e2e", "test_robustness.py": "e2e", "test_hostile.py": "e2e", "test_safety.py": "e2e",
-    "test_workbook_layout.py": "e2e", "test_print.py": "e2e",
+    "test_workbook_layout.py": "e2e", "test_print.py": "e2e", "test_cache_truth.py": "e2e",
     "test_bench_reference.py": "slow",
 }
 

@@ -123,3 +123,16 @@ def test_a_flag_switches_on_the_day_after_an_override_ends(default_set):
                     label="baseline-like")
     aset = override(aset, ("deadline.asylum.wbv_2023_26.withdrawn", "all", "", "2025-05-31", 0, "flag"))
     assert aset.switch_date("deadline.asylum.wbv_2023_26.withdrawn", "medio") == np.datetime64("2025-06-01")
+
+
+def test_a_layered_set_has_the_digest_of_the_same_set_built_at_once(default_set):
+    """The digest continues the parent's per layer: equal to the set built in one go, over an empty parent too,
+    and a different layer is a different digest."""
+    from mpp_xl.assumptions import AssumptionSet
+    records = default_set.layers[0][1]
+    empty = AssumptionSet("x", [], default_set.registry)
+    layered = empty.with_layer("a", records[:3]).with_layer("b", records[3:5])
+    at_once = AssumptionSet("x", [("a", records[:3]), ("b", records[3:5])], default_set.registry)
+    assert layered.digest == at_once.digest
+    assert len({empty.digest, empty.with_layer("a", records[:3]).digest, layered.digest,
+                empty.with_layer("a", records[:2]).digest}) == 4

@@ -23,7 +23,7 @@ import pytest
 import xlwings
 from openpyxl.worksheet.formula import ArrayFormula
 
-from mpp_xl import excel_api, udfs
+from mpp_xl import excel_api, excel_args, excel_session, udfs
 from mpp_xl.assumptions import COLUMNS, AssumptionSet
 from mpp_xl.budget import LINES
 from mpp_xl.cli import main
@@ -225,13 +225,13 @@ def test_repeated_calls_hit_the_cache_and_an_edit_invalidates_it():
     rows = assumption_rows()
     first = udfs.MPP_SUMMARY(rows)
     again = udfs.MPP_SUMMARY([list(r) for r in rows])
-    assert again == first and excel_api.cache_stats()["tables"][0] >= 1
-    runs_before = excel_api.cache_stats()["runs"][1]
+    assert again == first and excel_session.cache_stats()["tables"][0] >= 1
+    runs_before = excel_session.cache_stats()["runs"][1]
     index = next(i for i, r in enumerate(rows) if r[0] == "ind.capacity.asylum" and r[4] == capacity_2025())
     edited = [list(r) for r in rows]
     edited[index][4] = 3000
     changed = udfs.MPP_SUMMARY(edited)
-    assert excel_api.cache_stats()["runs"][1] == runs_before + 1
+    assert excel_session.cache_stats()["runs"][1] == runs_before + 1
     assert changed != first
     assert udfs.MPP_SUMMARY(rows) == first  # back to the original content: served from the cache again
 
@@ -288,8 +288,8 @@ def test_cells_as_excel_delivers_them_are_normalised():
 
 
 def test_unexpected_errors_are_logged_not_shown(monkeypatch, tmp_path):
-    monkeypatch.setattr(excel_api, "LOG_FILE", tmp_path / "udf.log")
-    monkeypatch.setattr(excel_api, "run_model", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(excel_session, "LOG_FILE", tmp_path / "udf.log")
+    monkeypatch.setattr(excel_session, "run_model", lambda *a, **k: 1 / 0)
     result = udfs.MPP_SUMMARY(None)
     assert len(result) == 1 and result[0][0].startswith("Fout: interne fout in summary_table (ZeroDivisionError)")
     assert "Traceback" in (tmp_path / "udf.log").read_text()
@@ -1097,7 +1097,7 @@ def test_the_cache_key_is_the_exact_content_of_the_range():
         warm_first = _version_with(rows, index, first)
         assert _version_with(rows, index, second) == cold != warm_first, (first, second)
     assert _version_with(rows, share, True) == f"Fout: Aannames, rij {share + 1}, kolom 'value': 'True' is geen getal"
-    digest = excel_api.content_digest
+    digest = excel_args.content_digest
     assert digest([[-1.0]]) != digest([[-2.0]]) and digest([[1.0]]) != digest([[True]]) != digest([[2.0 ** -61]])
     assert digest(rows) == digest([list(r) for r in rows]) and len(digest(rows)) == 64  # SHA-256 of the content
     assert digest(np.array([[1.0, 2.0]])) == digest([[1.0, 2.0]]) != digest([[1.0, "2.0"]])
@@ -1142,7 +1142,7 @@ def test_start_gives_the_real_installation_steps_and_no_build_machine_path():
     from mpp_xl.workbook import xlwings_pin
     start = openpyxl.load_workbook(workbook())["Start"]
     text = " ".join(str(c.value) for row in start.iter_rows() for c in row if isinstance(c.value, str))
-    assert tempfile.gettempdir() not in text and str(excel_api.LOG_FILE) not in text
+    assert tempfile.gettempdir() not in text and str(excel_session.LOG_FILE) not in text
     assert r"%TEMP%\mpp-xl-udf.log" in text
     assert "pip install mpp-xl" not in text  # not published on PyPI
     assert '"python -m pip install ."' in text and '"python -m pip wheel --no-deps . -w dist"' in text
@@ -1195,12 +1195,12 @@ def test_one_source_for_the_xlwings_pin_the_blank_rule_and_the_horizon():
     pins = [line.split("==")[1] for line in config["options"]["install_requires"].split() if
             line.startswith("xlwings==")]
     assert pins == [builder.xlwings_pin()]  # read from mpp-xl's requirements, i.e. setup.cfg
-    for module in (builder, excel_api, udfs):  # the pin, the horizon and the default window are not repeated
+    for module in (builder, excel_api, excel_args, excel_session, udfs):  # the pin, horizon and window are not repeated
         source = inspect.getsource(module)
         assert pins[0] not in source, module.__name__
         for literal in ("2022-01", "2030-12", "2022-2030", "2024-2027"):
             assert literal not in source, (module.__name__, literal)
-    assert not hasattr(excel_api, "_is_empty") and excel_api.is_blank is assumptions.is_blank
+    assert not hasattr(excel_args, "_is_empty") and excel_args.is_blank is assumptions.is_blank
     assert excel_api.GRID == timegrid.TimeGrid.from_text(timegrid.DEFAULT_START, timegrid.DEFAULT_END)
     for blank in (None, "", "  ", float("nan")):  # one rule: the same as the assumptions loader
         assert udfs.MPP_SUMMARY(blank, blank) == udfs.MPP_SUMMARY(None, None)
@@ -1223,8 +1223,8 @@ def test_the_udf_log_never_follows_a_planted_link(monkeypatch, tmp_path):
     target.write_text("keep me")
     link = tmp_path / "mpp-xl-udf.log"
     link.symlink_to(target)
-    monkeypatch.setattr(excel_api, "LOG_FILE", link)
-    monkeypatch.setattr(excel_api, "run_model", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(excel_session, "LOG_FILE", link)
+    monkeypatch.setattr(excel_session, "run_model", lambda *a, **k: 1 / 0)
     result = udfs.MPP_SUMMARY(None)
     assert len(result) == 1 and result[0][0].startswith("Fout: interne fout in summary_table (ZeroDivisionError)")
     assert target.read_text() == "keep me"

@@ -8,7 +8,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mpp_xl import excel_api, udfs
+from mpp_xl import excel_api, excel_session, udfs
 from mpp_xl.assumptions import COLUMNS, Registry, parse_table
 from mpp_xl.errors import MppError
 
@@ -83,7 +83,7 @@ def one_edited_cell_of_the_assumptions_table(default_rows, row, column, value):
     edited = [list(r) for r in default_rows]
     edited[min(row, len(edited) - 1)][column] = value
     check(udfs.MPP_SUMMARY(edited))
-    excel_api._runs.clear()  # keep memory flat: every valid edit is a new model run
+    excel_session._runs.clear()  # keep memory flat: every valid edit is a new model run
 
 
 def calls_of(prop, *args) -> int:

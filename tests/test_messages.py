@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from mpp_xl import excel_api, messages, udfs
+from mpp_xl import excel_api, excel_session, messages, udfs
 from mpp_xl.assumptions import COLUMNS, AssumptionSet
 
 # words and phrases of the core's English that have no place in a Dutch sentence (values, names and option
@@ -179,12 +179,12 @@ def test_no_english_in_a_dutch_cell_error(default_rows, monkeypatch, tmp_path):
         return dutch, complete
 
     monkeypatch.setattr(messages, "translate", recording)
-    monkeypatch.setattr(excel_api, "LOG_FILE", tmp_path / "udf.log")
+    monkeypatch.setattr(excel_session, "LOG_FILE", tmp_path / "udf.log")
     failures = []
     for what, call in cases(default_rows):
         excel_api.clear_caches()
         if call is None:
-            monkeypatch.setattr(excel_api, "run_model", lambda *a, **k: 1 / 0)
+            monkeypatch.setattr(excel_session, "run_model", lambda *a, **k: 1 / 0)
             call = lambda: udfs.MPP_SUMMARY(None)  # noqa: E731
         seen.clear()
         result = call()
