@@ -68,7 +68,7 @@ def ukraine_account(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> Stock
     return account.close()
 
 
-def _registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
+def registration(aset: AssumptionSet, scenario: str, grid: TimeGrid, first: np.ndarray):
     """First arrivals wait in COA a few weeks before their application is registered (and filed)."""
     waiting_target = first * aset.at("coa.registration_wait_weeks", scenario, grid.month_starts) / WEEKS_PER_MONTH
     registered, _ = drain(waiting_target[..., 0], first, target=waiting_target)
@@ -204,7 +204,20 @@ class Front:
 def _arrivals(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> tuple:
     """Inflow by category, the registered first applications and the unregistered in COA at the start."""
     inflow = project_inflow(aset, scenario, grid)
-    return (inflow, *_registration(aset, scenario, grid, inflow["first"]))
+    return (inflow, *registration(aset, scenario, grid, inflow["first"]))
+
+
+def work_order(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid, filings: np.ndarray,
+               opening_total, capacity_factor=1.0) -> WorkOrder:
+    """How the IND works a track's queue (arrays (..., T)): its decision capacity (cases/month, times a factor
+    per path in the Monte Carlo), the priority share (asylum only), the newest-first, spread and moratorium
+    shares, and the months a priority case waits before it joins the regular queue."""
+    at = lambda name: aset.at(name, scenario, grid.month_starts)  # noqa: E731 - a local shorthand
+    capacity = decision_capacity(aset, track, scenario, grid, filings, opening_total) * capacity_factor
+    return WorkOrder(capacity, at(f"ind.fast_lane_share.{track}") if track == "asylum" else np.zeros(grid.size),
+                     at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
+                     at(f"ind.moratorium_share.{track}"),
+                     whole_months(aset, "ind.fast_lane_patience_months", scenario, grid))
 
 
 def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, caches: ModelCaches | None = None,
@@ -214,8 +227,6 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, caches: ModelC
     legal inputs and a track's queue whose inputs are unchanged (the parameters they read and, for a queue,
     its applications); ``groups`` (track -> (C,) group per cohort) keeps the legal record of cohort groups
     apart (no queue cache)."""
-    days = grid.month_starts
-    at = lambda name: aset.at(name, scenario, days)  # noqa: E731 - a local shorthand
     read = series_reader(aset, scenario, grid)
     if caches is None:
         inflow, registered, not_registered_open = _arrivals(aset, scenario, grid)
@@ -227,11 +238,7 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, caches: ModelC
     queues = {}
 
     def queue_of(track, key_extra=b""):
-        capacity = decision_capacity(aset, track, scenario, grid, filings[track], openings[track].sum())
-        order = WorkOrder(capacity, at(f"ind.fast_lane_share.{track}") if track == "asylum" else np.zeros(grid.size),
-                          at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
-                          at(f"ind.moratorium_share.{track}"),
-                          whole_months(aset, "ind.fast_lane_patience_months", scenario, grid))
+        order = work_order(aset, track, scenario, grid, filings[track], openings[track].sum())
 
         def compute(reader=aset):
             regime, params = legal_of(reader, track, scenario, grid, caches)

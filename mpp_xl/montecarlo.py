@@ -36,8 +36,8 @@ import numpy as np
 
 from . import penalty_kernel, queue_kernel
 from .assumptions import AssumptionSet
-from .chain import (Front, QueueFlows, _registration, chain_core, decision_capacity, nareis_applications, series_reader,
-                    sponsor_grants, whole_months)
+from .chain import (Front, QueueFlows, chain_core, nareis_applications, registration, series_reader, sponsor_grants,
+                    work_order)
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
@@ -434,21 +434,19 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         key = vset.digest_of(FRONT_KEYS)
         if key not in fronts:
             own = dict(inflow, amv=inflow["first"] * vset.at("inflow.amv_share_first", scenario, grid.month_starts))
-            registered, not_registered_open = _registration(vset, scenario, grid, own["first"])
+            registered, not_registered_open = registration(vset, scenario, grid, own["first"])
             fronts[key] = Front(own, registered, not_registered_open, key=key)
         return fronts[key]
 
     metrics, penalties = {}, {}
     done_tracks, done_chains = {}, {}  # variants with identical inputs share a computation
     for name, vset in prep.variant_sets.items():
-        at = lambda p: vset.at(p, scenario, grid.month_starts)  # noqa: E731
         read = series_reader(vset, scenario, grid, {
             p: np.clip(vset.at(p, scenario, grid.month_starts) * factors[p], 0.0,
                        1.0 if vset.registry.find(p).unit.startswith("share") else np.inf)
             for p in CHAIN_PARAMETERS if p in factors})
         tables = prep.tracks[name]
         front = front_of(vset)
-        patience = whole_months(vset, "ind.fast_lane_patience_months", scenario, grid)
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
         filings = {"asylum": front.registered + front.inflow["repeat"]}
         for track in ("asylum", "nareis"):  # the asylum grants drive the nareis applications
@@ -456,11 +454,10 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
                 grants = sponsor_grants(read, flows["asylum"].decisions, flows["asylum"].fast_decided)
                 filings["nareis"] = np.broadcast_to(nareis_applications(vset, scenario, grid, grants), (paths, size))
             opening = np.broadcast_to(opening_by_age(vset, track, scenario, grid), (paths, OPENING_COHORTS))
-            capacity = decision_capacity(vset, track, scenario, grid, filings[track], opening.sum(axis=1))
-            capacity = capacity * factors.get(f"ind.capacity.{track}", one)
-            fast_share = at("ind.fast_lane_share.asylum") if track == "asylum" else np.zeros(size)
-            shares = (fast_share, at(f"ind.newest_first_share.{track}"), at(f"ind.spread_share.{track}"),
-                      at(f"ind.moratorium_share.{track}"))
+            order = work_order(vset, track, scenario, grid, filings[track], opening.sum(axis=1),
+                               factors.get(f"ind.capacity.{track}", one))
+            capacity, patience = order.capacity, order.fast_patience
+            shares = (order.fast_share, order.newest_first_share, order.spread_share, order.frozen_share)
             t = tables[track]
             # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
             key = (track, t["key"], front.key, patience, _digest(filings[track], capacity, *shares))
