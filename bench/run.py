@@ -180,8 +180,9 @@ def bench_cases(sizes, repeat: int, naive_cases: int) -> dict:
 # ---------------------------------------------------------------- (5) horizon
 
 def clear_memos() -> None:
-    """Empty every process-wide memo, so the next run is cold (its own fresh assumption set then starts with
-    empty stage caches too): a cached stage would make a short run look as cheap as a long one."""
+    """Empty the process-wide memos of the Excel layer and the Monte Carlo, so the next run is cold (its own
+    fresh assumption set then starts with empty stage caches too): a cached stage would make a short run look as
+    cheap as a long one. The shipped variants stay read (data, not results)."""
     excel_api.clear_caches()
     montecarlo._TABLES.reset()
 

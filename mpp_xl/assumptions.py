@@ -450,15 +450,6 @@ def read_csv_file(path: str | Path, what: str = "an assumptions file") -> tuple[
     return rows, semicolon, short_hash(data)
 
 
-def read_csv_table(path: str | Path) -> tuple[list[list[str]], bool]:
-    """Read a CSV file into rows; accepts a BOM, ';' with decimal commas (Dutch Excel) or ','.
-
-    Returns (rows, decimal_comma).
-    """
-    rows, semicolon, _ = read_csv_file(path)
-    return rows, semicolon
-
-
 def load_csv(path: str | Path, registry: Registry, default_source: str | None = None) -> tuple[Assumption, ...]:
     return load_csv_hashed(path, registry, default_source)[0]
 
@@ -517,26 +508,26 @@ class AssumptionSet:
         return out
 
     @cached_property
-    def _layer_digests(self) -> tuple[str, ...]:
-        """The running SHA-256 after each layer (the name first, then each layer's label and records, every
-        field escaped); a set that adds a layer to another of the same name continues its parent's."""
+    def _layer_hashes(self) -> tuple:
+        """The SHA-256 of the name, then after each layer (its label and records, every field escaped), as
+        hash objects; a set that adds a layer to another of the same name continues a copy of its parent's."""
         parent = self._parent
-        before = parent._layer_digests[:len(parent.layers)] if parent is not None and parent.name == self.name else ()
-        running = before[-1] if before else hashlib.sha256(_escaped(self.name)).hexdigest()
-        out = list(before)
-        for label, recs in self.layers[len(before):]:
-            sha = hashlib.sha256(running.encode())
+        if parent is not None and parent.name == self.name:
+            out = list(parent._layer_hashes[:len(parent.layers) + 1])
+        else:
+            out = [hashlib.sha256(json.dumps(self.name).encode())]
+        for label, recs in self.layers[len(out) - 1:]:
+            sha = out[-1].copy()
             sha.update(_escaped(label))
             for rec in recs:
                 sha.update(_escaped(rec.as_row()))
-            running = sha.hexdigest()
-            out.append(running)
-        return tuple(out) or (running,)
+            out.append(sha)
+        return tuple(out)
 
     @property
     def digest(self) -> str:
         """Short SHA-256 of every record in every layer, in order: identifies the effective inputs."""
-        return self._layer_digests[-1][:12]
+        return self._layer_hashes[-1].hexdigest()[:12]
 
     def digest_of(self, prefixes: tuple[str, ...]) -> str:
         """Like ``digest`` but over the records of parameters starting with one of ``prefixes`` only."""
@@ -560,8 +551,11 @@ class AssumptionSet:
             if self._parent is not None and name not in self._touched:
                 found = self._parent.records_digest(name, scenario)
             else:
-                entries = [(self.layers[depth][0], rec.as_row()) for depth, rec in self._by_name.get(name, ())
-                           if scenario is None or rec.scenario in (ALL, scenario)]
+                by_layer: dict[int, list] = {}  # one group per layer: where a layer ends decides precedence
+                for depth, rec in self._by_name.get(name, ()):
+                    if scenario is None or rec.scenario in (ALL, scenario):
+                        by_layer.setdefault(depth, []).append(rec.as_row())
+                entries = [(self.layers[depth][0], rows) for depth, rows in by_layer.items()]
                 found = hashlib.blake2b(_escaped([name, scenario, entries]), digest_size=16).hexdigest()
             self._cache[key] = found
         return found

@@ -17,6 +17,7 @@ Every line is quantity x price, month by month, with prices as dated assumptions
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -24,7 +25,6 @@ import pandas as pd
 
 from . import coa_kernel
 from .chain import ChainResult
-from .errors import MppError
 from .penalties import PenaltyRun
 from .queue import default_engine
 from .timegrid import TimeGrid
@@ -178,6 +178,12 @@ def budget_rows(result, scenario: str, variant: str) -> list[BudgetRow]:
     return rows
 
 
+def window_sum(amounts) -> float:
+    """A budget amount summed over the years of a window (EUR): blank (NaN) when a year of it has no price."""
+    values = [float(a) for a in amounts]
+    return math.fsum(values) if all(math.isfinite(v) for v in values) else math.nan
+
+
 def known_by_year(rows) -> dict[tuple, tuple[float, list[str]]]:
     """(scenario, variant, year) -> (the total of the lines whose price is known (EUR; NaN if none is),
     the lines left out for want of a price), from rows with the fields of ``BudgetRow``."""
@@ -200,12 +206,3 @@ def known_total(frame: pd.DataFrame) -> pd.DataFrame:
     known = known_by_year(frame.itertuples(index=False))
     return pd.DataFrame([(*key, total, ", ".join(missing)) for key, (total, missing) in known.items()],
                         columns=["scenario", "variant", "year", "known_eur", "missing"])
-
-
-def window_budget(frame: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
-    """Amounts per scenario, variant and line summed over the window (EUR); NaN where a year lacks a price."""
-    inside = frame[frame.year.between(*window)]
-    if inside.empty:
-        raise MppError(f"window {window[0]}-{window[1]}: no year of it lies on the horizon")
-    return inside.groupby(["scenario", "variant", "line"], sort=False)["amount_eur"].sum(min_count=len(
-        range(window[0], window[1] + 1))).reset_index()

@@ -16,7 +16,7 @@ from .inflow import project_inflow
 from .memo import ModelCaches
 from .penalties import legal_of
 from . import coa_kernel
-from .queue import (CohortMatrix, WorkOrder, default_engine, opening_by_age, require_opening,
+from .queue import (CohortMatrix, WorkOrder, opening_by_age, require_opening,
                     run_queue)
 from .stocks import StockAccount, drain
 from .timegrid import WEEKS_PER_MONTH, TimeGrid
@@ -244,7 +244,7 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, caches: ModelC
             regime, params = legal_of(reader, track, scenario, grid, caches)
             return run_queue(track, grid, filings[track], openings[track], order, regime, params,
                              group=None if groups is None else groups[track],
-                             prepared=None if caches is None else caches.prepared)
+                             legal_cache=None if caches is None else caches.legal_inputs)
         if groups is not None or caches is None:
             return compute()
         # the order of work and the openings were read above; the cache key holds them as arrays
@@ -423,7 +423,7 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: Front,
     in_procedure = seekers_share[..., 0] * pending_before[..., 0] + np.zeros(shape[:-1])
     rejected = np.full(shape[:-1], _opening(aset, "coa.opening.rejected", scenario, grid))
     in_procedure_open, rejected_open = in_procedure, rejected
-    from_rejected, from_outside, decided_in_coa, left_at_once, departed = _compiled(
+    from_rejected, from_outside, decided_in_coa, left_at_once, departed = coa_kernel.over_paths(
         "procedure_and_rejected", shape,
         (repeat_in_coa, from_rejected_share, registered, seekers_share, decided_share, grant_share, stay_rejected,
          departure_rate), (in_procedure, rejected), 5)
@@ -457,17 +457,6 @@ def coa_groups(aset: AssumptionSet, scenario: str, grid: TimeGrid, front: Front,
              "rejected_left_at_once": left_at_once, "rejected_departed": departed, "nareis_joined_sponsor": joined}
     accounts = {a.name: a for a in (not_registered, in_procedure_acc, statushouders, rejected_acc, nareis_short)}
     return CoaGroups(accounts, entries, exits, housed)
-
-
-def _compiled(name: str, shape, series, openings, outputs: int, before=()):
-    """Run a COA loop of ``coa_kernel`` over paths: inputs broadcast to (paths, T), outputs shaped like ``shape``."""
-    flat = (int(np.prod(shape[:-1])), shape[-1])
-    kernel = coa_kernel.kernel(name, flat[0], default_engine())
-    as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
-    starts = [np.ascontiguousarray(np.broadcast_to(x, shape[:-1]).reshape(flat[0]), dtype=float) for x in openings]
-    out = [np.zeros(flat) for _ in range(outputs)]
-    kernel(*before, *(as_paths(x) for x in series), *starts, *out)
-    return [o.reshape(shape) for o in out]
 
 
 def whole_months(aset: AssumptionSet, name: str, scenario: str, grid: TimeGrid) -> int:
@@ -504,7 +493,7 @@ def _statushouders(aset: AssumptionSet, scenario: str, grid: TimeGrid, coa_grant
     coa_share = np.divide(coa_grants, grants, out=np.zeros(shape), where=grants > 0)
     stock = np.full(shape[:-1], float(_opening(aset, "coa.opening.statushouders", scenario, grid)))
     starts_period = (grid.calendar_month - 1) % period == 0
-    housed, with_sponsor, short_stay, entered = _compiled(
+    housed, with_sponsor, short_stay, entered = coa_kernel.over_paths(
         "permit_holders", shape, (realisation, backlog_share, gap, short_share, coa_share, coa_grants, resettled,
                                   nareis_arrivals), (stock,), 4,
         before=(np.ascontiguousarray(published), starts_period, period, window))

@@ -128,6 +128,7 @@ def effective_assumptions(paths=None, edition: str | None = None, measures=None,
                           grid=None) -> tuple[AssumptionSet, tuple[Path, ...], dict]:
     """The assumption set of a run: an edition, then measures, then override files (later files win);
     returns the set, the files that must not be overwritten, and the provenance of these inputs."""
+    from dataclasses import replace
     from .editions import DEFAULT_EDITION, find_edition
     from .model import select_scenarios
     from .runspec import RunSpec
@@ -135,16 +136,16 @@ def effective_assumptions(paths=None, edition: str | None = None, measures=None,
     grid = grid or TimeGrid.from_text()
     paths = [paths] if isinstance(paths, str) else list(paths or [])
     chosen = find_edition(DEFAULT_EDITION if edition is None else edition)
-    base = RunSpec(chosen.name).edition_base(select_scenarios(scenarios), grid)
+    spec = RunSpec(chosen.name, tuple(measures or ()))
+    measured = spec.with_measures(spec.edition_base(select_scenarios(scenarios), grid))  # a bad measure first
     inputs = {"edition": chosen.title, "edition_published": chosen.published,
               "measures": [str(m).lower() for m in measures or ()], "override_files": []}
     layers = []
     for path in paths:
-        records, digest = load_csv_hashed(path, base.registry, default_source=f"user override {Path(path).name}")
+        records, digest = load_csv_hashed(path, measured.registry, default_source=f"user override {Path(path).name}")
         layers.append((f"override {Path(path).name}", records))
         inputs["override_files"].append({"name": str(path), "sha256": digest})  # of the bytes read
-    spec = RunSpec(chosen.name, tuple(measures or ()), tuple(layers))
-    aset = spec.assumptions(base)
+    aset = replace(spec, layers=tuple(layers)).with_layers(measured)
     check_effect(aset, grid)  # a record of the user's that the run would read nowhere is refused, not ignored
     name = aset.name + "".join(f" + {label}" for label, _ in layers)
     return aset.renamed(name), tuple(Path(p) for p in paths), inputs

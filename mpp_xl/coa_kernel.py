@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .queue_kernel import AVAILABLE, njit, plain, prange
+from .queue_kernel import AVAILABLE, default_engine, njit, plain, prange
 
 PARALLEL_FROM_PATHS = 32  # below this many paths a loop runs serially (measured: bench recalc)
 
@@ -88,7 +88,7 @@ def permit_holders(published, target_month, period, window, realisation, backlog
 
 
 @njit(cache=True, error_model="numpy")
-def running_stock(initial, net, opening, closing):
+def running_stock(net, initial, opening, closing):
     """opening/closing (P, T) of a stock from its initial value (P,) and net flow (P, T), month by month."""
     paths, size = net.shape
     for p in range(paths):  # serial: a parallel launch costs more than this loop
@@ -126,7 +126,7 @@ def first_year_in_group(entering, by_decision, arriving, leaving, initial, n_ope
 
 
 @njit(cache=True, error_model="numpy")
-def drain_stock(initial, inflow, stay, target, by_stay, out, closing):
+def drain_stock(by_stay, inflow, stay, target, initial, out, closing):
     """A stock run month by month (persons; (P, T), ``initial`` (P,)): the outflow is the opening stock over
     its stay in months (``by_stay``) or what is available above ``target``, capped by what is there."""
     paths, size = inflow.shape
@@ -154,3 +154,16 @@ def kernel(name: str, paths: int, engine: str):
     if name not in _SERIAL:
         _SERIAL[name] = njit(cache=True, error_model="numpy")(func.py_func)  # prange runs as range when serial
     return _SERIAL[name]
+
+
+def over_paths(name: str, shape, series, openings, outputs: int, before=()):
+    """Run the loop ``name`` over paths with the engine of ``default_engine``: ``before`` as given, ``series``
+    broadcast to (paths, T), ``openings`` to (paths,); returns ``outputs`` arrays shaped like ``shape``
+    ((..., T): leading axes are paths)."""
+    flat = (int(np.prod(shape[:-1])), shape[-1])
+    loop = kernel(name, flat[0], default_engine())
+    as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
+    starts = [np.ascontiguousarray(np.broadcast_to(x, shape[:-1]).reshape(flat[0]), dtype=float) for x in openings]
+    out = [np.zeros(flat) for _ in range(outputs)]
+    loop(*before, *(as_paths(x) for x in series), *starts, *out)
+    return [o.reshape(shape) for o in out]

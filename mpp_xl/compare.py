@@ -8,7 +8,7 @@ from collections import namedtuple
 import numpy as np
 import pandas as pd
 
-from .budget import LINES
+from .budget import LINES, window_sum
 from .errors import MppError
 from .results import RunResult
 
@@ -42,7 +42,7 @@ def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
             if result.window[0] <= row.year <= result.window[1]:
                 in_window.setdefault(row.line, []).append(row.amount_eur)
         for line, amounts in in_window.items():  # a gap in a year leaves the total blank
-            out[(f"budget.{line}", scenario, variant, span)] = (float(np.sum(amounts)), "EUR")
+            out[(f"budget.{line}", scenario, variant, span)] = (window_sum(amounts), "EUR")
     return out
 
 

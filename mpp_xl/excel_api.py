@@ -15,7 +15,7 @@ import numpy as np
 from . import __version__
 from .assumptions import COLUMNS, EXCEL_EPOCH, SCENARIOS
 from .backtest import backtest_frame, backtest_summary
-from .budget import LINES, known_by_year
+from .budget import LINES, known_by_year, window_sum
 from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
                         variant_name)
 from .catalogue import header as column_header
@@ -245,7 +245,7 @@ def budget_table(scenario="medio", variant="base", window=None, assumptions=None
                 left_out = [f"{', '.join(BUDGET_LABELS_NL[m] for m in known[year][1])} {year}"
                             for year in years if known[year][1]]
                 label = f"{label} * (zonder {'; '.join(left_out)}: geen prijs bekend)"
-            total = math.fsum(values) if all(np.isfinite(values)) else math.nan
+            total = window_sum(values)
             body.append([line, label, *_finite([total, *values])])
         return [header] + body
 

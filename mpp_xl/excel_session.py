@@ -5,9 +5,10 @@ and the effective assumption set and lazy run a table reads.
 Every table runs on an effective assumption set built by the ``RunSpec`` that ``mpp-xl run`` builds: an MPP
 edition (default mpp-2024-II), the policy measures switched on (in the order listed), then the changed rows of
 the Aannames range. Caches: the ranges are parsed once per distinct exact content (``excel_args.content_key``;
-the Aannames range row by row); the run is kept per effective assumptions hash and computes only what a table
-reads (its stages are reused across runs while the records they read are unchanged, ``memo.ModelCaches``);
-each table is kept per normalised arguments and hash."""
+the Aannames range row by row); the effective set and the run are kept per hash and the rows the user's records
+came from (``origins``: messages name them); a run computes only what a table reads, and its stages are reused
+across runs while the records they read are unchanged (``memo.ModelCaches``); each table is kept per
+normalised arguments and hash."""
 
 from __future__ import annotations
 
@@ -35,13 +36,13 @@ LOG_FILE = Path(tempfile.gettempdir()) / "mpp-xl-udf.log"
 LOG_FILE_SHOWN = r"%TEMP%\mpp-xl-udf.log"  # where the log lies on the user's Windows machine (as the workbook says)
 CACHE_SIZE = 256
 
-_sets = LruCache(32)      # assumptions range content -> AssumptionSet
-_runs = LruCache(8)       # assumptions hash -> RunResult
+_sets = LruCache(32)      # range content -> the Aannames set or the measures; (edition, measures, ...) -> effective set
+_runs = LruCache(8)       # (hash, origins) -> the lazy RunResult
 _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
 _frames = LruCache(8)     # (hash A, hash B, scenario, variant, window) -> comparison rows
 _rows_parsed = LruCache(4096)  # (row number, columns, exact cells) -> the record of one Aannames row
-_stages = ModelCaches()   # queues and penalty tracks reused across runs whose inputs to them are unchanged
-_default = {}
+_stages = ModelCaches()   # every stage of the model, reused across runs whose inputs to it are unchanged
+_default = {}             # the embedded default set and the identities of its records
 _registered: list[LruCache] = []  # caches of the other Excel modules (the Monte Carlo's simulations)
 _catalogue = {}           # editions and measures as shipped (read once)
 
@@ -50,6 +51,7 @@ def clear_caches() -> None:
     for cache in (_sets, _runs, _tables, _frames, _rows_parsed, *_stages.all(), *_registered):
         cache.reset()
     _catalogue.clear()
+    _default.clear()  # its resolved series and digests are shared by every set built over it
 
 
 def registered(cache: LruCache) -> LruCache:

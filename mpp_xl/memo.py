@@ -108,14 +108,17 @@ def digest_of_reads(aset, reads: tuple) -> str:
     found = aset._cache.get(key)
     if found is not None:
         return found
-    if aset._parent is not None:
+    parent = aset._parent
+    if parent is not None:
         touched = aset._touched
         mine = {(name, scenario) for name, scenario in names if name in touched}
         for pattern in patterns:
             mine.update((name, None) for name in touched if re.fullmatch(pattern, name))
-        found = digest_of_reads(aset._parent, reads)
-        if mine:
-            parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in mine)
+        found = digest_of_reads(parent, reads)
+        # only what reads differently from the parent counts (an edit for max leaves medio's stages alone)
+        parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in mine
+                       if aset.records_digest(name, scenario) != parent.records_digest(name, scenario))
+        if parts:
             found = hashlib.blake2b(json.dumps(["layer", found, parts]).encode(), digest_size=16).hexdigest()
     else:
         wanted = set(names)
@@ -214,11 +217,6 @@ class LazyTable(Mapping):
         wanted = set(keys)
         return LazyTable([k for k in self._keys if k in wanted], self._compute, self._kept)
 
-    def fill(self) -> "LazyTable":
-        """Compute every value now, in key order."""
-        for key in self._keys:
-            self[key]
-        return self
 
 
 _MISSING = object()
@@ -227,20 +225,21 @@ _MISSING = object()
 @dataclass
 class ModelCaches:
     """Stage results kept across runs, each keyed by the records of exactly the parameters the stage read
-    (``StageCache``): the fronts (IND queues) per scenario and variant, the arrivals, the deadline regime and
-    penalty parameters per track, the queues per track, the COA chains and the penalty runs; the queue's legal
-    inputs per regime and penalty results per track (keyed on the very objects they follow from). A caller that
+    (``StageCache``): the fronts (IND queues) per scenario (each variant's by the legal records its queues read),
+    the arrivals, the deadline regime and penalty parameters per track, the queues per track, the COA chains and
+    the penalty runs; the queue's legal inputs and penalty results per track, keyed on the very objects they
+    follow from (``Same``). A caller that
     keeps one of these (the Excel layer does) recomputes only what an edit reaches."""
 
     fronts: StageCache = field(default_factory=lambda: StageCache(24))
     arrivals: StageCache = field(default_factory=lambda: StageCache(12))
-    legal: StageCache = field(default_factory=lambda: StageCache(48))  # (regime, penalty parameters) per track
-    prepared: LruCache = field(default_factory=lambda: LruCache(48))  # the queue's legal inputs per regime
+    regimes: StageCache = field(default_factory=lambda: StageCache(48))  # (regime, penalty parameters) per track
+    legal_inputs: LruCache = field(default_factory=lambda: LruCache(48))  # queue.legal_inputs per regime
     queues: StageCache = field(default_factory=lambda: StageCache(48))
     chains: StageCache = field(default_factory=lambda: StageCache(24))
     penalties: StageCache = field(default_factory=lambda: StageCache(24))
     tracks: LruCache = field(default_factory=lambda: LruCache(96))
 
     def all(self) -> tuple:
-        return (self.fronts, self.arrivals, self.legal, self.prepared, self.queues, self.chains, self.penalties,
+        return (self.fronts, self.arrivals, self.regimes, self.legal_inputs, self.queues, self.chains, self.penalties,
                 self.tracks)

@@ -295,7 +295,7 @@ def legal_of(aset: AssumptionSet, track: str, scenario: str, grid: TimeGrid, cac
         return build_regime(reader, track, scenario, grid), read_params(reader, track, scenario, grid)
     if caches is None:
         return compute(aset)
-    return caches.legal.fetch((track, scenario, str(grid.start), str(grid.end)), aset, compute)
+    return caches.regimes.fetch((track, scenario, str(grid.start), str(grid.end)), aset, compute)
 
 
 def run_penalties(aset: AssumptionSet, scenario: str, variant: str, grid: TimeGrid,

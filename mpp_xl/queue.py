@@ -28,13 +28,13 @@ points) if the applicant claims (take-up read at the notice month).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
 from . import queue_kernel
+from .queue_kernel import default_engine  # noqa: F401 - re-exported: the engine choice, as the model reads it
 from .assumptions import AssumptionSet
 from .deadlines import DeadlineRegime
 from .errors import MppError
@@ -192,12 +192,6 @@ def require_opening(aset: AssumptionSet, name: str, scenario: str, grid: TimeGri
                        f"give the opening stocks (ind.opening_*, coa.opening.*) for {grid.start} in an override file")
 
 
-def _take_in_order(available: np.ndarray, amount: float) -> np.ndarray:
-    """Take ``amount`` from ``available`` in index order (first index first); returns what is taken per index."""
-    before = np.cumsum(available) - available
-    return np.clip(amount - before, 0.0, available)
-
-
 @dataclass(frozen=True)
 class QueueInputs:
     """Everything the monthly loop reads, as arrays (grid months for times; cases for amounts).
@@ -300,14 +294,14 @@ def legal_inputs(grid: TimeGrid, opening: np.ndarray, regime: DeadlineRegime, pa
 
 
 def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
-                  regime: DeadlineRegime, params, prepared: LruCache | None = None) -> QueueInputs:
+                  regime: DeadlineRegime, params, legal_cache: LruCache | None = None) -> QueueInputs:
     """The loop's inputs: the order of work and the filings, and the legal inputs (``legal_inputs``; kept in
-    ``prepared`` per regime, parameters and opening stock when given: the very same objects, the same law)."""
+    ``legal_cache`` per regime, parameters and opening stock when given: the very same objects, the same law)."""
     opening = np.asarray(opening, float)
-    if prepared is None:
+    if legal_cache is None:
         legal = legal_inputs(grid, opening, regime, params)
     else:
-        legal = prepared.fetch((Same(regime), Same(params), opening.tobytes(), str(grid.start), str(grid.end)),
+        legal = legal_cache.fetch((Same(regime), Same(params), opening.tobytes(), str(grid.start), str(grid.end)),
                                lambda: legal_inputs(grid, opening, regime, params))
     size = grid.size
     monthly = lambda x: np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), (size,)))  # noqa: E731
@@ -317,24 +311,9 @@ def prepare_queue(grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, orde
                        fast_patience=int(order.fast_patience))
 
 
-ENGINES = ("compiled", "numpy")
-
-
-def default_engine() -> str:
-    """``MPP_XL_ENGINE`` (compiled or numpy) if set; otherwise compiled where numba loads."""
-    chosen = os.environ.get("MPP_XL_ENGINE", "").strip().lower()
-    if chosen:
-        if chosen not in ENGINES:
-            raise MppError(f"MPP_XL_ENGINE='{chosen}': use compiled or numpy")
-        if chosen == "compiled" and not queue_kernel.AVAILABLE:
-            raise MppError("MPP_XL_ENGINE=compiled, but numba cannot be imported: install numba or use numpy")
-        return chosen
-    return "compiled" if queue_kernel.AVAILABLE else "numpy"
-
-
 def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarray, order: WorkOrder,
               regime: DeadlineRegime, params, engine: str | None = None, group: np.ndarray | None = None,
-              prepared: LruCache | None = None) -> CohortMatrix:
+              legal_cache: LruCache | None = None) -> CohortMatrix:
     """Run one track's queue with its legal chain over the grid.
 
     ``filings``: new applications per month; ``opening``: pending cases at the start per filing month before
@@ -343,7 +322,7 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
     group index per cohort (opening cohorts first) whose noticed cases the legal record keeps apart
     (``LegalRows.group``).
     """
-    inputs = prepare_queue(grid, filings, opening, order, regime, params, prepared)
+    inputs = prepare_queue(grid, filings, opening, order, regime, params, legal_cache)
     if group is not None:
         inputs = replace(inputs, group=np.ascontiguousarray(group, dtype=np.int64))
     raw = run_loop(inputs, engine)

@@ -10,7 +10,11 @@ run by the interpreter (every compiled callee replaced by its plain function): t
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+from .errors import MppError
 
 try:  # numba is a dependency; the import guard keeps the numpy path usable where it cannot load
     import numba
@@ -24,6 +28,21 @@ except ImportError:  # pragma: no cover - exercised only without numba
         return (lambda f: f) if not (args and callable(args[0])) else args[0]
 
     prange = range
+
+ENGINES = ("compiled", "numpy")
+
+
+def default_engine() -> str:
+    """``MPP_XL_ENGINE`` (compiled or numpy) if set; otherwise compiled where numba loads."""
+    chosen = os.environ.get("MPP_XL_ENGINE", "").strip().lower()
+    if chosen:
+        if chosen not in ENGINES:
+            raise MppError(f"MPP_XL_ENGINE='{chosen}': use compiled or numpy")
+        if chosen == "compiled" and not AVAILABLE:
+            raise MppError("MPP_XL_ENGINE=compiled, but numba cannot be imported: install numba or use numpy")
+        return chosen
+    return "compiled" if AVAILABLE else "numpy"
+
 
 HEARD, NOT_HEARD = 0, 1
 LAG_POINTS = 3

@@ -17,7 +17,7 @@ from .assumptions import AssumptionSet
 from .catalogue import METRIC_UNITS
 from .chain import TRACKS, ChainResult
 from .memo import LazyTable
-from .penalties import COUNTS, PenaltyRun
+from .penalties import COUNTS
 from .queue import WAIT_BANDS
 from .timegrid import TimeGrid
 from .variants import BASE, Variant
@@ -31,8 +31,8 @@ class RunResult:
     grid: TimeGrid
     scenarios: tuple[str, ...]
     variants: dict[str, Variant]
-    chains: dict[tuple[str, str], ChainResult] = field(default_factory=dict)
-    penalties: dict[tuple[str, str], PenaltyRun] = field(default_factory=dict)
+    chains: LazyTable = field(default_factory=lambda: LazyTable((), None))  # (scenario, variant) -> ChainResult
+    penalties: LazyTable = field(default_factory=lambda: LazyTable((), None))  # (scenario, variant) -> PenaltyRun
     window: tuple[int, int] = WINDOW
     inputs: dict = field(default_factory=dict)  # edition, measures and override files (name and hash)
 
@@ -113,7 +113,10 @@ class RunResult:
         return out
 
     def chain(self, scenario: str, variant: str = BASE) -> ChainResult:
-        return self.chains.get((scenario, variant)) or self.chains[(scenario, BASE)]
+        """The chain of a scenario and variant (base where the run has no such variant); a failure while
+        computing it is raised, never answered with base's chain."""
+        key = (scenario, variant) if (scenario, variant) in self.chains else (scenario, BASE)
+        return self.chains[key]
 
     def projection_frame(self) -> pd.DataFrame:
         """Tidy monthly table: scenario, variant, metric, date (month end), value, unit."""

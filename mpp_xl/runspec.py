@@ -1,5 +1,5 @@
-"""What a run is made of, built one way by every adapter: the CLI (``run``, ``simulate``, ``compare``), the Excel
-functions and the Monte Carlo behind them all take their assumption set from a ``RunSpec``."""
+"""What a run is made of, built one way by every adapter: the CLI (``run``, ``simulate``, ``compare``) and the
+Excel functions build a run's assumption set from a ``RunSpec``; the Monte Carlo runs on the set they built."""
 
 from __future__ import annotations
 
@@ -24,15 +24,12 @@ class RunSpec:
         return edition_set(self.edition, scenarios, grid)
 
     def with_measures(self, base: AssumptionSet, available=None) -> AssumptionSet:
+        """``base`` (the edition's set) with the measures applied in order (a bad measure: one ``MppError``)."""
         return apply_measures(base, self.measures, available) if self.measures else base
 
     def with_layers(self, aset: AssumptionSet) -> AssumptionSet:
+        """``aset`` (the edition with the measures) with the user's layers over it: the run's assumption set.
+        The steps are separate so an adapter can say which of its arguments a problem lies in."""
         for label, records in self.layers:
             aset = aset.with_layer(label, records)
         return aset
-
-    def assumptions(self, base: AssumptionSet, available=None) -> AssumptionSet:
-        """The run's assumption set over ``base`` (``edition_base``, possibly kept by the caller): the measures,
-        then the layers. Each step raises its own ``MppError``, so an adapter may run them one by one to say
-        which of its arguments a problem lies in."""
-        return self.with_layers(self.with_measures(base, available))

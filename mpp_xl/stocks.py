@@ -8,8 +8,6 @@ import numpy as np
 
 from . import coa_kernel
 from .errors import MppError
-from .queue import default_engine
-from .queue_kernel import plain
 
 
 @dataclass
@@ -37,13 +35,8 @@ class StockAccount:
             net += flow
         for flow in self.outflows.values():
             net -= flow
-        flat = (int(np.prod(shape[:-1])), shape[-1])
-        initial = np.ascontiguousarray(np.broadcast_to(self.initial, shape[:-1]).reshape(flat[0]), dtype=float)
-        opening, closing = np.empty(flat), np.empty(flat)
         # month by month (so both identities hold to the last bit); compiled, or the same source run plainly
-        loop = coa_kernel.running_stock if default_engine() == "compiled" else plain(coa_kernel.running_stock)
-        loop(initial, np.ascontiguousarray(net).reshape(flat), opening, closing)
-        opening, closing = opening.reshape(shape), closing.reshape(shape)
+        opening, closing = coa_kernel.over_paths("running_stock", shape, (net,), (self.initial,), 2)
         floor = -1e-6 * np.maximum(1.0, np.abs(np.asarray(self.initial, dtype=float)))
         below = closing < np.expand_dims(floor, -1)
         if below.any():
@@ -58,13 +51,7 @@ def drain(initial, inflow: np.ndarray, stay=None, target=None) -> tuple[np.ndarr
     """Run a stock month by month whose outflow is the opening stock over ``stay`` (months, at least 1) or, with
     ``target`` instead, what is available above the target; capped by what is there. Returns (outflow, closing),
     shaped like ``inflow`` ((..., T): leading axes are paths); ``available`` = opening + this month's inflow."""
-    shape = np.shape(inflow)
-    flat = (int(np.prod(shape[:-1])), shape[-1])
-    as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
-    starts = np.ascontiguousarray(np.broadcast_to(initial, shape[:-1]).reshape(flat[0]), dtype=float)
     by_stay = stay is not None
-    out, closing = np.zeros(flat), np.zeros(flat)
-    loop = coa_kernel.drain_stock if default_engine() == "compiled" else plain(coa_kernel.drain_stock)
-    loop(starts, as_paths(inflow), as_paths(np.maximum(stay, 1.0) if by_stay else 1.0),
-         as_paths(target if not by_stay else 0.0), by_stay, out, closing)
-    return out.reshape(shape), closing.reshape(shape)
+    series = (inflow, np.maximum(stay, 1.0) if by_stay else 1.0, 0.0 if by_stay else target)
+    out, closing = coa_kernel.over_paths("drain_stock", np.shape(inflow), series, (initial,), 2, before=(by_stay,))
+    return out, closing

@@ -8,7 +8,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from mpp_xl import excel_api, excel_session, udfs
+from mpp_xl import excel_session, udfs
 from mpp_xl.assumptions import COLUMNS, Registry, parse_table
 from mpp_xl.errors import MppError
 
