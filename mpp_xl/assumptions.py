@@ -529,18 +529,6 @@ class AssumptionSet:
         """Short SHA-256 of every record in every layer, in order: identifies the effective inputs."""
         return self._layer_hashes[-1].hexdigest()[:12]
 
-    def digest_of(self, prefixes: tuple[str, ...]) -> str:
-        """Like ``digest`` but over the records of parameters starting with one of ``prefixes`` only."""
-        key = ("digest_of", prefixes)
-        if key not in self._cache:
-            sha = hashlib.sha256(_escaped(prefixes))
-            for label, recs in self.layers:
-                rows = [r.as_row() for r in recs if r.parameter.startswith(prefixes)]
-                if rows:  # layer order decides precedence, so it is part of the digest
-                    sha.update(_escaped([label, rows]))
-            self._cache[key] = sha.hexdigest()[:16]
-        return self._cache[key]
-
     def records_digest(self, name: str, scenario: str | None = None) -> str:
         """A digest of the records of ``name`` that apply to ``scenario`` (every scenario's when None), with
         their layers, in precedence order: equal digests, equal values of ``name`` for that scenario. A

@@ -191,14 +191,12 @@ def nareis_applications(aset: AssumptionSet, scenario: str, grid: TimeGrid, gran
 class Front:
     """The chain up to and including the IND queues (persons or cases per month; arrays (..., T), leading axes
     are the Monte Carlo's paths): inflow by category (``project_inflow``), registered first applications, the
-    unregistered arrivals in COA at the start, the queues per track (the Monte Carlo runs them itself) and a key
-    the Monte Carlo shares computations by."""
+    unregistered arrivals in COA at the start, and the queues per track (the Monte Carlo runs them itself)."""
 
     inflow: dict
     registered: np.ndarray
     not_registered_open: np.ndarray | float
     queues: dict = field(default_factory=dict)
-    key: str = ""
 
 
 def _arrivals(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> tuple:

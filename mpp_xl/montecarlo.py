@@ -41,7 +41,7 @@ from .chain import (Front, QueueFlows, chain_core, nareis_applications, registra
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
-from .memo import LruCache
+from .memo import LruCache, Same, StageCache
 from .penalties import PenaltyParams, _kernels, _signature, chain_span, read_params
 from .queue import (HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, WorkOrder,
                     assemble, opening_by_age, prepare_queue, run_loop)
@@ -62,7 +62,6 @@ DISTRIBUTIONS = ("two_piece_normal", "two_piece_uniform", "mpp", "backtest")
 TABLE_NODES = 9  # equal-probability points of a distribution that changes the per-case penalty tables
 INFLOW_PARAMETERS = ("inflow.", "history.")
 # what registration reads besides the inflow: computed per variant where a variant changes it
-FRONT_KEYS = ("coa.registration_wait_weeks", "inflow.amv_share_first")
 MAX_FACTOR = 10.0  # a factor above ten times the assumption is a typo, not an uncertainty
 SPEC_COLUMNS = ("name", "parameter", "from", "distribution", "low", "high", "group", "label_nl", "source")
 BAND_METRICS = ("ind.pending.asylum", "coa.capacity_need", "coa.statushouders")
@@ -252,8 +251,8 @@ def prepare(aset: AssumptionSet, variants: dict[str, Variant], scenario: str, gr
             edition_year: int | None = None) -> Prepared:
     """Read every base series once and build the per-case penalty tables of each judgment node."""
     sets = {name: aset.with_layer(f"variant {name}", v.records) for name, v in variants.items()}
-    for name, vset in sets.items():
-        if vset.digest_of(INFLOW_PARAMETERS) != aset.digest_of(INFLOW_PARAMETERS):
+    for name, variant in variants.items():
+        if any(rec.parameter.startswith(INFLOW_PARAMETERS) for rec in variant.records):
             raise MppError(f"variant {name} changes the inflow (inflow.* or history.*), which the Monte Carlo varies "
                            f"itself: leave the variant out (--variant names the variants to run)")
     inflow = project_inflow(aset, scenario, grid)
@@ -428,25 +427,25 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
     one = np.ones((paths, size))
     inflow = {c: prep.inflow[c] * factors.get(f"inflow.{c}", one) for c in CATEGORIES}
     inflow["is_history"] = prep.inflow["is_history"]
-    fronts = {}  # registration per distinct assumptions it reads
+    # variants that read the same records share the registration and the COA chain (the stage cache rule)
+    fronts, chains = StageCache(8), StageCache(8)
 
-    def front_of(vset):
-        key = vset.digest_of(FRONT_KEYS)
-        if key not in fronts:
-            own = dict(inflow, amv=inflow["first"] * vset.at("inflow.amv_share_first", scenario, grid.month_starts))
-            registered, not_registered_open = registration(vset, scenario, grid, own["first"])
-            fronts[key] = Front(own, registered, not_registered_open, key=key)
-        return fronts[key]
+    def front_of(reader):
+        own = dict(inflow, amv=inflow["first"] * reader.at("inflow.amv_share_first", scenario, grid.month_starts))
+        return Front(own, *registration(reader, scenario, grid, own["first"]))
+
+    def reader_of(aset):  # the chain's series, the uncertain ones drawn per path
+        return series_reader(aset, scenario, grid, {
+            p: np.clip(aset.at(p, scenario, grid.month_starts) * factors[p], 0.0,
+                       1.0 if aset.registry.find(p).unit.startswith("share") else np.inf)
+            for p in CHAIN_PARAMETERS if p in factors})
 
     metrics, penalties = {}, {}
-    done_tracks, done_chains = {}, {}  # variants with identical inputs share a computation
+    done_tracks = {}  # variants with identical queue inputs share a queue
     for name, vset in prep.variant_sets.items():
-        read = series_reader(vset, scenario, grid, {
-            p: np.clip(vset.at(p, scenario, grid.month_starts) * factors[p], 0.0,
-                       1.0 if vset.registry.find(p).unit.startswith("share") else np.inf)
-            for p in CHAIN_PARAMETERS if p in factors})
+        read = reader_of(vset)
         tables = prep.tracks[name]
-        front = front_of(vset)
+        front = fronts.fetch("registration", vset, front_of)
         flows, total, keys = {}, np.zeros((paths, prep.years.size)), []
         filings = {"asylum": front.registered + front.inflow["repeat"]}
         for track in ("asylum", "nareis"):  # the asylum grants drive the nareis applications
@@ -460,7 +459,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
             shares = (order.fast_share, order.newest_first_share, order.spread_share, order.frozen_share)
             t = tables[track]
             # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
-            key = (track, t["key"], front.key, patience, _digest(filings[track], capacity, *shares))
+            key = (track, t["key"], Same(front), patience, _digest(filings[track], capacity, *shares))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),
@@ -470,13 +469,13 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
                                                  booked, engine, grid, track, patience), booked)
             flows[track], booked = done_tracks[key]
             total = total + booked
-        chain_key = (*keys, vset.digest_of(("ind.", "coa.", "housing.", "inflow.", "history.")))
-        if chain_key not in done_chains:
-            core = chain_core(vset, scenario, grid, front, flows["asylum"], flows["nareis"].decisions, read)
-            done_chains[chain_key] = {"ind.pending.asylum": flows["asylum"].pending,
-                                      "coa.capacity_need": core["capacity_need"],
-                                      "coa.statushouders": core["coa"].accounts["coa.statushouders"].closing}
-        metrics[name] = done_chains[chain_key]
+
+        def chain_of(reader, flows=flows, front=front):
+            core = chain_core(reader, scenario, grid, front, flows["asylum"], flows["nareis"].decisions,
+                              reader_of(reader))
+            return {"ind.pending.asylum": flows["asylum"].pending, "coa.capacity_need": core["capacity_need"],
+                    "coa.statushouders": core["coa"].accounts["coa.statushouders"].closing}
+        metrics[name] = chains.fetch(tuple(keys), vset, chain_of)
         penalties[name] = total
     return Batch(metrics, penalties)
 
