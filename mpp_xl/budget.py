@@ -97,7 +97,8 @@ def first_year_residents(chain: ChainResult) -> np.ndarray:
     for name, inflow_names, arrivals_now in (("coa.statushouders", ("granted",), ("resettled", "nareis_with_sponsor")),
                                              ("coa.rejected", ("rejections",), ())):
         account = stocks[name]
-        flows = lambda names: np.ascontiguousarray(sum((account.inflows[f] for f in names), np.zeros(size)))  # noqa: E731
+        flows = lambda names: np.ascontiguousarray(  # noqa: E731 - the sum of some inflows
+            sum((account.inflows[f] for f in names), np.zeros(size)))
         recent_in_group = np.zeros(size)
         leaving = np.ascontiguousarray(sum(account.outflows.values(), np.zeros(size)))
         loop(flows(inflow_names), by_decision, flows(arrivals_now), leaving, float(account.initial), n_open,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, check_effect, check_overlaps, is_blank, parse_record,
-                          table_columns, with_origin)
+from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, check_effect, check_overlaps, is_blank,
+                          parse_record, table_columns, with_origin)
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError
 from .excel_args import (GRID, RANGE_NAME, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, row_key, rows_of,

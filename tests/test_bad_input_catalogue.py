@@ -227,7 +227,8 @@ def test_udf_catalogue(case, call, message, monkeypatch):
     excel_api.clear_caches()
     handed = []
     real = excel_api.assumptions_arg
-    monkeypatch.setattr(excel_session, "assumptions_arg", lambda value: (handed.append((value, repr(value))), real(value))[1])
+    monkeypatch.setattr(excel_session, "assumptions_arg",
+                        lambda value: (handed.append((value, repr(value))), real(value))[1])
     assert call() == [[f"Fout: {message}"]]
     for value, before in handed:  # the range the user passed is not changed
         assert repr(value) == before
