@@ -26,7 +26,6 @@ import pandas as pd
 from . import coa_kernel
 from .chain import ChainResult
 from .penalties import PenaltyRun
-from .queue import default_engine
 from .timegrid import TimeGrid
 
 ODA_MONTHS = 12  # OECD-DAC: reception costs in the first 12 months after arrival count as development aid
@@ -93,7 +92,7 @@ def first_year_residents(chain: ChainResult) -> np.ndarray:
     decided = queue.decided
     by_decision = np.divide(decided, decided.sum(axis=0), out=np.zeros_like(decided), where=decided.sum(axis=0) > 0)
     by_decision = np.ascontiguousarray(by_decision)
-    loop = coa_kernel.kernel("first_year_in_group", 1, default_engine())
+    loop = coa_kernel.kernel("first_year_in_group", 1)
     for name, inflow_names, arrivals_now in (("coa.statushouders", ("granted",), ("resettled", "nareis_with_sponsor")),
                                              ("coa.rejected", ("rejections",), ())):
         account = stocks[name]

@@ -144,10 +144,11 @@ def drain_stock(by_stay, inflow, stay, target, initial, out, closing):
 _SERIAL = {}
 
 
-def kernel(name: str, paths: int, engine: str):
-    """The loop ``name`` for ``paths`` paths: compiled (parallel over paths, or serial for a few) or plain."""
+def kernel(name: str, paths: int, engine: str | None = None):
+    """The loop ``name`` for ``paths`` paths: compiled (parallel over paths, or serial for a few) or plain;
+    ``engine`` by default ``default_engine()``."""
     func = globals()[name]
-    if engine != "compiled" or not AVAILABLE:
+    if (engine or default_engine()) != "compiled" or not AVAILABLE:
         return plain(func)
     if paths >= PARALLEL_FROM_PATHS or not func.targetoptions.get("parallel"):
         return func
@@ -161,7 +162,7 @@ def over_paths(name: str, shape, series, openings, outputs: int, before=()):
     broadcast to (paths, T), ``openings`` to (paths,); returns ``outputs`` arrays shaped like ``shape``
     ((..., T): leading axes are paths)."""
     flat = (int(np.prod(shape[:-1])), shape[-1])
-    loop = kernel(name, flat[0], default_engine())
+    loop = kernel(name, flat[0])
     as_paths = lambda x: np.ascontiguousarray(np.broadcast_to(x, shape).reshape(flat), dtype=float)  # noqa: E731
     starts = [np.ascontiguousarray(np.broadcast_to(x, shape[:-1]).reshape(flat[0]), dtype=float) for x in openings]
     out = [np.zeros(flat) for _ in range(outputs)]

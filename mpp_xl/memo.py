@@ -116,8 +116,9 @@ def digest_of_reads(aset, reads: tuple) -> str:
             mine.update((name, None) for name in touched if re.fullmatch(pattern, name))
         found = digest_of_reads(parent, reads)
         # only what reads differently from the parent counts (an edit for max leaves medio's stages alone)
-        parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in mine
-                       if aset.records_digest(name, scenario) != parent.records_digest(name, scenario))
+        mine_now = {(name, scenario): aset.records_digest(name, scenario) for name, scenario in mine}
+        parts = sorted((name, scenario or "", digest) for (name, scenario), digest in mine_now.items()
+                       if digest != parent.records_digest(name, scenario))
         if parts:
             found = hashlib.blake2b(json.dumps(["layer", found, parts]).encode(), digest_size=16).hexdigest()
     else:
@@ -218,7 +219,6 @@ class LazyTable(Mapping):
         return LazyTable([k for k in self._keys if k in wanted], self._compute, self._kept)
 
 
-
 _MISSING = object()
 
 
@@ -228,8 +228,8 @@ class ModelCaches:
     (``StageCache``): the fronts (IND queues) per scenario (each variant's by the legal records its queues read),
     the arrivals, the deadline regime and penalty parameters per track, the queues per track, the COA chains and
     the penalty runs; the queue's legal inputs and penalty results per track, keyed on the very objects they
-    follow from (``Same``). A caller that
-    keeps one of these (the Excel layer does) recomputes only what an edit reaches."""
+    follow from (``Same``). A caller that keeps one of these (the Excel layer does) recomputes only what an edit
+    reaches."""
 
     fronts: StageCache = field(default_factory=lambda: StageCache(24))
     arrivals: StageCache = field(default_factory=lambda: StageCache(12))

@@ -9,13 +9,19 @@ from conftest import override
 DAY = np.array(["2025-01-01"], dtype="datetime64[D]")
 
 
-def test_a_stage_hits_unless_a_record_it_read_changed(default_set):
-    cache = StageCache(8)
+def counting_stage():
+    """A stage that reads medio's IND capacity on DAY, and the list it appends to on every computation."""
     calls = []
 
     def stage(reader):
         calls.append(1)
         return float(reader.at("ind.capacity.asylum", "medio", DAY)[0])
+    return stage, calls
+
+
+def test_a_stage_hits_unless_a_record_it_read_changed(default_set):
+    cache = StageCache(8)
+    stage, calls = counting_stage()
 
     first = cache.fetch("capacity", default_set, stage)
     unrelated = override(default_set, ("coa.capacity_buffer", "all", "", "", 5000, "places"))
@@ -46,11 +52,7 @@ def test_a_stage_is_keyed_by_the_scenario_it_read(default_set):
     """A stage that read a parameter for medio is reused after an edit of that parameter for max, and computed
     again after an edit for medio or for all scenarios (the first edit away from a set included)."""
     cache = StageCache(8)
-    calls = []
-
-    def stage(reader):
-        calls.append(1)
-        return float(reader.at("ind.capacity.asylum", "medio", DAY)[0])
+    stage, calls = counting_stage()
 
     first = cache.fetch("capacity", default_set, stage)
     for_max = override(default_set, ("ind.capacity.asylum", "max", "2025-01-01", "2025-12-31", 1234, "cases/month"))
