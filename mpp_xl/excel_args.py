@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import itertools
 import math
+import operator
 import re
 
 import numpy as np
@@ -276,16 +277,59 @@ class ExactKey:
 
 
 _ROW_TYPES = frozenset({list, tuple})
+_NUMBERS = frozenset({bool, int, float})  # cells of these types can equal one of another type (1.0 == True)
+
+
+class RecentRanges:
+    """The last few ranges keyed, each as a copy of its cells and the columns that hold numbers.
+
+    Excel hands every function its own copy of a range, so one recalculation keys the same Aannames range a
+    dozen times. A range equal to a kept one (``==``, at C speed) whose cells have the kept types in those
+    columns has its key, without building one: exact as ``ExactKey`` (a cell equal to a kept text, date or empty
+    cell is one too; 1.0 == True, so a column with numbers is compared with its types too)."""
+
+    def __init__(self, size: int = 4):
+        self.size = size
+        self._kept: list[tuple] = []  # (cells, ((column, types), ...), key), newest first
+
+    def find(self, value):
+        for cells, typed_columns, key in self._kept:
+            if value == cells and all(tuple(map(type, map(operator.itemgetter(column), value))) == types
+                                      for column, types in typed_columns):
+                return key
+        return None
+
+    def keep(self, value, key: ExactKey) -> None:
+        cells = [list(row) for row in value]  # a copy: a caller that changes its list cannot change the kept one
+        width = max(map(len, cells), default=0)
+        if any(len(row) != width for row in cells):
+            return  # ragged rows: itemgetter would fail; such ranges take the slow path
+        typed = tuple((column, types) for column in range(width)
+                      if _NUMBERS.intersection(types := tuple(type(row[column]) for row in cells)))
+        self._kept = [(cells, typed, key), *self._kept[:self.size - 1]]
+
+    def clear(self) -> None:
+        self._kept = []
+
+
+RECENT = RecentRanges()
 
 
 def content_key(value):
     """The cache key of an argument as delivered: for a range of plain cells its cells and their types
-    (``ExactKey``, faster than hashing its text), anything else by ``content_digest``."""
+    (``ExactKey``, faster than hashing its text; a range equal to one of the last few keyed takes its key
+    from ``RECENT``), anything else by ``content_digest``."""
+    if type(value) in _ROW_TYPES:
+        found = RECENT.find(value)  # equal to a kept list of lists: rows of lists too
+        if found is not None:
+            return found
     if type(value) in _ROW_TYPES and _ROW_TYPES.issuperset(map(type, value)):
         cells = tuple(map(tuple, value))
         types = tuple(map(type, itertools.chain.from_iterable(cells)))
         if _PLAIN.issuperset(types):
-            return ExactKey(cells, types)
+            key = ExactKey(cells, types)
+            RECENT.keep(value, key)
+            return key
     return content_digest(value)
 
 

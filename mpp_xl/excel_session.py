@@ -24,7 +24,7 @@ from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, che
                           parse_record, table_columns, with_origin)
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError
-from .excel_args import (GRID, RANGE_NAME, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, row_key, rows_of,
+from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, row_key, rows_of,
                          scalar)
 from .measures import Measure, available_measures
 from .memo import LruCache
@@ -50,6 +50,7 @@ _catalogue = {}           # editions and measures as shipped (read once)
 def clear_caches() -> None:
     for cache in (_sets, _runs, _tables, _frames, _rows_parsed, *_stages.all(), *_registered):
         cache.reset()
+    RECENT.clear()
     _catalogue.clear()
     _default.clear()  # its resolved series and digests are shared by every set built over it
 

@@ -1302,3 +1302,20 @@ def test_band_and_tornado_follow_the_window():
     assert wide[1][1] > by_year[2025.0] and wide[1][1] > by_year[2026.0]
     tornado = udfs.MPP_TORNADO("penalty.window_total_eur", None, "medio", "2025-2026")
     assert tornado[0][0] == "aanname" and all(row[4] < wide[1][1] for row in tornado[1:])
+
+
+def test_a_range_equal_to_a_kept_one_takes_its_key_only_with_the_same_number_types():
+    """The fast path of ``content_key`` (``RECENT``) must be as exact as building the key: 1.0 == True and
+    1 == 1.0, but their keys differ; a caller that changes its list after keying cannot change the kept copy."""
+    excel_api.clear_caches()
+    rows = [["parameter", "value", "from"], ["a", 1.0, dt.datetime(2025, 1, 1)], ["b", None, "x"]]
+    key = excel_args.content_key(rows)
+    assert excel_args.content_key([list(r) for r in rows]) is key  # equal copy: the kept key
+    for other in (True, 1):
+        changed = [list(r) for r in rows]
+        changed[1][1] = other
+        assert excel_args.content_key(changed) != key, other
+    rows[1][1] = 2.0  # the caller changes the list it was keyed by
+    assert excel_args.content_key(rows) != key
+    rows[1][1] = 1.0
+    assert excel_args.content_key(rows) == key
