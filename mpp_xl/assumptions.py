@@ -463,6 +463,9 @@ def load_csv_hashed(path: str | Path, registry: Registry,
 
 # ---------------------------------------------------------------- the layered set
 
+_NOT_KEPT = object()  # a derived value not computed yet (None may be one)
+
+
 class AssumptionSet:
     """A baseline layer and override layers; immutable, resolved lazily and cached."""
 
@@ -545,6 +548,19 @@ class AssumptionSet:
                         by_layer.setdefault(depth, []).append(rec.as_row())
                 entries = [(self.layers[depth][0], rows) for depth, rows in by_layer.items()]
                 found = hashlib.blake2b(_escaped([name, scenario, entries]), digest_size=16).hexdigest()
+            self._cache[key] = found
+        return found
+
+    def derived(self, name: str, scenario: str, what: str, compute):
+        """``compute(self)``, a value that follows from the records of ``name`` for ``scenario`` alone, kept with
+        the set under ``what``; a set whose last layer does not touch ``name`` takes its parent's."""
+        key = ("derived", name, scenario, what)
+        found = self._cache.get(key, _NOT_KEPT)
+        if found is _NOT_KEPT:
+            if self._parent is not None and name not in self._touched:
+                found = self._parent.derived(name, scenario, what, compute)
+            else:
+                found = compute(self)
             self._cache[key] = found
         return found
 

@@ -79,13 +79,16 @@ def published_stocks(aset: AssumptionSet, track: str, scenario: str, grid: TimeG
     """Year -> the published pending stock of a track on 31 December (``history.ind.pending.<track>``), for the
     years of the grid; a record dated otherwise is refused (it would be read nowhere)."""
     name = f"history.ind.pending.{track}"
-    for rec in aset.in_precedence(name, scenario):
-        if rec.start != rec.end or str(rec.start)[5:] != "12-31":
-            raise MppError(f"{rec.origin}: {name} is a stock counted on 31 December: give from = to = YYYY-12-31 "
-                           f"(not {rec.start}..{rec.end})")
-    ends = np.array([f"{y}-12-31" for y in np.unique(grid.years)], dtype="datetime64[D]")
-    values = aset.at(name, scenario, ends, required=False)
-    return {int(str(d)[:4]): float(v) for d, v in zip(ends, values) if not np.isnan(v)}
+
+    def compute(own):
+        for rec in own.in_precedence(name, scenario):
+            if rec.start != rec.end or str(rec.start)[5:] != "12-31":
+                raise MppError(f"{rec.origin}: {name} is a stock counted on 31 December: give from = to = "
+                               f"YYYY-12-31 (not {rec.start}..{rec.end})")
+        ends = np.array([f"{y}-12-31" for y in np.unique(grid.years)], dtype="datetime64[D]")
+        values = own.at(name, scenario, ends, required=False)
+        return {int(str(d)[:4]): float(v) for d, v in zip(ends, values) if not np.isnan(v)}
+    return dict(aset.derived(name, scenario, f"year-end stocks {grid.start}..{grid.end}", compute))
 
 
 def identity_years(published: dict[int, float], grid: TimeGrid) -> dict[int, float]:

@@ -60,6 +60,7 @@ class ReadRecorder:
     scalar = _recording("scalar")
     in_precedence = _recording("in_precedence")
     switch_date = _recording("switch_date")
+    derived = _recording("derived")
 
     def has(self, name):
         self.names.add((name, None))
@@ -95,6 +96,37 @@ def _unwrapped(aset):
     return aset
 
 
+_READS: dict = {}  # what stages read, one object per distinct content
+
+
+def _interned(reads: tuple) -> tuple:
+    """One object for equal reads: keys holding them then compare by identity, not element by element."""
+    found = _READS.get(reads)
+    if found is None:
+        if len(_READS) >= 4096:
+            _READS.clear()
+        found = _READS[reads] = reads
+    return found
+
+
+_TOUCHED: dict = {}  # (parameters a layer holds, names read, patterns read) -> the reads the layer holds
+
+
+def _touched_reads(touched: frozenset, names: frozenset, patterns: frozenset) -> tuple:
+    """The (parameter, scenario) reads of ``names`` and ``patterns`` that a layer holding ``touched`` holds; kept,
+    since every edit of one cell asks it again for every stage (the frozensets' hashes are kept by Python)."""
+    key = (touched, names, patterns)
+    found = _TOUCHED.get(key)
+    if found is None:
+        mine = {(name, scenario) for name, scenario in names if name in touched}
+        for pattern in patterns:
+            mine.update((name, None) for name in touched if re.fullmatch(pattern, name))
+        if len(_TOUCHED) >= 4096:
+            _TOUCHED.clear()
+        found = _TOUCHED[key] = tuple(mine)
+    return found
+
+
 def digest_of_reads(aset, reads: tuple) -> str:
     """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (per parameter and
     scenario read, ``AssumptionSet.records_digest``; a pattern by the names it matches and all their records):
@@ -110,10 +142,7 @@ def digest_of_reads(aset, reads: tuple) -> str:
         return found
     parent = aset._parent
     if parent is not None:
-        touched = aset._touched
-        mine = {(name, scenario) for name, scenario in names if name in touched}
-        for pattern in patterns:
-            mine.update((name, None) for name in touched if re.fullmatch(pattern, name))
+        mine = _touched_reads(aset._touched, names, patterns)
         found = digest_of_reads(parent, reads)
         # only what reads differently from the parent counts (an edit for max leaves medio's stages alone)
         mine_now = {(name, scenario): aset.records_digest(name, scenario) for name, scenario in mine}
@@ -156,7 +185,7 @@ class StageCache:
         self.misses += 1
         reader = ReadRecorder(aset)
         value = compute(reader)
-        reads = reader.reads()
+        reads = _interned(reader.reads())
         self._entries[(key, reads, digest_of_reads(aset, reads))] = value
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)

@@ -542,7 +542,7 @@ def _queue_batch(t: dict, filings, opening, capacity, shares, take_up, node_of_p
                               "open0": np.concatenate([open0[p], np.zeros(size)]),
                               "declined0": np.concatenate([declined0[p], np.zeros(size)])})
             raw = run_loop(q, "numpy")
-            matrix = assemble(track, grid, q, raw)
+            matrix = assemble(track, grid, q, raw, engine)
             decisions[p], fast[p], pending[p] = matrix.decisions(), matrix.fast_decided, matrix.pending()
             ledger = expected_penalties(matrix.legal, params, size)
             monthly = sum(ledger.amounts.values())

@@ -326,7 +326,7 @@ def run_queue(track: str, grid: TimeGrid, filings: np.ndarray, opening: np.ndarr
     if group is not None:
         inputs = replace(inputs, group=np.ascontiguousarray(group, dtype=np.int64))
     raw = run_loop(inputs, engine)
-    return assemble(track, grid, inputs, raw)
+    return assemble(track, grid, inputs, raw, engine)
 
 
 def empty_outputs(size: int, cohorts: int, groups: int = 1) -> dict[str, np.ndarray]:
@@ -356,31 +356,24 @@ def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]
     return out
 
 
-def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray]) -> LegalRows:
+def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray], engine: str | None = None) -> LegalRows:
     """The noticed cases with their decision times, from the loop's outputs: per group and branch (heard
     first), the regular decisions (by notice month, then months to the decision), the answers after a notice,
-    those within a court term and those still pending at the end, in that order."""
-    regular, after, within = raw["legal_regular"], raw["after_notice"], raw["within_term"]
-    pending = raw["pending_legal"]
-    parts = []  # (group, branch, kind, notice month, decision time, cases)
-    g, n, b, d = np.nonzero(regular)  # d: months from the notice month to the decision
-    parts.append((g, b, 0, n, n + d + 0.5, regular[g, n, b, d]))
-    g, n, b = np.nonzero(after)
-    parts.append((g, b, 1, n, (q.notice_time[n] + q.appeal_time[n]) / 2, after[g, n, b]))
-    g, n, b = np.nonzero(within)
-    parts.append((g, b, 2, n, raw["within_term_time"][n, b], within[g, n, b]))
-    g, n, b = np.nonzero(pending > 0)
-    parts.append((g, b, 3, n, np.full(n.size, PENDING_BEYOND), pending[g, n, b]))
-    group, branch, month, decided, cases = (np.concatenate([p[i] for p in parts]) for i in (0, 1, 3, 4, 5))
-    kind = np.concatenate([np.full(p[0].size, p[2]) for p in parts])
-    order = np.lexsort((kind, branch, group))  # stable: within a kind the order of np.nonzero
-    return LegalRows(q.notice_time[month[order]], np.where(branch[order] == HEARD, 1.0, 0.0), decided[order],
-                     cases[order], group[order].astype(np.int64) if q.group is not None else None)
+    those within a court term and those still pending at the end, in that order (``queue_kernel.legal_rows``)."""
+    kernel = queue_kernel.legal_rows
+    if (engine or default_engine()) != "compiled":
+        kernel = queue_kernel.plain(kernel)
+    month, branch, decided, cases, group = kernel(
+        raw["legal_regular"], raw["after_notice"], raw["within_term"], raw["within_term_time"], raw["pending_legal"],
+        q.notice_time, q.appeal_time, PENDING_BEYOND)
+    return LegalRows(q.notice_time[month], np.where(branch == HEARD, 1.0, 0.0), decided, cases,
+                     group if q.group is not None else None)
 
 
-def assemble(track: str, grid: TimeGrid, q: QueueInputs, raw: dict[str, np.ndarray]) -> CohortMatrix:
+def assemble(track: str, grid: TimeGrid, q: QueueInputs, raw: dict[str, np.ndarray],
+             engine: str | None = None) -> CohortMatrix:
     filing_months = np.arange(grid.start - q.n_open, grid.end + 1, dtype="datetime64[M]")
     filed = np.concatenate([q.open0[:q.n_open] + q.declined0[:q.n_open], q.filings])
     return CohortMatrix(track, filing_months, grid.months.copy(), filed, raw["decided"], raw["pending_end"],
                         raw["fast_decided"], raw["legal_decided"], raw["notices"], raw["cases_overdue"],
-                        legal_rows(q, raw))
+                        legal_rows(q, raw, engine))

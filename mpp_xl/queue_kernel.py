@@ -306,6 +306,61 @@ def finish(legal, first_notice, last_notice, group, pending_legal):
 
 
 @njit(cache=True, error_model="numpy")
+def legal_rows(legal_regular, after_notice, within_term, within_term_time, pending_legal, notice_time, appeal_time,
+               pending_beyond):
+    """The noticed cases of a path as rows (``queue.legal_rows`` says what each kind is), in their order: per
+    group and branch (heard first), the regular decisions (by notice month, then months to the decision), the
+    answers after a notice, those within a court term, those still pending at the end (time ``pending_beyond``).
+    Returns per row the notice month index, the branch, the decision time (grid months), the cases and the
+    group (the notice time is the caller's: ``notice_time[month]``)."""
+    groups, size, _, width = legal_regular.shape
+    count = 0
+    for g in range(groups):
+        for n in range(size):
+            for b in range(2):
+                for d in range(width):
+                    if legal_regular[g, n, b, d] != 0.0:
+                        count += 1
+                if after_notice[g, n, b] != 0.0:
+                    count += 1
+                if within_term[g, n, b] != 0.0:
+                    count += 1
+                if pending_legal[g, n, b] > 0.0:
+                    count += 1
+    month = np.empty(count, dtype=np.int64)
+    branch = np.empty(count, dtype=np.int64)
+    decided = np.empty(count)
+    cases = np.empty(count)
+    group = np.empty(count, dtype=np.int64)
+    i = 0
+    for g in range(groups):
+        for b in range(2):
+            for n in range(size):
+                for d in range(width):
+                    x = legal_regular[g, n, b, d]
+                    if x != 0.0:
+                        month[i], branch[i], decided[i], cases[i], group[i] = n, b, n + d + 0.5, x, g
+                        i += 1
+            for n in range(size):
+                x = after_notice[g, n, b]
+                if x != 0.0:
+                    month[i], branch[i], cases[i], group[i] = n, b, x, g
+                    decided[i] = (notice_time[n] + appeal_time[n]) / 2
+                    i += 1
+            for n in range(size):
+                x = within_term[g, n, b]
+                if x != 0.0:
+                    month[i], branch[i], decided[i], cases[i], group[i] = n, b, within_term_time[n, b], x, g
+                    i += 1
+            for n in range(size):
+                x = pending_legal[g, n, b]
+                if x > 0.0:
+                    month[i], branch[i], decided[i], cases[i], group[i] = n, b, pending_beyond, x, g
+                    i += 1
+    return month, branch, decided, cases, group
+
+
+@njit(cache=True, error_model="numpy")
 def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capacity_in, fast_share,
              newest_share, spread_share, frozen_share, judgment_time, term_end, term_month, within_term_share,
              after_notice_share, take_up, share_heard, state_of_month, deadline_by_state, notice_times_by_state,
