@@ -167,14 +167,20 @@ def budget_rows(result, scenario: str, variant: str) -> list[BudgetRow]:
     lines = budget_lines(result.variant_set(variant), scenario, result.chain(scenario, variant),
                          result.penalties[(scenario, variant)])
     rows = []
+    blank = [np.nan] * years.size
     for line, (unit, _) in LINES.items():
         quantity, amount = lines[line]
         q_year = np.add.reduceat(quantity, starts)
         a_year = np.add.reduceat(amount, starts)  # NaN where a month lacks a price
-        for year, q, a in zip(years, q_year, a_year):
-            price = a / q if unit != "EUR" and q > 0 and np.isfinite(a) else np.nan
-            rows.append(BudgetRow(scenario, variant, int(year), line, line_kind(line),
-                                  q if unit != "EUR" else np.nan, unit, price, a))
+        if unit == "EUR":
+            quantities = prices = blank
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                prices = np.where((q_year > 0) & np.isfinite(a_year), a_year / q_year, np.nan)
+            quantities = q_year
+        kind = line_kind(line)
+        rows.extend(BudgetRow(scenario, variant, year, line, kind, q, unit, price, a)
+                    for year, q, price, a in zip(years.tolist(), quantities, prices, a_year))
     return rows
 
 

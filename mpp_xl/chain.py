@@ -239,7 +239,13 @@ def run_front(aset: AssumptionSet, scenario: str, grid: TimeGrid, caches: ModelC
     queues = {}
 
     def queue_of(track, key_extra=b""):
-        order = work_order(aset, track, scenario, grid, filings[track], openings[track].sum())
+        opening_total = openings[track].sum()
+        if caches is None:
+            order = work_order(aset, track, scenario, grid, filings[track], opening_total)
+        else:  # the legal variants of a scenario share the asylum queue's order of work
+            order = caches.orders.fetch(
+                (track, scenario, str(grid.start), str(grid.end), key_extra, float(opening_total)), aset,
+                lambda reader: work_order(reader, track, scenario, grid, filings[track], opening_total))
 
         def compute(reader=aset):
             regime, params = legal_of(reader, track, scenario, grid, caches)

@@ -24,8 +24,8 @@ from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, che
                           parse_record, table_columns, with_origin)
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError
-from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, row_key, rows_of,
-                         scalar)
+from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, row_key,
+                         rows_of, scalar)
 from .measures import Measure, available_measures
 from .memo import LruCache
 from .messages import dutch, english, to_dutch
@@ -43,6 +43,7 @@ _frames = LruCache(8)     # (hash A, hash B, scenario, variant, window) -> compa
 _rows_parsed = LruCache(4096)  # (row number, columns, exact cells) -> the record of one Aannames row
 _stages = ModelCaches()   # every stage of the model, reused across runs whose inputs to it are unchanged
 _default = {}             # the embedded default set and the identities of its records
+_last_range = {}          # the last Aannames range parsed: its rows (a copy), cell types and records
 _registered: list[LruCache] = []  # caches of the other Excel modules (the Monte Carlo's simulations)
 _catalogue = {}           # editions and measures as shipped (read once)
 
@@ -53,6 +54,7 @@ def clear_caches() -> None:
     RECENT.clear()
     _catalogue.clear()
     _default.clear()  # its resolved series and digests are shared by every set built over it
+    _last_range.clear()
 
 
 def registered(cache: LruCache) -> LruCache:
@@ -169,22 +171,41 @@ def assumptions_arg(value) -> AssumptionSet:
         return default_set()
     def build():
         rows = rows_of(value)  # the shape is checked before anything is kept
-        where = RANGE_NAME
-        columns = table_columns(rows[0], where)
+        columns = table_columns(rows[0], RANGE_NAME)
         layout = (columns[0], tuple(columns[1].items()))  # hashable
-        base = default_set()
-        records = []
-        for row_no, row in enumerate(rows[1:], start=2):
-            rec = _rows_parsed.fetch((row_no, layout, row_key(row)),
-                                     lambda: parse_record(clean_row(row, rows[0], row_no), columns, row_no, where,
-                                                          base.registry, default_source=f"workbook {where}"))
-            if rec is not None:
-                records.append(rec)
-        check_overlaps(records)
-        changed = [r for r in records if _identity(r) not in _default["keys"]]
-        return base.with_layer(f"workbook {RANGE_NAME}", changed)
+        _, changed = _parse_rows(rows, columns, layout, default_set())
+        return default_set().with_layer(f"workbook {RANGE_NAME}", changed)
 
     return _sets.fetch(("assumptions", content_key(value)), build)
+
+
+def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -> tuple[list, list]:
+    """The records of the Aannames rows, and those that differ from the embedded defaults. A row equal to the
+    same row of the last range parsed, cell types included (1.0 == True), keeps its record; only the rows that
+    differ are parsed and only their parameters checked for overlaps again (the rest passed before)."""
+    header, body = rows[0], rows[1:]
+    types = [tuple(map(type, row)) for row in body]
+    last = _last_range.get("state")
+    reuse = last is not None and last["layout"] == layout and last["header"] == (header, tuple(map(type, header))) \
+        and len(last["rows"]) == len(body)
+    parsed, default, affected = [], [], set()
+    for i, row in enumerate(body):
+        if reuse and row == last["rows"][i] and types[i] == last["types"][i]:
+            parsed.append(last["parsed"][i])
+            default.append(last["default"][i])
+            continue
+        row_no = i + 2
+        rec = _rows_parsed.fetch((row_no, layout, row_key(row)),
+                                 lambda: parse_record(clean_row(row, header, row_no), columns, row_no, RANGE_NAME,
+                                                      base.registry, default_source=f"workbook {RANGE_NAME}"))
+        parsed.append(rec)
+        default.append(rec is not None and _identity(rec) in _default["keys"])
+        affected.update(r.parameter for r in (rec, last["parsed"][i] if reuse else None) if r is not None)
+    records = [r for r in parsed if r is not None]
+    check_overlaps(records if not reuse else [r for r in records if r.parameter in affected])
+    _last_range["state"] = {"layout": layout, "header": (list(header), tuple(map(type, header))),
+                            "rows": [list(row) for row in body], "types": types, "parsed": parsed, "default": default}
+    return records, [r for r, is_default in zip(parsed, default) if r is not None and not is_default]
 
 
 def _edition_base(name: str, what: str) -> AssumptionSet:

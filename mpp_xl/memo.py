@@ -255,20 +255,21 @@ _MISSING = object()
 class ModelCaches:
     """Stage results kept across runs, each keyed by the records of exactly the parameters the stage read
     (``StageCache``): the fronts (IND queues) per scenario (each variant's by the legal records its queues read),
-    the arrivals, the deadline regime and penalty parameters per track, the queues per track, the COA chains and
-    the penalty runs; the queue's legal inputs and penalty results per track, keyed on the very objects they
-    follow from (``Same``). A caller that keeps one of these (the Excel layer does) recomputes only what an edit
-    reaches."""
+    the arrivals, the deadline regime and penalty parameters per track, a track's order of work, the queues per
+    track, the COA chains and the penalty runs; the queue's legal inputs and penalty results per track, keyed on
+    the very objects they follow from (``Same``). A caller that keeps one of these (the Excel layer does)
+    recomputes only what an edit reaches."""
 
     fronts: StageCache = field(default_factory=lambda: StageCache(24))
     arrivals: StageCache = field(default_factory=lambda: StageCache(12))
     regimes: StageCache = field(default_factory=lambda: StageCache(48))  # (regime, penalty parameters) per track
     legal_inputs: LruCache = field(default_factory=lambda: LruCache(48))  # queue.legal_inputs per regime
+    orders: StageCache = field(default_factory=lambda: StageCache(48))  # a track's order of work (chain.work_order)
     queues: StageCache = field(default_factory=lambda: StageCache(48))
     chains: StageCache = field(default_factory=lambda: StageCache(24))
     penalties: StageCache = field(default_factory=lambda: StageCache(24))
     tracks: LruCache = field(default_factory=lambda: LruCache(96))
 
     def all(self) -> tuple:
-        return (self.fronts, self.arrivals, self.regimes, self.legal_inputs, self.queues, self.chains, self.penalties,
-                self.tracks)
+        return (self.fronts, self.arrivals, self.regimes, self.legal_inputs, self.orders, self.queues, self.chains,
+                self.penalties, self.tracks)

@@ -183,7 +183,13 @@ class TrackPenalties:
 
 def chain_span(params: PenaltyParams) -> float:
     """Months from the notice after which nothing more can be booked for a case, whatever its decision date
-    (terms and accruals to the caps, the repeat round and the administrative tiers)."""
+    (terms and accruals to the caps, the repeat round and the administrative tiers); kept with the parameters."""
+    if "chain span" not in params.derived:
+        params.derived["chain span"] = _chain_span(params)
+    return params.derived["chain span"]
+
+
+def _chain_span(params: PenaltyParams) -> float:
     top = {name: float(values.max()) for name, values in params.series.items()}
     low = {name: float(values.min()) for name, values in params.series.items()}
     court = (top["appeal_wait_weeks"] / WEEKS_PER_MONTH + top["judgment_months"]

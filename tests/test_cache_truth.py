@@ -262,3 +262,27 @@ def test_a_check_on_an_edition_names_the_row_the_record_is_on_now(rows):
     assert f"rij {index + 2}," in expected[0][0]
     CALLS["summary"](bad, "realised", None)
     assert CALLS["summary"](moved, "realised", None) == expected
+
+
+def test_rows_kept_from_the_last_range_are_reparsed_when_their_content_or_type_changes(rows):
+    """The Aannames range is parsed again only where a row differs from the last range parsed: an overlap made
+    by one edited row, a value that turns from 1.0 into TRUE (equal in Python) and a reverted range must each
+    give what a cold cache gives."""
+    i = find(rows, "coa.occupancy_norm")
+    j = next(k for k, r in enumerate(rows) if k != i and r[0] == rows[i][0] and r[1] == rows[i][1]) \
+        if sum(r[0] == rows[i][0] and r[1] == rows[i][1] for r in rows) > 1 else None
+    walk = [rows, edited(rows, (i, 4, 1.0)), edited(rows, (i, 4, True)), edited(rows, (i, 4, 1.0)), rows]
+    if j is not None:  # a second record of the parameter: move it onto the first one's period
+        walk += [edited(rows, (j, 2, rows[i][2]), (j, 3, rows[i][3])), rows]
+    else:  # a new row over the same period
+        walk += [added(rows, rows[i][:4] + [0.9, rows[i][5], "test"]), rows]
+    expected = []
+    for state in walk:
+        excel_api.clear_caches()
+        expected.append(udfs.MPP_VERSION(state)[0][0])
+    excel_api.clear_caches()
+    got = [udfs.MPP_VERSION(state)[0][0] for state in walk]
+    assert got == expected
+    assert expected[2].startswith("Fout:") and "kolom 'value'" in expected[2]
+    assert expected[5].startswith("Fout:") and "overlap" in expected[5].lower()
+    assert expected[0] == expected[4] == expected[6] != expected[1] == expected[3]
