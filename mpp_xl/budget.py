@@ -198,10 +198,10 @@ def known_by_year(rows) -> dict[tuple, tuple[float, list[str]]]:
         if row.kind != "line":
             continue
         entry = out.setdefault((row.scenario, row.variant, row.year), [np.nan, []])
-        if np.isnan(row.amount_eur):
+        if math.isnan(row.amount_eur):
             entry[1].append(row.line)
         else:
-            entry[0] = row.amount_eur if np.isnan(entry[0]) else entry[0] + row.amount_eur
+            entry[0] = row.amount_eur if math.isnan(entry[0]) else entry[0] + row.amount_eur
     return {key: (known, missing) for key, (known, missing) in out.items()}
 
 

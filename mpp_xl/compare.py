@@ -25,9 +25,8 @@ def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
     out = {}
     for (scenario, variant) in result.penalties:
         metrics = result.chain(scenario, variant).metrics
-        for year in years:
-            months = grid.years == year
-            end = np.flatnonzero(months)[-1]
+        for year, months in grid.year_spans.items():
+            end = months.stop - 1
             out[("inflow.total", scenario, variant, str(year))] = (float(metrics["inflow.total"][months].sum()),
                                                                   "persons")
             for metric, unit in YEAR_END.items():

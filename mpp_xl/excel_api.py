@@ -64,13 +64,13 @@ def metric_label(metric: str, frequency: str = "month") -> str:
 
 
 def _yearly(metric: str, values: np.ndarray, chain) -> np.ndarray:
-    years = np.unique(GRID.years)
+    spans = GRID.year_spans.values()
     if METRIC_UNITS[metric].endswith("/month"):
-        return np.array([math.fsum(values[GRID.years == y]) for y in years])
+        return np.array([math.fsum(values[span]) for span in spans])
     if METRIC_UNITS[metric] == "weeks":  # the mean over the year's decisions
         queue = chain.queues[metric.rsplit(".", 1)[1]]
-        return np.array([queue.mean_wait_weeks_over(GRID.years == y) for y in years])
-    return np.array([values[GRID.years == y][-1] for y in years])
+        return np.array([queue.mean_wait_weeks_over(GRID.years == y) for y in GRID.year_spans])
+    return np.array([values[span][-1] for span in spans])
 
 
 @excel_safe

@@ -61,6 +61,14 @@ class TimeGrid:
         return self.months.astype("datetime64[Y]").astype(int) + 1970
 
     @cached_property
+    def year_spans(self) -> dict[int, slice]:
+        """Year -> the slice of its months on the grid (the months of a year are consecutive)."""
+        years = self.years
+        starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+        ends = np.r_[starts[1:], years.size]
+        return {int(years[a]): slice(int(a), int(b)) for a, b in zip(starts, ends)}
+
+    @cached_property
     def complete_years(self) -> tuple[int, int] | None:
         """(first, last) calendar year that lies wholly on the grid, or None."""
         first = int(self.years[0]) + (0 if self.calendar_month[0] == 1 else 1)
