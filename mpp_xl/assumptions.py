@@ -652,22 +652,34 @@ def _period(rec: Assumption) -> str:
     return f"{start}..{end}"
 
 
+def _check_instruments(aset: AssumptionSet) -> None:
+    """At most ``MAX_INSTRUMENTS`` deadline instruments per track; a set whose last layer names none has its
+    parent's (checked once per set)."""
+    if aset._cache.get("instruments checked"):
+        return
+    if aset._parent is not None and not any(_INSTRUMENT.fullmatch(name) for name in aset._touched):
+        _check_instruments(aset._parent)
+    else:
+        instruments: dict[str, dict[str, Assumption]] = {}
+        for _, rec in aset.records():
+            match = _INSTRUMENT.fullmatch(rec.parameter)
+            if match:
+                named = instruments.setdefault(match.group(1), {})
+                named.setdefault(match.group(2), rec)
+                if len(named) > MAX_INSTRUMENTS:
+                    raise MppError(f"{cell_where(rec, 'parameter')}: more than {MAX_INSTRUMENTS} deadline instruments "
+                                   f"for track {match.group(1)} (each is a law or decision of its own; the legal chain "
+                                   f"compares every pair): merge records of one instrument under one name")
+    aset._cache["instruments checked"] = True
+
+
 def check_effect(aset: AssumptionSet, grid) -> None:
     """Refuse a record of the user's that a run on ``grid`` would read nowhere (a silent no-op looks like a result):
     an opening stock dated other than the start, and realised history where the model takes none (it counts a
     month as realised only when all four inflow categories are given for it)."""
     start = grid.month_starts[0]
-    user = [rec for label, rec in aset.records() if label.startswith(USER_LAYERS)]
-    instruments: dict[str, dict[str, Assumption]] = {}
-    for _, rec in aset.records():
-        match = _INSTRUMENT.fullmatch(rec.parameter)
-        if match:
-            named = instruments.setdefault(match.group(1), {})
-            named.setdefault(match.group(2), rec)
-            if len(named) > MAX_INSTRUMENTS:
-                raise MppError(f"{cell_where(rec, 'parameter')}: more than {MAX_INSTRUMENTS} deadline instruments for "
-                               f"track {match.group(1)} (each is a law or decision of its own; the legal chain "
-                               f"compares every pair): merge records of one instrument under one name")
+    user = [rec for label, recs in aset.layers if label.startswith(USER_LAYERS) for rec in recs]
+    _check_instruments(aset)
     for rec in user:
         if rec.parameter.startswith(OPENING_PREFIXES) and not rec.start <= start <= rec.end:
             raise MppError(f"{cell_where(rec, 'from')}: {rec.parameter} dated {_period(rec)} has no effect: opening "

@@ -170,15 +170,19 @@ class StageCache:
 
     def __init__(self, size: int):
         self.size, self.hits, self.misses = size, 0, 0
-        self._entries: OrderedDict = OrderedDict()  # (key, reads, digest of what was read) -> value
+        self._entries: OrderedDict = OrderedDict()  # (key, reads, digest of what was read) -> value, oldest first
+        self._by_key: dict = {}  # key -> its entries, newest last (a call looks at the entries of its key only)
 
     def fetch(self, key, aset, compute):
         """``compute(reader)`` computes the stage reading its assumptions through ``reader``."""
-        for entry in reversed(self._entries):
-            entry_key, reads, digest = entry
-            if entry_key == key and digest_of_reads(aset, reads) == digest:
+        same_key = self._by_key.get(key, ())
+        for entry in reversed(same_key):
+            _, reads, digest = entry
+            if digest_of_reads(aset, reads) == digest:
                 self.hits += 1
                 self._entries.move_to_end(entry)
+                same_key.remove(entry)
+                same_key.append(entry)
                 if isinstance(aset, ReadRecorder):  # an outer stage depends on what this one read
                     aset.add_reads(reads)
                 return self._entries[entry]
@@ -186,9 +190,18 @@ class StageCache:
         reader = ReadRecorder(aset)
         value = compute(reader)
         reads = _interned(reader.reads())
-        self._entries[(key, reads, digest_of_reads(aset, reads))] = value
+        entry = (key, reads, digest_of_reads(aset, reads))
+        if entry in self._entries:
+            self._by_key[key].remove(entry)
+        self._entries[entry] = value
+        self._entries.move_to_end(entry)
+        self._by_key.setdefault(key, []).append(entry)
         while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+            oldest, _ = self._entries.popitem(last=False)
+            same_key = self._by_key[oldest[0]]
+            same_key.remove(oldest)
+            if not same_key:
+                del self._by_key[oldest[0]]
         return value
 
     def __len__(self) -> int:
@@ -196,6 +209,7 @@ class StageCache:
 
     def reset(self) -> None:
         self._entries.clear()
+        self._by_key.clear()
         self.hits = self.misses = 0
 
 
