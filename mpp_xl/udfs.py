@@ -8,6 +8,8 @@ published record of the editions. Variants: the three every workbook run has (ow
 command-line feature: ``mpp-xl run --variants FILE``).
 """
 
+import gc
+
 from xlwings import arg, func, ret
 
 from . import excel_api, excel_uncertainty
@@ -160,3 +162,6 @@ def MPP_TORNADO(target="coa.capacity_need.2026-01-01", assumptions=None, scenari
 
 UDF_NAMES = ("MPP_VERSION", "MPP_PARAMS", "MPP_PROJECTION", "MPP_PENALTIES", "MPP_SUMMARY", "MPP_BUDGET",
              "MPP_COMPARE", "MPP_BACKTEST", "MPP_BAND", "MPP_TORNADO")
+
+# what the imports built lives as long as the add-in: full garbage collections need not walk it again
+gc.freeze()
