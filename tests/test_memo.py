@@ -133,3 +133,42 @@ def test_a_chain_that_fails_is_raised_not_replaced_by_base(default_set, grid, mo
     monkeypatch.setattr(model, "run_chain", failing)
     with pytest.raises(KeyError, match="a failure inside the chain"):
         run.chain("medio", "all_undone")
+
+
+def test_the_least_recently_used_entry_goes_first_whatever_its_key(default_set):
+    """Entries are found by their key and evicted in the order of use across keys: with room for two, a third
+    key evicts the one used longest ago, and the evicted one is computed again (an invariant of LRU)."""
+    cache = StageCache(2)
+    stage, calls = counting_stage()
+    edited = override(default_set, ("ind.capacity.asylum", "medio", "2025-01-01", "2025-12-31", 1234, "cases/month"))
+    cache.fetch("a", default_set, stage)
+    cache.fetch("b", default_set, stage)
+    cache.fetch("a", default_set, stage)  # a hit: b is now the oldest
+    cache.fetch("b", edited, stage)  # a second entry under b (another digest): the oldest, b's first, goes
+    cache.fetch("a", default_set, stage)
+    assert len(cache) == 2 and len(calls) == 3  # a kept
+    cache.fetch("b", default_set, stage)  # evicted before: computed again, evicting the edited b
+    assert len(calls) == 4
+    cache.fetch("b", edited, stage)  # evicted before; now a is the oldest and goes
+    cache.fetch("b", default_set, stage)
+    assert len(calls) == 5  # both entries of b kept
+    cache.fetch("a", default_set, stage)
+    assert len(calls) == 6
+    assert sum(len(entries) for entries in cache._by_key.values()) == len(cache) == 2
+
+
+def test_a_derived_value_follows_the_records_of_its_parameter(default_set):
+    """``AssumptionSet.derived``: a layer that does not touch the parameter takes the parent's value; one that
+    does computes its own; a stage that reads it through a recorder is keyed by that parameter."""
+    name = "history.ind.pending.asylum"
+    count = lambda aset: len(aset.in_precedence(name, "medio"))  # noqa: E731
+    unrelated = override(default_set, ("coa.capacity_buffer", "all", "", "", 5000, "places"))
+    touched = override(default_set, (name, "medio", "2030-12-31", "2030-12-31", 1000, "cases"))
+    base = default_set.derived(name, "medio", "count", count)
+    assert unrelated.derived(name, "medio", "count", count) == base
+    assert touched.derived(name, "medio", "count", count) == base + 1
+    cache = StageCache(4)
+    stage = lambda reader: reader.derived(name, "medio", "count", count)  # noqa: E731
+    assert cache.fetch("s", default_set, stage) == base
+    assert cache.fetch("s", unrelated, stage) == base and cache.misses == 1
+    assert cache.fetch("s", touched, stage) == base + 1 and cache.misses == 2
