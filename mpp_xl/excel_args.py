@@ -5,10 +5,10 @@ the caches use. A bad value is one ``MppError`` naming the argument (rendered in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import math
-import operator
 import re
 
 import numpy as np
@@ -97,15 +97,20 @@ def variant_arg(value, run: RunResult | None = None) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=64)
+def _metrics_like(prefix: str) -> tuple[str, ...]:
+    return tuple(m for m in METRIC_UNITS if m.startswith(prefix))
+
+
 def metric_arg(value) -> list[str]:
     """A metric name, a prefix ending in '*' (e.g. 'coa.*') or 'all'."""
     name = scalar(value, "metric", default="all")
     if name in ALL_WORDS:
         return list(METRIC_UNITS)
     if name.endswith("*"):
-        chosen = [m for m in METRIC_UNITS if m.startswith(name[:-1])]
+        chosen = _metrics_like(name[:-1])
         if chosen:
-            return chosen
+            return list(chosen)
     elif name in METRIC_UNITS:
         return [name]
     raise fail("metric", "unknown_metric", name=name, hint=did_you_mean(name, METRIC_UNITS))
@@ -277,36 +282,37 @@ class ExactKey:
 
 
 _ROW_TYPES = frozenset({list, tuple})
-_NUMBERS = frozenset({bool, int, float})  # cells of these types can equal one of another type (1.0 == True)
 
 
 class RecentRanges:
-    """The last few ranges keyed, each as a copy of its cells and the columns that hold numbers.
+    """The last few ranges keyed as ``ExactKey``, each with a copy of its cells.
 
     Excel hands every function its own copy of a range, so one recalculation keys the same Aannames range a
-    dozen times. A range equal to a kept one (``==``, at C speed) whose cells have the kept types in those
-    columns has its key, without building one: exact as ``ExactKey`` (a cell equal to a kept text, date or empty
-    cell is one too; 1.0 == True, so a column with numbers is compared with its types too)."""
+    dozen times. A range equal to a kept one (``==``, at C speed) whose cells have the kept types, cell by cell,
+    has its key without building one: exact as ``ExactKey`` (1.0 == True and numpy's datetime64 equals a
+    datetime, so equality alone is not enough)."""
 
     def __init__(self, size: int = 4):
         self.size = size
-        self._kept: list[tuple] = []  # (cells, ((column, types), ...), key), newest first
+        self._kept: list[tuple] = []  # (cells, their types in one list, key), newest first
 
     def find(self, value):
-        for cells, typed_columns, key in self._kept:
-            if value == cells and all(tuple(map(type, map(operator.itemgetter(column), value))) == types
-                                      for column, types in typed_columns):
+        types = None
+        for cells, kept_types, key in self._kept:
+            try:
+                if value != cells:
+                    continue
+            except (TypeError, ValueError):  # a cell that compares as an array: no range of plain cells
+                return None
+            if types is None:
+                types = list(map(type, itertools.chain.from_iterable(value)))
+            if types == kept_types:
                 return key
         return None
 
     def keep(self, value, key: ExactKey) -> None:
         cells = [list(row) for row in value]  # a copy: a caller that changes its list cannot change the kept one
-        width = max(map(len, cells), default=0)
-        if any(len(row) != width for row in cells):
-            return  # ragged rows: itemgetter would fail; such ranges take the slow path
-        typed = tuple((column, types) for column in range(width)
-                      if _NUMBERS.intersection(types := tuple(type(row[column]) for row in cells)))
-        self._kept = [(cells, typed, key), *self._kept[:self.size - 1]]
+        self._kept = [(cells, list(key.types), key), *self._kept[:self.size - 1]]
 
     def clear(self) -> None:
         self._kept = []

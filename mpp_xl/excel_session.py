@@ -179,6 +179,14 @@ def assumptions_arg(value) -> AssumptionSet:
     return _sets.fetch(("assumptions", content_key(value)), build)
 
 
+def _same_cells(row: list, kept: list) -> bool:
+    """Equal cells (of equal types, compared before); a cell that compares as an array is never the same."""
+    try:
+        return bool(row == kept)
+    except (TypeError, ValueError):
+        return False
+
+
 def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -> tuple[list, list]:
     """The records of the Aannames rows, and those that differ from the embedded defaults. A row equal to the
     same row of the last range parsed, cell types included (1.0 == True), keeps its record; only the rows that
@@ -190,7 +198,7 @@ def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -
         and len(last["rows"]) == len(body)
     parsed, default, affected = [], [], set()
     for i, row in enumerate(body):
-        if reuse and row == last["rows"][i] and types[i] == last["types"][i]:
+        if reuse and types[i] == last["types"][i] and _same_cells(row, last["rows"][i]):
             parsed.append(last["parsed"][i])
             default.append(last["default"][i])
             continue

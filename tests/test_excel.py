@@ -1315,7 +1315,27 @@ def test_a_range_equal_to_a_kept_one_takes_its_key_only_with_the_same_number_typ
         changed = [list(r) for r in rows]
         changed[1][1] = other
         assert excel_args.content_key(changed) != key, other
+    changed = [list(r) for r in rows]
+    changed[1][2] = np.datetime64("2025-01-01T00:00:00")  # == the datetime, but another type
+    assert changed == rows and excel_args.content_key(changed) != key
     rows[1][1] = 2.0  # the caller changes the list it was keyed by
     assert excel_args.content_key(rows) != key
     rows[1][1] = 1.0
     assert excel_args.content_key(rows) == key
+
+
+def test_arrays_in_the_assumptions_range_give_the_cold_answer_warm():
+    """Rows handed over as numpy arrays, or a cell holding an array, compare as arrays: the warm session must
+    answer as a cold one (a message naming the cell), never with an internal error."""
+    rows = assumption_rows()
+    i = next(k for k, r in enumerate(rows) if r[0] == "coa.occupancy_norm")
+    as_arrays = [np.array(r, dtype=object) for r in rows]
+    array_cell = [list(r) for r in rows]
+    array_cell[i][4] = np.array([0.9, 0.8])
+    for state in (as_arrays, array_cell):
+        excel_api.clear_caches()
+        cold = udfs.MPP_VERSION(state)
+        excel_api.clear_caches()
+        udfs.MPP_VERSION(rows)
+        udfs.MPP_VERSION([list(r) for r in rows])
+        assert udfs.MPP_VERSION(state) == cold and "interne fout" not in str(cold)
