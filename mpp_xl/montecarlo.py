@@ -42,7 +42,7 @@ from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
 from .memo import LruCache, Same, StageCache
-from .penalties import PenaltyParams, _kernels, _signature, chain_span, read_params
+from .penalties import PenaltyParams, _signature, chain_span, read_params
 from .queue import (HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, WorkOrder,
                     assemble, opening_by_age, prepare_queue, run_loop)
 from .timegrid import TimeGrid
@@ -344,7 +344,8 @@ def _per_case_tables(params: PenaltyParams, q, grid: TimeGrid, settled: int) -> 
     columns = [np.concatenate([b[i] for b in blocks]) for i in range(3)]
     yearly = np.zeros((columns[0].size, starts.size))
     year_of_month = (np.searchsorted(starts, np.arange(size), side="right") - 1).astype(np.int64)
-    _kernels(None).expected_rows(penalty_kernel.parameter_matrix(params), *columns, year_of_month, yearly)
+    queue_kernel.by_engine(penalty_kernel.expected_rows)(penalty_kernel.parameter_matrix(params), *columns,
+                                                         year_of_month, yearly)
     k = reg_n.size
     cut = np.cumsum([0, k, size, size, size, k, size, size, size])
     part = lambda i: yearly[cut[i]:cut[i + 1]]  # noqa: E731

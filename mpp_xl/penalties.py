@@ -31,8 +31,8 @@ from .errors import MppError
 from . import penalty_kernel
 from .deadlines import build_regime
 from .memo import LruCache, ModelCaches, Same
-from .queue import PENDING_BEYOND, CohortMatrix, LegalRows, default_engine
-from .queue_kernel import plain
+from .queue import PENDING_BEYOND, CohortMatrix, LegalRows
+from .queue_kernel import by_engine
 from .timegrid import DAYS_PER_MONTH, WEEKS_PER_MONTH, TimeGrid
 
 COMPONENTS = ("court_penalty", "repeat_penalty", "costs", "admin_penalty")
@@ -132,15 +132,6 @@ def draw_uniforms(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {name: rng.random(n, dtype=np.float32) for name in DRAWS}
 
 
-def _kernels(engine: str | None):
-    """The legal chain's drivers, compiled or run by the interpreter (one source: ``penalty_kernel``)."""
-    if (engine or default_engine()) == "compiled":
-        return penalty_kernel
-    from types import SimpleNamespace
-    return SimpleNamespace(**{name: plain(getattr(penalty_kernel, name))
-                              for name in ("book_rows", "expected_rows", "simulate_chunks")})
-
-
 def book_by_group(rows: LegalRows, params: PenaltyParams, size: int, groups: int = 1,
                   engine: str | None = None) -> np.ndarray:
     """(groups, 5, T): the expected value of the noticed cases of every row, by the row's group (``rows.group``;
@@ -149,8 +140,9 @@ def book_by_group(rows: LegalRows, params: PenaltyParams, size: int, groups: int
     group = np.zeros(rows.notice.size, dtype=np.int64) if rows.group is None else \
         np.ascontiguousarray(rows.group, dtype=np.int64)
     as_float = lambda x: np.ascontiguousarray(x, dtype=float)  # noqa: E731
-    _kernels(engine).book_rows(penalty_kernel.parameter_matrix(params), as_float(rows.notice), as_float(rows.heard),
-                               as_float(rows.decided), as_float(rows.cases), group, books)
+    by_engine(penalty_kernel.book_rows, engine)(penalty_kernel.parameter_matrix(params), as_float(rows.notice),
+                                                as_float(rows.heard), as_float(rows.decided), as_float(rows.cases),
+                                                group, books)
     return books
 
 
@@ -271,9 +263,10 @@ def _simulate(cases: LegalRows, params: PenaltyParams, size: int, starts, genera
         list(pool.map(fill, zip(starts, generators)))
     books = np.zeros((len(starts), 5, size))
     as_float = lambda x: np.ascontiguousarray(x, dtype=float)  # noqa: E731
-    _kernels(engine).simulate_chunks(penalty_kernel.parameter_matrix(params), as_float(cases.notice),
-                                   as_float(cases.heard), as_float(cases.decided), as_float(cases.cases),
-                                   draws["high_cap"], draws["repeat"], chunk, books)
+    by_engine(penalty_kernel.simulate_chunks, engine)(penalty_kernel.parameter_matrix(params), as_float(cases.notice),
+                                                      as_float(cases.heard), as_float(cases.decided),
+                                                      as_float(cases.cases), draws["high_cap"], draws["repeat"], chunk,
+                                                      books)
     return _ledger_of(books.sum(axis=0) if len(starts) else np.zeros((5, size)), size)
 
 

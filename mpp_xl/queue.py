@@ -341,8 +341,7 @@ def empty_outputs(size: int, cohorts: int, groups: int = 1) -> dict[str, np.ndar
 
 def run_loop(q: QueueInputs, engine: str | None = None) -> dict[str, np.ndarray]:
     """The monthly loop by the chosen engine (one source: compiled, or run by the interpreter)."""
-    engine = engine or default_engine()
-    run_path = queue_kernel.run_path if engine == "compiled" else queue_kernel.plain(queue_kernel.run_path)
+    run_path = queue_kernel.by_engine(queue_kernel.run_path, engine)
     group = q.group if q.group is not None else np.zeros(q.open0.size, dtype=np.int64)
     out = empty_outputs(q.size, q.open0.size, int(group.max()) + 1)
     run_path(q.filings, q.open0[:q.n_open], q.declined0[:q.n_open], q.lag_used0, q.overdue0, q.capacity,
@@ -360,10 +359,7 @@ def legal_rows(q: QueueInputs, raw: dict[str, np.ndarray], engine: str | None = 
     """The noticed cases with their decision times, from the loop's outputs: per group and branch (heard
     first), the regular decisions (by notice month, then months to the decision), the answers after a notice,
     those within a court term and those still pending at the end, in that order (``queue_kernel.legal_rows``)."""
-    kernel = queue_kernel.legal_rows
-    if (engine or default_engine()) != "compiled":
-        kernel = queue_kernel.plain(kernel)
-    month, branch, decided, cases, group = kernel(
+    month, branch, decided, cases, group = queue_kernel.by_engine(queue_kernel.legal_rows, engine)(
         raw["legal_regular"], raw["after_notice"], raw["within_term"], raw["within_term_time"], raw["pending_legal"],
         q.notice_time, q.appeal_time, PENDING_BEYOND)
     return LegalRows(q.notice_time[month], np.where(branch == HEARD, 1.0, 0.0), decided, cases,

@@ -64,6 +64,12 @@ def plain(func):
     return rebuilt(source)
 
 
+def by_engine(func, engine: str | None = None):
+    """``func`` as the chosen engine runs it (``engine``, by default ``default_engine()``): compiled, or its own
+    source run by the interpreter (``plain``). The one place a loop's engine is chosen."""
+    return func if (engine or default_engine()) == "compiled" else plain(func)
+
+
 @njit(cache=True, error_model="numpy")
 def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
     """The queue's state at the start: per cohort the priority pool, open, declined and noticed cases (summed),
