@@ -256,12 +256,6 @@ def content_digest(value) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def row_key(row) -> tuple | str:
-    """One row's cells with their types (exact, as ``content_key``), or its digest if a cell is not plain."""
-    types = tuple(map(type, row))
-    return (tuple(row), types) if _PLAIN.issuperset(types) else content_digest([row])
-
-
 class ExactKey:
     """A range of plain cells as a cache key: the cells and the type of each (a dict compares keys by equality,
     so 1.0 and True, or -1.0 and -2.0, never share one), its hash computed once. Cells compare as values: 0.0 and

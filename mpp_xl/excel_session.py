@@ -5,10 +5,10 @@ and the effective assumption set and lazy run a table reads.
 Every table runs on an effective assumption set built by the ``RunSpec`` that ``mpp-xl run`` builds: an MPP
 edition (default mpp-2024-II), the policy measures switched on (in the order listed), then the changed rows of
 the Aannames range. Caches: the ranges are parsed once per distinct exact content (``excel_args.content_key``;
-the Aannames range row by row); the effective set and the run are kept per hash and the rows the user's records
-came from (``origins``: messages name them); a run computes only what a table reads, and its stages are reused
-across runs while the records they read are unchanged (``memo.ModelCaches``); each table is kept per
-normalised arguments and hash."""
+of the Aannames range only the rows changed since the last one); the effective set and the run are kept per hash
+and the rows the user's records came from (``origins``: messages name them); a run computes only what a table
+reads, and its stages are reused across runs while the records they read are unchanged (``memo.ModelCaches``);
+each table is kept per normalised arguments and hash."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, che
                           parse_record, table_columns, with_origin)
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError
-from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, row_key,
-                         rows_of, scalar)
+from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, rows_of,
+                         scalar)
 from .measures import Measure, available_measures
 from .memo import LruCache
 from .messages import dutch, english, to_dutch
@@ -40,7 +40,6 @@ _sets = LruCache(32)      # range content -> the Aannames set or the measures; (
 _runs = LruCache(8)       # (hash, origins) -> the lazy RunResult
 _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
 _frames = LruCache(8)     # (hash A, hash B, scenario, variant, window) -> comparison rows
-_rows_parsed = LruCache(4096)  # (row number, columns, exact cells) -> the record of one Aannames row
 _stages = ModelCaches()   # every stage of the model, reused across runs whose inputs to it are unchanged
 _default = {}             # the embedded default set and the identities of its records
 _last_range = {}          # the last Aannames range parsed: its rows (a copy), cell types and records
@@ -49,7 +48,7 @@ _catalogue = {}           # editions and measures as shipped (read once)
 
 
 def clear_caches() -> None:
-    for cache in (_sets, _runs, _tables, _frames, _rows_parsed, *_stages.all(), *_registered):
+    for cache in (_sets, _runs, _tables, _frames, *_stages.all(), *_registered):
         cache.reset()
     RECENT.clear()
     _catalogue.clear()
@@ -173,8 +172,7 @@ def assumptions_arg(value) -> AssumptionSet:
         rows = rows_of(value)  # the shape is checked before anything is kept
         columns = table_columns(rows[0], RANGE_NAME)
         layout = (columns[0], tuple(columns[1].items()))  # hashable
-        _, changed = _parse_rows(rows, columns, layout, default_set())
-        return default_set().with_layer(f"workbook {RANGE_NAME}", changed)
+        return default_set().with_layer(f"workbook {RANGE_NAME}", _parse_rows(rows, columns, layout, default_set()))
 
     return _sets.fetch(("assumptions", content_key(value)), build)
 
@@ -187,8 +185,8 @@ def _same_cells(row: list, kept: list) -> bool:
         return False
 
 
-def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -> tuple[list, list]:
-    """The records of the Aannames rows, and those that differ from the embedded defaults. A row equal to the
+def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -> list:
+    """The records of the Aannames rows that differ from the embedded defaults. A row equal to the
     same row of the last range parsed, cell types included (1.0 == True), keeps its record; only the rows that
     differ are parsed and only their parameters checked for overlaps again (the rest passed before)."""
     header, body = rows[0], rows[1:]
@@ -203,9 +201,8 @@ def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -
             default.append(last["default"][i])
             continue
         row_no = i + 2
-        rec = _rows_parsed.fetch((row_no, layout, row_key(row)),
-                                 lambda: parse_record(clean_row(row, header, row_no), columns, row_no, RANGE_NAME,
-                                                      base.registry, default_source=f"workbook {RANGE_NAME}"))
+        rec = parse_record(clean_row(row, header, row_no), columns, row_no, RANGE_NAME, base.registry,
+                           default_source=f"workbook {RANGE_NAME}")
         parsed.append(rec)
         default.append(rec is not None and _identity(rec) in _default["keys"])
         affected.update(r.parameter for r in (rec, last["parsed"][i] if reuse else None) if r is not None)
@@ -213,7 +210,7 @@ def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -
     check_overlaps(records if not reuse else [r for r in records if r.parameter in affected])
     _last_range["state"] = {"layout": layout, "header": (list(header), tuple(map(type, header))),
                             "rows": [list(row) for row in body], "types": types, "parsed": parsed, "default": default}
-    return records, [r for r, is_default in zip(parsed, default) if r is not None and not is_default]
+    return [r for r, is_default in zip(parsed, default) if r is not None and not is_default]
 
 
 def _edition_base(name: str, what: str) -> AssumptionSet:
