@@ -96,35 +96,26 @@ def _unwrapped(aset):
     return aset
 
 
-_READS: dict = {}  # what stages read, one object per distinct content
+_READS = LruCache(4096)  # what stages read, one object per distinct content
 
 
 def _interned(reads: tuple) -> tuple:
     """One object for equal reads: keys holding them then compare by identity, not element by element."""
-    found = _READS.get(reads)
-    if found is None:
-        if len(_READS) >= 4096:
-            _READS.clear()
-        found = _READS[reads] = reads
-    return found
+    return _READS.fetch(reads, lambda: reads)
 
 
-_TOUCHED: dict = {}  # (parameters a layer holds, names read, patterns read) -> the reads the layer holds
+_TOUCHED = LruCache(4096)  # (parameters a layer holds, names read, patterns read) -> the reads the layer holds
 
 
 def _touched_reads(touched: frozenset, names: frozenset, patterns: frozenset) -> tuple:
     """The (parameter, scenario) reads of ``names`` and ``patterns`` that a layer holding ``touched`` holds; kept,
     since every edit of one cell asks it again for every stage (the frozensets' hashes are kept by Python)."""
-    key = (touched, names, patterns)
-    found = _TOUCHED.get(key)
-    if found is None:
+    def compute():
         mine = {(name, scenario) for name, scenario in names if name in touched}
         for pattern in patterns:
             mine.update((name, None) for name in touched if re.fullmatch(pattern, name))
-        if len(_TOUCHED) >= 4096:
-            _TOUCHED.clear()
-        found = _TOUCHED[key] = tuple(mine)
-    return found
+        return tuple(mine)
+    return _TOUCHED.fetch((touched, names, patterns), compute)
 
 
 def digest_of_reads(aset, reads: tuple) -> str:
