@@ -9,6 +9,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 class LruCache(OrderedDict):
     """A least-recently-used cache with hit/miss counters (tests and the benchmark read them)."""
@@ -217,6 +219,26 @@ class Same:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Same) and other.obj is self.obj
+
+
+class SameContent:
+    """A cache-key part that matches arrays of the same shapes, types and bytes. The bytes are compared only when
+    two keys meet (their hash is of shapes and types): cheaper than hashing the content where few keys meet."""
+
+    __slots__ = ("arrays", "_hash")
+
+    def __init__(self, *arrays):
+        self.arrays = tuple(np.ascontiguousarray(a) for a in arrays)
+        self._hash = hash(tuple((a.shape, a.dtype.str) for a in self.arrays))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, SameContent) and len(other.arrays) == len(self.arrays)
+                and all(a.shape == b.shape and a.dtype == b.dtype
+                        and np.array_equal(a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8))
+                        for a, b in zip(self.arrays, other.arrays)))
 
 
 class LazyTable(Mapping):

@@ -41,7 +41,7 @@ from .chain import (Front, QueueFlows, chain_core, nareis_applications, registra
 from .deadlines import build_regime
 from .errors import MppError, did_you_mean
 from .inflow import project_inflow
-from .memo import LruCache, Same, StageCache
+from .memo import LruCache, Same, SameContent, StageCache
 from .penalties import PenaltyParams, _signature, chain_span, read_params
 from .queue import (HEARD, NOT_HEARD, OPENING_COHORTS, PENDING_BEYOND, WorkOrder,
                     assemble, opening_by_age, prepare_queue, run_loop)
@@ -460,7 +460,7 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
             shares = (order.fast_share, order.newest_first_share, order.spread_share, order.frozen_share)
             t = tables[track]
             # the (paths, T) inputs follow from the front and the draws, shared by every variant of this call
-            key = (track, t["key"], Same(front), patience, _digest(filings[track], capacity, *shares))
+            key = (track, t["key"], Same(front), patience, SameContent(filings[track], capacity, *shares))
             keys.append(key)
             if key not in done_tracks:
                 take_up = np.clip(t["params"].series["take_up"] * factors.get(f"penalty.take_up.{track}", one),
@@ -479,15 +479,6 @@ def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
         metrics[name] = chains.fetch(tuple(keys), vset, chain_of)
         penalties[name] = total
     return Batch(metrics, penalties)
-
-
-def _digest(*arrays) -> bytes:
-    """A digest of arrays: variants whose queue inputs are identical share one computation."""
-    digest = hashlib.blake2b(digest_size=16)
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(repr(array.shape).encode() + array.tobytes())
-    return digest.digest()
 
 
 def _shared_months(t: dict, filings, capacity, take_up, open0, declined0, node_of_path) -> int:

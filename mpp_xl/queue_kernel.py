@@ -74,7 +74,10 @@ def by_engine(func, engine: str | None = None):
 def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
     """The queue's state at the start: per cohort the priority pool, open, declined and noticed cases (summed),
     the share of the notice lag passed, whether its deadline was counted, the notice months holding its
-    legal cases [first, last], and ``lo`` (cohorts below it hold no cases and never will again)."""
+    legal cases [first, last], ``lo_box`` = [lo, settled] (cohorts below ``lo`` hold no cases and never will again;
+    below ``settled`` their notice lag and deadline are behind them), and ``noticed`` (T, C + 1): per month n the
+    number of cohorts noticed in it, ``noticed[n, 0]``, then those cohorts in ascending order (a cohort not noticed
+    in n holds no case noticed in n, so the court terms of n look at these only)."""
     n_open = opening_open.shape[0]
     cohorts = n_open + size
     fast_pool = np.zeros(cohorts)
@@ -88,8 +91,10 @@ def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
     for c in range(n_open):
         open_cases[c] = opening_open[c]
         declined[c] = opening_declined[c]
-    lo_box = np.zeros(1, dtype=np.int64)
-    return fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box
+    lo_box = np.zeros(2, dtype=np.int64)
+    noticed = np.zeros((size, cohorts + 1), dtype=np.int64)
+    return (fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice,
+            lo_box, noticed)
 
 
 @njit(cache=True, error_model="numpy")
@@ -97,9 +102,9 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
             judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
-            overdue_counted, first_notice, last_notice, lo_box, full, group, decided, pending_end, decisions_total,
-            pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular, after_notice,
-            within_term, within_term_time):
+            overdue_counted, first_notice, last_notice, lo_box, noticed_in, full, group, decided, pending_end,
+            decisions_total, pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular,
+            after_notice, within_term, within_term_time):
     """Months t_from .. t_to - 1 of the queue (see ``run_path``), from and into the state of ``init_state``."""
     size = filings.shape[0]
     cohorts = n_open + size
@@ -110,7 +115,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
     for n in range(size):
         for b in range(2):
             reach = max(reach, term_month[n, b] - n)
-    lo = lo_box[0]
+    lo, settled = lo_box[0], lo_box[1]
     for t in range(t_from, t_to):
         c_new = n_open + t
         fast_pool[c_new] = filings[t] * fast_share[t]
@@ -120,9 +125,10 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
 
         # 2. notices
         total = 0.0
-        for c in range(lo, c_new + 1):
+        for c in range(max(lo, settled), c_new + 1):  # cohorts below ``settled`` have nothing left to do here
             if lag_used[c] >= 1.0:  # the whole notice lag has passed: nothing left to resolve
-                regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
+                if not overdue_counted[c]:  # step 6 reads the start of a cohort whose deadline is still to come
+                    regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
                 continue
             passed = 0.0
             for k in range(LAG_POINTS):
@@ -145,6 +151,8 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                     if first_notice[c] > t:
                         first_notice[c] = t
                     last_notice[c] = t
+                    noticed_in[t, 0] += 1
+                    noticed_in[t, noticed_in[t, 0]] = c
             regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
         notices[t] = total
         capacity = capacity_in[t]
@@ -171,9 +179,9 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         # 4. answers to notices and court orders whose term runs out
         demand = 0.0
         share_now = after_notice_share[t]
-        for c in range(lo, c_new + 1):
-            if last_notice[c] == t:  # only cohorts noticed this month have cases noticed this month
-                demand += (legal[c, t, HEARD] + legal[c, t, NOT_HEARD]) * share_now
+        for j in range(1, noticed_in[t, 0] + 1):  # only cohorts noticed this month have cases noticed this month
+            c = noticed_in[t, j]
+            demand += (legal[c, t, HEARD] + legal[c, t, NOT_HEARD]) * share_now
         n_due = 0
         first_due = max(0, t - reach)
         for n in range(first_due, t):
@@ -181,8 +189,9 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                 n_due += 1
                 for b in range(2):
                     if term_month[n, b] == t:
-                        for c in range(lo, c_new + 1):
-                            if first_notice[c] <= n <= last_notice[c]:
+                        for j in range(1, noticed_in[n, 0] + 1):  # a cohort not noticed in n holds none of n
+                            c = noticed_in[n, j]
+                            if c >= lo:
                                 demand += legal[c, n, b] * within_term_share[n]
         if demand <= 0.0:
             scale = 0.0
@@ -192,9 +201,8 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
             scale = max(capacity, 0.0) / demand
         if scale > 0.0:
             by_total = 0.0
-            for c in range(lo, c_new + 1):
-                if last_notice[c] != t:
-                    continue
+            for j in range(1, noticed_in[t, 0] + 1):
+                c = noticed_in[t, j]
                 for b in range(2):
                     answer = legal[c, t, b] * share_now * scale
                     if answer != 0.0:
@@ -209,8 +217,9 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                     for b in range(2):
                         if term_month[n, b] != t:
                             continue
-                        for c in range(lo, c_new + 1):
-                            if first_notice[c] <= n <= last_notice[c]:
+                        for j in range(1, noticed_in[n, 0] + 1):
+                            c = noticed_in[n, j]
+                            if c >= lo:
                                 order = legal[c, n, b] * within_term_share[n] * scale
                                 if order != 0.0:
                                     legal[c, n, b] -= order
@@ -230,22 +239,25 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         # what waits (tracks and case types worked side by side), then oldest first; a frozen share of every
         # cohort (a decision moratorium) is out of reach of regular work
         decidable = 1.0 - frozen_share[t]
-        for c in range(lo, c_new):
-            pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0) * decidable
-            take[c] = 0.0
         newest_amount = capacity * newest_share[t]
         before = 0.0
         newest_total = 0.0
+        reached = c_new  # the newest-first pass reaches the cohorts from here up, and sets their pool first
         for c in range(c_new - 1, lo - 1, -1):
             if before >= newest_amount:
                 break
+            pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0) * decidable
             x = min(max(newest_amount - before, 0.0), pool[c])
-            take[c] += x
+            take[c] = 0.0 + x
             newest_total += x
             before += pool[c]
+            reached = c
         spread_amount = max(capacity - newest_total, 0.0) * spread_share[t]
         waiting = 0.0
         for c in range(lo, c_new):
+            if c < reached:
+                pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0) * decidable
+                take[c] = 0.0
             waiting += pool[c] - take[c]
         spread_total = 0.0
         if waiting > 0.0 and spread_amount > 0.0:
@@ -255,37 +267,37 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                 take[c] += x
                 spread_total += x
         rest = max(capacity - newest_total - spread_total, 0.0)
+        # then, cohort by cohort: oldest first with what is left, the decisions, and (6.) deadlines passing this
+        # month, counted once
         before = 0.0
-        for c in range(lo, c_new):
-            if before >= rest:
-                break
-            x = min(max(rest - before, 0.0), pool[c] - take[c])
-            take[c] += x
-            before += x
+        oldest_open = True
         width = legal_regular.shape[3]
-        for c in range(lo, c_new):
-            if take[c] <= 0.0 or pool[c] <= 0.0:
-                continue
-            decisions_total[t] += take[c]
-            share = min(take[c] * decidable / pool[c], 1.0)  # of everything the cohort holds, frozen part included
-            open_cases[c] -= open_cases[c] * share
-            declined[c] -= declined[c] * share
-            gone_total = 0.0
-            for n in range(first_notice[c], min(last_notice[c], t) + 1):
-                for b in range(2):
-                    gone = legal[c, n, b] * share
-                    if gone != 0.0:
-                        legal[c, n, b] -= gone
-                        legal_regular[group[c], n, b, min(t - n, width - 1)] += gone
-                        gone_total += gone
-            legal_by_cohort[c] -= gone_total
-            if share == 1.0:  # wholly decided: no rounding residue keeps the cohort alive
-                legal_by_cohort[c] = 0.0
-            if full:
-                decided[c, t] += take[c]
-
-        # 6. deadlines passing this month, counted once
         for c in range(lo, c_new + 1):
+            if c < c_new:
+                if oldest_open and before >= rest:
+                    oldest_open = False
+                if oldest_open:
+                    x = min(max(rest - before, 0.0), pool[c] - take[c])
+                    take[c] += x
+                    before += x
+                if not (take[c] <= 0.0 or pool[c] <= 0.0):
+                    decisions_total[t] += take[c]
+                    share = min(take[c] * decidable / pool[c], 1.0)  # of all the cohort holds, frozen part too
+                    open_cases[c] -= open_cases[c] * share
+                    declined[c] -= declined[c] * share
+                    gone_total = 0.0
+                    for n in range(first_notice[c], min(last_notice[c], t) + 1):
+                        for b in range(2):
+                            gone = legal[c, n, b] * share
+                            if gone != 0.0:
+                                legal[c, n, b] -= gone
+                                legal_regular[group[c], n, b, min(t - n, width - 1)] += gone
+                                gone_total += gone
+                    legal_by_cohort[c] -= gone_total
+                    if share == 1.0:  # wholly decided: no rounding residue keeps the cohort alive
+                        legal_by_cohort[c] = 0.0
+                    if full:
+                        decided[c, t] += take[c]
             regular_now = open_cases[c] + declined[c] + legal_by_cohort[c]
             dl = deadline_by_state[state, c]
             if not overdue_counted[c] and dl < month_end:
@@ -298,7 +310,9 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         while lo < c_new and open_cases[lo] == 0.0 and declined[lo] == 0.0 and fast_pool[lo] == 0.0 \
                 and legal_by_cohort[lo] == 0.0:
             lo += 1
-    lo_box[0] = lo
+        while settled < c_new and lag_used[settled] >= 1.0 and overdue_counted[settled]:
+            settled += 1
+    lo_box[0], lo_box[1] = lo, settled
 
 
 @njit(cache=True, error_model="numpy")
@@ -383,16 +397,34 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
     month; its last column also takes every later one (the Monte Carlo keeps only a few columns)."""
     size = filings.shape[0]
     n_open = opening_open.shape[0]
-    fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box = \
-        init_state(opening_open, opening_declined, lag_used0, overdue0, size)
+    fast_pool, open_cases, declined, legal_by_cohort, lag_used, overdue_counted, first_notice, last_notice, lo_box, \
+        noticed_in = init_state(opening_open, opening_declined, lag_used0, overdue0, size)
     advance(0, size, n_open, filings, capacity_in, fast_share, newest_share, spread_share, frozen_share,
             judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
             notice_times_by_state, fast_patience, fast_pool, open_cases, declined, legal, legal_by_cohort, lag_used,
-            overdue_counted, first_notice, last_notice, lo_box, full, group, decided, pending_end, decisions_total,
-            pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular, after_notice,
-            within_term, within_term_time)
+            overdue_counted, first_notice, last_notice, lo_box, noticed_in, full, group, decided, pending_end,
+            decisions_total, pending_total, fast_decided, legal_decided, notices, cases_overdue, legal_regular,
+            after_notice, within_term, within_term_time)
     finish(legal, first_notice, last_notice, group, pending_legal)
+
+
+@njit(cache=True, error_model="numpy")
+def booked_years(table):
+    """Per row of ``table`` (..., Y) the years [first, last + 1) between its first and last nonzero entry (a
+    case books nothing outside them; an empty row gives [0, 0))."""
+    flat = table.reshape(-1, table.shape[-1])
+    out = np.zeros((flat.shape[0], 2), dtype=np.int64)
+    for i in range(flat.shape[0]):
+        first, last = -1, -1
+        for y in range(flat.shape[1]):
+            if flat[i, y] != 0.0:
+                if first < 0:
+                    first = y
+                last = y
+        if first >= 0:
+            out[i, 0], out[i, 1] = first, last + 1
+    return out.reshape(table.shape[:-1] + (2,))
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -416,14 +448,15 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
     paths, size = filings.shape
     n_open = open0.shape[1]
     cohorts = n_open + size
-    years = penalties.shape[1]
     width = per_case_regular.shape[3] + 1  # regular decisions up to S - 1 months after the notice, then later
     t0 = shared_months
     k0 = table_of_path[0]
     unused = np.zeros((1, 1))
     one_group = np.zeros(cohorts, dtype=np.int64)  # the batch keeps no groups apart
+    regular_years = booked_years(per_case_regular)
+    other_years = booked_years(np.abs(per_case_after) + np.abs(per_case_within) + np.abs(per_case_pending))
     # the shared months, once
-    s_fast_pool, s_open, s_declined, s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo = init_state(
+    s_fast_pool, s_open, s_declined, s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, s_noticed = init_state(
         open0[0], declined0[0], lag_used0, overdue0, size)
     s_legal = np.zeros((cohorts, size, 2))
     s_decisions, s_pending, s_fast = np.zeros(size), np.zeros(size), np.zeros(size)
@@ -434,7 +467,7 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
             judgment_time[k0], term_end[k0],
             term_month[k0], within_term_share[k0], after_notice_share, take_up[0], share_heard, state_of_month,
             deadline_by_state, notice_times_by_state, fast_patience, s_fast_pool, s_open, s_declined, s_legal,
-            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, False, one_group, unused, unused, s_decisions,
+            s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, s_noticed, False, one_group, unused, unused, s_decisions,
             s_pending, s_fast, s_legal_decided, s_notices, s_overdue_cases, s_regular, s_after, s_within, s_within_time)
     for worker in prange(workers):
         legal = np.zeros((cohorts, size, 2))  # scratch, reused path after path (left zeroed by finish)
@@ -450,7 +483,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
         by_cohort, lag_used = np.zeros(cohorts), np.zeros(cohorts)
         overdue_counted = np.zeros(cohorts, dtype=np.bool_)
         first_notice, last_notice = np.zeros(cohorts, dtype=np.int64), np.zeros(cohorts, dtype=np.int64)
-        lo_box = np.zeros(1, dtype=np.int64)
+        lo_box = np.zeros(2, dtype=np.int64)
+        noticed_in = np.zeros((size, cohorts + 1), dtype=np.int64)
         for p in range(worker * paths // workers, (worker + 1) * paths // workers):
             k = table_of_path[p]
             fast_pool[:] = s_fast_pool
@@ -461,7 +495,10 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
             overdue_counted[:] = s_overdue
             first_notice[:] = s_first
             last_notice[:] = s_last
-            lo_box[0] = s_lo[0]
+            lo_box[0], lo_box[1] = s_lo[0], s_lo[1]
+            for n in range(size):
+                for j in range(s_noticed[n, 0] + 1):
+                    noticed_in[n, j] = s_noticed[n, j]
             for c in range(cohorts):
                 for n in range(s_first[c], s_last[c] + 1):
                     legal[c, n, 0] = s_legal[c, n, 0]
@@ -482,7 +519,7 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                     judgment_time[k], term_end[k], term_month[k], within_term_share[k], after_notice_share, take_up[p],
                     share_heard, state_of_month, deadline_by_state, notice_times_by_state, fast_patience, fast_pool,
                     open_cases, declined, legal, by_cohort, lag_used, overdue_counted, first_notice, last_notice,
-                    lo_box, False, one_group, unused, unused, decisions[p], pending[p], fast_decided[p],
+                    lo_box, noticed_in, False, one_group, unused, unused, decisions[p], pending[p], fast_decided[p],
                     legal_decided, notices, cases_overdue, legal_regular, after_notice, within_term, within_term_time)
             finish(legal, first_notice, last_notice, one_group, pending_legal)
             for n in range(size):
@@ -490,10 +527,10 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                     for d in range(width - 1):
                         cases = legal_regular[0, n, b, d]
                         if cases != 0.0:
-                            for y in range(years):
+                            for y in range(regular_years[k, n, b, d, 0], regular_years[k, n, b, d, 1]):
                                 penalties[p, y] += cases * per_case_regular[k, n, b, d, y]
                     late = legal_regular[0, n, b, width - 1]
-                    for y in range(years):
+                    for y in range(other_years[k, n, b, 0], other_years[k, n, b, 1]):
                         penalties[p, y] += (after_notice[0, n, b] * per_case_after[k, n, b, y]
                                             + within_term[0, n, b] * per_case_within[k, n, b, y]
                                             + (max(pending_legal[0, n, b], 0.0) + late) * per_case_pending[k, n, b, y])
