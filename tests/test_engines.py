@@ -63,3 +63,14 @@ def test_case_level_simulation_is_the_same_compiled_and_in_numpy(default_run):
         assert np.abs(a - b).max() <= 1e-9 * max(np.abs(a).max(), 1.0), component
     assert np.array_equal(numpy_ledger.counts["appeals"], compiled.counts["appeals"])
     assert numpy_ledger.amounts["admin_penalty"].sum() > 0 and numpy_ledger.amounts["repeat_penalty"].sum() > 0
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_booked_years_span_the_nonzero_entries_of_each_row(engine):
+    """By hand: a row's span runs from its first to one past its last nonzero year (zeros inside stay inside), an
+    empty row spans nothing; the leading axes are kept."""
+    table = np.array([[[0.0, 0.0, 3.0, 0.0, 5.0, 0.0], [0.0] * 6],
+                      [[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, -2.0]]])
+    spans = queue_kernel.by_engine(queue_kernel.booked_years, engine)(table)
+    assert spans.shape == (2, 2, 2)
+    assert spans.tolist() == [[[2, 5], [0, 0]], [[0, 1], [5, 6]]]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mpp_xl.memo import StageCache
+from mpp_xl.memo import SameContent, StageCache
 
 from conftest import override
 
@@ -172,3 +172,20 @@ def test_a_derived_value_follows_the_records_of_its_parameter(default_set):
     assert cache.fetch("s", default_set, stage) == base
     assert cache.fetch("s", unrelated, stage) == base and cache.misses == 1
     assert cache.fetch("s", touched, stage) == base + 1 and cache.misses == 2
+
+
+def test_same_content_matches_the_same_bytes_only():
+    """A Monte Carlo queue key: arrays equal byte for byte (a copy, a broadcast) match; a changed value, a sign of
+    zero, a shape or a type does not (a digest of the bytes drew the same line)."""
+    a = np.arange(12.0).reshape(3, 4)
+    share = np.full(4, 0.5)
+    key = SameContent(a, share)
+    assert key == SameContent(a.copy(), np.broadcast_to(0.5, (4,))) and hash(key) == hash(SameContent(a, share))
+    changed = a.copy()
+    changed[2, 3] += 1e-12
+    zero = a.copy()
+    zero[0, 0] = -0.0
+    for other in (SameContent(changed, share), SameContent(zero, share), SameContent(a.reshape(4, 3), share),
+                  SameContent(a.astype(np.float32), share), SameContent(a), SameContent(share, a)):
+        assert key != other
+    assert {key: 1}.get(SameContent(a.copy(), share.copy())) == 1
