@@ -412,8 +412,12 @@ def run_path(filings, opening_open, opening_declined, lag_used0, overdue0, capac
 @njit(cache=True, error_model="numpy")
 def booked_years(table):
     """Per row of ``table`` (..., Y) the years [first, last + 1) between its first and last nonzero entry (a
-    case books nothing outside them; an empty row gives [0, 0))."""
-    flat = table.reshape(-1, table.shape[-1])
+    case books nothing outside them; an empty row gives [0, 0)). Skipping the years outside adds nothing but
+    ``cases * 0.0``: the same sums for finite case counts (a NaN count no longer spreads to those years)."""
+    rows = 1
+    for extent in table.shape[:-1]:
+        rows *= extent
+    flat = table.reshape(rows, table.shape[-1])
     out = np.zeros((flat.shape[0], 2), dtype=np.int64)
     for i in range(flat.shape[0]):
         first, last = -1, -1

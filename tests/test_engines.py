@@ -74,3 +74,4 @@ def test_booked_years_span_the_nonzero_entries_of_each_row(engine):
     spans = queue_kernel.by_engine(queue_kernel.booked_years, engine)(table)
     assert spans.shape == (2, 2, 2)
     assert spans.tolist() == [[[2, 5], [0, 0]], [[0, 1], [5, 6]]]
+    assert queue_kernel.by_engine(queue_kernel.booked_years, engine)(np.zeros((3, 0))).tolist() == [[0, 0]] * 3
