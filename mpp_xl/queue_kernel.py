@@ -448,7 +448,7 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
     within its court term, or still pending at the end. The first ``shared_months`` months are the same on
     every path (the caller checked every input): they run once and every path goes on from there.
     Writes decisions, fast_decided, pending (P, T) and penalties (P, Y); ``workers`` threads take a share of
-    the paths each (the result does not depend on their number)."""
+    the paths each, in order of their table node (the result depends on neither)."""
     paths, size = filings.shape
     n_open = open0.shape[1]
     cohorts = n_open + size
@@ -459,6 +459,7 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
     one_group = np.zeros(cohorts, dtype=np.int64)  # the batch keeps no groups apart
     regular_years = booked_years(per_case_regular)
     other_years = booked_years(np.abs(per_case_after) + np.abs(per_case_within) + np.abs(per_case_pending))
+    by_node = np.argsort(table_of_path, kind="mergesort")  # paths of one table node in turn: its tables stay in cache
     # the shared months, once
     s_fast_pool, s_open, s_declined, s_by_cohort, s_lag, s_overdue, s_first, s_last, s_lo, s_noticed = init_state(
         open0[0], declined0[0], lag_used0, overdue0, size)
@@ -489,7 +490,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
         first_notice, last_notice = np.zeros(cohorts, dtype=np.int64), np.zeros(cohorts, dtype=np.int64)
         lo_box = np.zeros(2, dtype=np.int64)
         noticed_in = np.zeros((size, cohorts + 1), dtype=np.int64)
-        for p in range(worker * paths // workers, (worker + 1) * paths // workers):
+        for i in range(worker * paths // workers, (worker + 1) * paths // workers):
+            p = by_node[i]
             k = table_of_path[p]
             fast_pool[:] = s_fast_pool
             open_cases[:] = s_open
