@@ -256,6 +256,15 @@ def content_digest(value) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def same_cells(cells: list, kept: list) -> bool:
+    """``cells == kept`` for rows or ranges of cells (their types are compared apart: 1.0 == True); a cell that
+    compares as an array (numpy's, handed over by a caller) is never the same."""
+    try:
+        return bool(cells == kept)
+    except (TypeError, ValueError):
+        return False
+
+
 class ExactKey:
     """A range of plain cells as a cache key: the cells and the type of each (a dict compares keys by equality,
     so 1.0 and True, or -1.0 and -2.0, never share one), its hash computed once. Cells compare as values: 0.0 and
@@ -293,11 +302,8 @@ class RecentRanges:
     def find(self, value):
         types = None
         for cells, kept_types, key in self._kept:
-            try:
-                if value != cells:
-                    continue
-            except (TypeError, ValueError):  # a cell that compares as an array: no range of plain cells
-                return None
+            if not same_cells(value, cells):
+                continue
             if types is None:
                 types = list(map(type, itertools.chain.from_iterable(value)))
             if types == kept_types:

@@ -25,7 +25,7 @@ from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, che
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError
 from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, rows_of,
-                         scalar)
+                         same_cells, scalar)
 from .measures import Measure, available_measures
 from .memo import LruCache
 from .messages import dutch, english, to_dutch
@@ -177,14 +177,6 @@ def assumptions_arg(value) -> AssumptionSet:
     return _sets.fetch(("assumptions", content_key(value)), build)
 
 
-def _same_cells(row: list, kept: list) -> bool:
-    """Equal cells (of equal types, compared before); a cell that compares as an array is never the same."""
-    try:
-        return bool(row == kept)
-    except (TypeError, ValueError):
-        return False
-
-
 def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -> list:
     """The records of the Aannames rows that differ from the embedded defaults. A row equal to the
     same row of the last range parsed, cell types included (1.0 == True), keeps its record; only the rows that
@@ -196,7 +188,7 @@ def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -
         and len(last["rows"]) == len(body)
     parsed, default, affected = [], [], set()
     for i, row in enumerate(body):
-        if reuse and types[i] == last["types"][i] and _same_cells(row, last["rows"][i]):
+        if reuse and types[i] == last["types"][i] and same_cells(row, last["rows"][i]):
             parsed.append(last["parsed"][i])
             default.append(last["default"][i])
             continue
