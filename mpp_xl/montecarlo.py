@@ -421,6 +421,11 @@ class Batch:
 
 def run_paths(prep: Prepared, z: np.ndarray, engine: str = "compiled") -> Batch:
     """Every path of ``z`` ((P, groups) standard-normal draws) through the chain, for every variant."""
+    with queue_kernel.blas_on_one_thread():
+        return _run_paths(prep, z, engine)
+
+
+def _run_paths(prep: Prepared, z: np.ndarray, engine: str) -> Batch:
     grid, scenario = prep.grid, prep.scenario
     size = grid.size
     factors, node_of_path = _factors(prep, z)

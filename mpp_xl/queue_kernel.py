@@ -542,6 +542,14 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                                             + (max(pending_legal[0, n, b], 0.0) + late) * per_case_pending[k, n, b, y])
 
 
+def blas_on_one_thread():
+    """A context in which numpy's BLAS (the small matmuls of the chain) runs on one thread. After each call its idle
+    threads spin for a while and take the cores from the parallel kernels that follow: between the chain's
+    matmuls the Monte Carlo's batch kernel ran about 1.5x slower (docs/benchmarks.md)."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def threads() -> int:
     """Threads the batch kernel may use (numba's setting; NUMBA_NUM_THREADS limits it)."""
     return numba.get_num_threads() if AVAILABLE else 1

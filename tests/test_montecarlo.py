@@ -59,6 +59,32 @@ def test_compiled_batch_equals_the_numpy_reference(prepared, monkeypatch):
     assert spread > 100  # the draws did move the chain (else the equality above would be empty)
 
 
+def test_paths_run_with_blas_on_one_thread_and_the_same_numbers(prepared, monkeypatch):
+    """BLAS threads spin after a matmul and slow the parallel kernels that follow: the chain's matmuls of a batch
+    run on one BLAS thread, and the limit ends with the batch."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+    seen = []
+    sponsor_grants = mc.sponsor_grants
+
+    def spy(*args):
+        seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+        return sponsor_grants(*args)
+
+    monkeypatch.setattr(mc, "sponsor_grants", spy)
+    z = mc.draws(prepared.spec, 3, seed=11)
+    with threadpool_limits(limits=2, user_api="blas"):
+        limited = mc.run_paths(prepared, z)
+        after = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert seen and set(seen) == {1}
+    assert not after or set(after) == {2}  # the caller's setting is back
+    monkeypatch.setattr(mc.queue_kernel, "blas_on_one_thread", lambda: threadpool_limits(limits=2, user_api="blas"))
+    free = mc.run_paths(prepared, z)
+    for name in limited.metrics:
+        for metric in mc.BAND_METRICS:
+            assert np.array_equal(limited.metrics[name][metric], free.metrics[name][metric])
+        assert np.array_equal(limited.penalties[name], free.penalties[name])
+
+
 def test_history_never_moves(prepared, grid):
     """Months of realised history are the same on every path; so are the years before them."""
     batch = mc.run_paths(prepared, mc.draws(prepared.spec, 30, seed=3))
