@@ -46,6 +46,7 @@ def default_engine() -> str:
 
 HEARD, NOT_HEARD = 0, 1
 LAG_POINTS = 3
+BOOK_LANES = 8  # paths booked side by side: independent sums, so no wait on one running total
 
 
 def plain(func):
@@ -272,6 +273,8 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         before = 0.0
         oldest_open = True
         width = legal_regular.shape[3]
+        decided_now = decisions_total[t]  # summed here in the same order, kept out of memory
+        pending_now = pending_total[t]
         for c in range(lo, c_new + 1):
             if c < c_new:
                 if oldest_open and before >= rest:
@@ -281,7 +284,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                     take[c] += x
                     before += x
                 if not (take[c] <= 0.0 or pool[c] <= 0.0):
-                    decisions_total[t] += take[c]
+                    decided_now += take[c]
                     share = min(take[c] * decidable / pool[c], 1.0)  # of all the cohort holds, frozen part too
                     open_cases[c] -= open_cases[c] * share
                     declined[c] -= declined[c] * share
@@ -306,7 +309,9 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                 overdue_counted[c] = True
             if full:
                 pending_end[c, t] = fast_pool[c] + regular_now
-            pending_total[t] += fast_pool[c] + regular_now
+            pending_now += fast_pool[c] + regular_now
+        decisions_total[t] = decided_now
+        pending_total[t] = pending_now
         while lo < c_new and open_cases[lo] == 0.0 and declined[lo] == 0.0 and fast_pool[lo] == 0.0 \
                 and legal_by_cohort[lo] == 0.0:
             lo += 1
@@ -448,7 +453,8 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
     within its court term, or still pending at the end. The first ``shared_months`` months are the same on
     every path (the caller checked every input): they run once and every path goes on from there.
     Writes decisions, fast_decided, pending (P, T) and penalties (P, Y); ``workers`` threads take a share of
-    the paths each, in order of their table node (the result depends on neither)."""
+    the paths each, in order of their table node, and book up to ``BOOK_LANES`` paths of one node together
+    (``book_lanes``; the result depends on none of this)."""
     paths, size = filings.shape
     n_open = open0.shape[1]
     cohorts = n_open + size
@@ -479,11 +485,13 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
         legal_decided = np.zeros(size)
         notices = np.zeros(size)
         cases_overdue = np.zeros(size)
-        legal_regular = np.zeros((1, size, 2, width))
-        after_notice = np.zeros((1, size, 2))
-        within_term = np.zeros((1, size, 2))
         within_term_time = np.zeros((size, 2))
-        pending_legal = np.zeros((1, size, 2))
+        # the legal outcomes of up to BOOK_LANES paths of one table node, booked together (lane by lane)
+        regular_lanes = np.zeros((BOOK_LANES, size, 2, width))
+        after_lanes, within_lanes = np.zeros((BOOK_LANES, size, 2)), np.zeros((BOOK_LANES, size, 2))
+        pending_lanes = np.zeros((BOOK_LANES, size, 2))
+        lane_path = np.zeros(BOOK_LANES, dtype=np.int64)
+        lanes, lane_node = 0, -1
         fast_pool, open_cases, declined = np.zeros(cohorts), np.zeros(cohorts), np.zeros(cohorts)
         by_cohort, lag_used = np.zeros(cohorts), np.zeros(cohorts)
         overdue_counted = np.zeros(cohorts, dtype=np.bool_)
@@ -493,6 +501,16 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
         for i in range(worker * paths // workers, (worker + 1) * paths // workers):
             p = by_node[i]
             k = table_of_path[p]
+            if lanes == BOOK_LANES or (lanes > 0 and k != lane_node):
+                book_lanes(lane_node, lanes, lane_path, regular_lanes, after_lanes, within_lanes, pending_lanes,
+                           regular_years, other_years, per_case_regular, per_case_after, per_case_within,
+                           per_case_pending, penalties)
+                lanes = 0
+            legal_regular = regular_lanes[lanes:lanes + 1]
+            after_notice, within_term = after_lanes[lanes:lanes + 1], within_lanes[lanes:lanes + 1]
+            pending_legal = pending_lanes[lanes:lanes + 1]
+            lane_path[lanes], lane_node = p, k
+            lanes += 1
             fast_pool[:] = s_fast_pool
             open_cases[:] = s_open
             declined[:] = s_declined
@@ -528,19 +546,44 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                     lo_box, noticed_in, False, one_group, unused, unused, decisions[p], pending[p], fast_decided[p],
                     legal_decided, notices, cases_overdue, legal_regular, after_notice, within_term, within_term_time)
             finish(legal, first_notice, last_notice, one_group, pending_legal)
-            for n in range(size):
-                for b in range(2):
-                    for d in range(width - 1):
-                        cases = legal_regular[0, n, b, d]
-                        if cases != 0.0:
-                            for y in range(regular_years[k, n, b, d, 0], regular_years[k, n, b, d, 1]):
-                                penalties[p, y] += cases * per_case_regular[k, n, b, d, y]
-                    late = legal_regular[0, n, b, width - 1]
-                    for y in range(other_years[k, n, b, 0], other_years[k, n, b, 1]):
-                        penalties[p, y] += (after_notice[0, n, b] * per_case_after[k, n, b, y]
-                                            + within_term[0, n, b] * per_case_within[k, n, b, y]
-                                            + (max(pending_legal[0, n, b], 0.0) + late) * per_case_pending[k, n, b, y])
+        if lanes > 0:
+            book_lanes(lane_node, lanes, lane_path, regular_lanes, after_lanes, within_lanes, pending_lanes,
+                       regular_years, other_years, per_case_regular, per_case_after, per_case_within,
+                       per_case_pending, penalties)
 
+
+
+@njit(cache=True, error_model="numpy")
+def book_lanes(k, lanes, lane_path, regular, after, within, pending, regular_years, other_years, per_case_regular,
+               per_case_after, per_case_within, per_case_pending, penalties):
+    """Adds to ``penalties`` (P, Y) the bookings of the paths ``lane_path[:lanes]`` (all of table node k), lane
+    j holding its legal outcomes in ``regular[j]`` ... ``pending[j]`` (see ``run_batch``). Every path's sum
+    runs in the same order as one path alone (notice month, branch, months to the decision, the rest last);
+    the lanes side by side keep the additions of one path apart from another's."""
+    size, width = regular.shape[1], regular.shape[3]
+    years = penalties.shape[1]
+    total = np.empty((years, lanes))
+    for y in range(years):
+        for j in range(lanes):
+            total[y, j] = penalties[lane_path[j], y]
+    for n in range(size):
+        for b in range(2):
+            for d in range(width - 1):
+                for y in range(regular_years[k, n, b, d, 0], regular_years[k, n, b, d, 1]):
+                    rate = per_case_regular[k, n, b, d, y]
+                    for j in range(lanes):
+                        cases = regular[j, n, b, d]
+                        if cases != 0.0:
+                            total[y, j] += cases * rate
+            for y in range(other_years[k, n, b, 0], other_years[k, n, b, 1]):
+                for j in range(lanes):
+                    total[y, j] += (after[j, n, b] * per_case_after[k, n, b, y]
+                                    + within[j, n, b] * per_case_within[k, n, b, y]
+                                    + (max(pending[j, n, b], 0.0) + regular[j, n, b, width - 1])
+                                    * per_case_pending[k, n, b, y])
+    for y in range(years):
+        for j in range(lanes):
+            penalties[lane_path[j], y] = total[y, j]
 
 def blas_on_one_thread():
     """A context in which numpy's BLAS (the small matmuls of the chain) runs on one thread. After each call its idle

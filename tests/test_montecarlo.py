@@ -85,6 +85,41 @@ def test_paths_run_with_blas_on_one_thread_and_the_same_numbers(prepared, monkey
         assert np.array_equal(limited.penalties[name], free.penalties[name])
 
 
+def test_a_batch_gives_each_path_what_it_gives_that_path_alone(prepared, monkeypatch):
+    """The batch kernel books several paths of one table node side by side and shares the first months: each
+    path's results must be the bytes it gets alone (no lane, worker or node order leaks into another path)."""
+    from mpp_xl import queue_kernel
+    calls = []
+    run_batch = queue_kernel.run_batch
+
+    def capture(*args):
+        calls.append([a.copy() if isinstance(a, np.ndarray) else a for a in args])
+        return run_batch(*args)
+
+    monkeypatch.setattr(queue_kernel, "run_batch", capture)
+    z = mc.draws(prepared.spec, 90, seed=3)  # 90 paths over nine nodes: full lanes and part-filled ones
+    mc.run_paths(prepared, z)
+    by_path = (0, 1, 2, 5, 10, 13)  # filings, openings, capacity, take-up, the path's table node
+    outputs = range(len(calls[0]) - 4, len(calls[0]))  # decisions, fast decisions, pending, penalties
+    for args in calls:
+        nodes = args[13]
+        assert np.unique(nodes).size > 1 and np.bincount(nodes).max() > queue_kernel.BOOK_LANES
+        for workers in (1, 3):
+            together = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+            together[22] = workers
+            for i in outputs:
+                together[i][:] = 0.0
+            run_batch(*together)
+            for p in range(nodes.size):
+                alone = [a[p:p + 1].copy() if i in by_path or i in outputs else a for i, a in enumerate(args)]
+                alone[22] = 1
+                for i in outputs:
+                    alone[i][:] = 0.0
+                run_batch(*alone)
+                for i in outputs:
+                    assert together[i][p].tobytes() == alone[i][0].tobytes(), (i, p, workers)
+
+
 def test_history_never_moves(prepared, grid):
     """Months of realised history are the same on every path; so are the years before them."""
     batch = mc.run_paths(prepared, mc.draws(prepared.spec, 30, seed=3))
