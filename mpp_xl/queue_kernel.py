@@ -552,14 +552,14 @@ def run_batch(filings, open0, declined0, lag_used0, overdue0, capacity, fast_sha
                        per_case_pending, penalties)
 
 
-
 @njit(cache=True, error_model="numpy")
 def book_lanes(k, lanes, lane_path, regular, after, within, pending, regular_years, other_years, per_case_regular,
                per_case_after, per_case_within, per_case_pending, penalties):
     """Adds to ``penalties`` (P, Y) the bookings of the paths ``lane_path[:lanes]`` (all of table node k), lane
     j holding its legal outcomes in ``regular[j]`` ... ``pending[j]`` (see ``run_batch``). Every path's sum
-    runs in the same order as one path alone (notice month, branch, months to the decision, the rest last);
-    the lanes side by side keep the additions of one path apart from another's."""
+    runs in the same order as one path alone: by notice month and branch, the regular decisions by months to
+    the decision, then those answered, ordered, decided late or still pending. The lanes side by side keep the
+    additions of one path apart from another's."""
     size, width = regular.shape[1], regular.shape[3]
     years = penalties.shape[1]
     total = np.empty((years, lanes))
@@ -584,6 +584,7 @@ def book_lanes(k, lanes, lane_path, regular, after, within, pending, regular_yea
     for y in range(years):
         for j in range(lanes):
             penalties[lane_path[j], y] = total[y, j]
+
 
 def blas_on_one_thread():
     """A context in which numpy's BLAS (the small matmuls of the chain) runs on one thread. After each call its idle

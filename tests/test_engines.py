@@ -1,4 +1,7 @@
-"""The compiled queue loop (numba) and the numpy reference give the same results (1e-9)."""
+"""The compiled queue loop (numba) and the numpy reference give the same results (1e-9); the batch kernel keeps
+its outputs to the bit."""
+
+import hashlib
 
 import numpy as np
 import pytest
@@ -75,3 +78,55 @@ def test_booked_years_span_the_nonzero_entries_of_each_row(engine):
     assert spans.shape == (2, 2, 2)
     assert spans.tolist() == [[[2, 5], [0, 0]], [[0, 1], [5, 6]]]
     assert queue_kernel.by_engine(queue_kernel.booked_years, engine)(np.zeros((3, 0))).tolist() == [[0, 0]] * 3
+
+
+# Bytes of the batch kernel's outputs on four random batches, as main 9036c3b computed them (both engines): each
+# sum of the kernel must keep its order, so any rewrite that reorders one changes the last bits and fails here.
+BATCH_BYTES_9036C3B = {0: "04ef7ec442075a12", 1: "7f427a93fa54676d", 2: "4d28bbc50df0684e", 3: "8bd15514952c8d33"}
+
+
+def _random_batch(seed: int):
+    """Finite random inputs of every shape ``queue_kernel.run_batch`` takes, and zeroed outputs."""
+    rng = np.random.default_rng(seed)
+    paths, size, n_open, nodes, states, years, width = 21, 30, 6, 3, 2, 4, 5
+    cohorts = n_open + size
+    shared = 8
+    per_path = lambda low, high: np.repeat(rng.uniform(low, high, (1, size)), paths, 0)  # noqa: E731
+    filings, capacity, take_up = per_path(50, 150), per_path(40, 160), per_path(0.2, 0.9)
+    for x, (low, high) in ((filings, (0.5, 1.5)), (capacity, (0.5, 1.5)), (take_up, (0.5, 1.2))):
+        x[:, shared:] *= rng.uniform(low, high, (paths, size - shared))
+    take_up[:] = np.minimum(take_up, 1.0)
+    open0 = np.repeat(rng.uniform(0, 200, (1, n_open)), paths, 0)
+    judgment = np.repeat(rng.uniform(2, 10, (1, size)), nodes, 0) + np.arange(size)
+    judgment[:, shared:] += rng.uniform(0, 3, (nodes, size - shared))
+    term_end = judgment[:, :, None] + rng.uniform(0.5, 4, (nodes, size, 2))
+    term_end[:, :shared] = term_end[:1, :shared]
+
+    def sparse(*shape):
+        x = rng.uniform(0, 1000, shape)
+        x[rng.random(shape) < 0.5] = 0.0
+        return x
+
+    table_of_path = rng.integers(0, nodes, paths).astype(np.int64)
+    inputs = [filings, open0, np.zeros((paths, n_open)), rng.uniform(0, 1.2, cohorts).clip(0, 1),
+              rng.random(cohorts) < 0.2, capacity, rng.uniform(0, 0.5, size), rng.uniform(0, 0.3, size),
+              rng.uniform(0, 0.6, size), np.where(rng.random(size) < 0.2, 0.3, 0.0), take_up,
+              rng.uniform(0.3, 0.9, size), rng.uniform(0, 0.5, size), table_of_path, judgment, term_end,
+              np.floor(term_end).astype(np.int64), np.repeat(rng.uniform(0, 0.8, (1, size)), nodes, 0),
+              rng.integers(0, states, size).astype(np.int64), rng.uniform(0, size + 6, (states, cohorts)),
+              np.sort(rng.uniform(-2, size + 4, (states, 3, cohorts)), axis=1), 2, 3, shared,
+              sparse(nodes, size, 2, width, years), sparse(nodes, size, 2, years), sparse(nodes, size, 2, years),
+              sparse(nodes, size, 2, years)]
+    outputs = [np.zeros((paths, size)), np.zeros((paths, size)), np.zeros((paths, size)), np.zeros((paths, years))]
+    return inputs, outputs
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+@pytest.mark.parametrize("seed", sorted(BATCH_BYTES_9036C3B))
+def test_batch_kernel_outputs_keep_their_bytes(engine, seed):
+    inputs, outputs = _random_batch(seed)
+    assert np.bincount(inputs[13]).max() > queue_kernel.BOOK_LANES  # a node with more paths than lanes
+    queue_kernel.by_engine(queue_kernel.run_batch, engine)(*inputs, *outputs)
+    assert (outputs[3] > 0).all() and (outputs[0] > 0).any()  # every path books penalties; decisions were made
+    found = hashlib.sha256(b"".join(np.ascontiguousarray(x).tobytes() for x in outputs)).hexdigest()[:16]
+    assert found == BATCH_BYTES_9036C3B[seed]
