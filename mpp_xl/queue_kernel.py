@@ -99,6 +99,18 @@ def init_state(opening_open, opening_declined, lag_used0, overdue0, size):
 
 
 @njit(cache=True, error_model="numpy")
+def regular_held(open_cases, declined, legal_by_cohort, c):
+    """Cases cohort c holds in the regular queue: open, declined to claim and noticed (summed; cases)."""
+    return open_cases[c] + declined[c] + legal_by_cohort[c]
+
+
+@njit(cache=True, error_model="numpy")
+def decidable_pool(open_cases, declined, legal_by_cohort, c, decidable):
+    """What regular work may decide of cohort c this month (cases): all it holds, less the frozen share."""
+    return max(regular_held(open_cases, declined, legal_by_cohort, c), 0.0) * decidable
+
+
+@njit(cache=True, error_model="numpy")
 def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share, spread_share, frozen_share,
             judgment_time, term_end, term_month,
             within_term_share, after_notice_share, take_up, share_heard, state_of_month, deadline_by_state,
@@ -129,7 +141,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         for c in range(max(lo, settled), c_new + 1):  # cohorts below ``settled`` have nothing left to do here
             if lag_used[c] >= 1.0:  # the whole notice lag has passed: nothing left to resolve
                 if not overdue_counted[c]:  # step 6 reads the start of a cohort whose deadline is still to come
-                    regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
+                    regular_start[c] = regular_held(open_cases, declined, legal_by_cohort, c)
                 continue
             passed = 0.0
             for k in range(LAG_POINTS):
@@ -154,7 +166,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                     last_notice[c] = t
                     noticed_in[t, 0] += 1
                     noticed_in[t, noticed_in[t, 0]] = c
-            regular_start[c] = open_cases[c] + declined[c] + legal_by_cohort[c]
+            regular_start[c] = regular_held(open_cases, declined, legal_by_cohort, c)
         notices[t] = total
         capacity = capacity_in[t]
 
@@ -247,7 +259,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         for c in range(c_new - 1, lo - 1, -1):
             if before >= newest_amount:
                 break
-            pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0) * decidable
+            pool[c] = decidable_pool(open_cases, declined, legal_by_cohort, c, decidable)
             x = min(max(newest_amount - before, 0.0), pool[c])
             take[c] = 0.0 + x
             newest_total += x
@@ -257,7 +269,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
         waiting = 0.0
         for c in range(lo, c_new):
             if c < reached:
-                pool[c] = max(open_cases[c] + declined[c] + legal_by_cohort[c], 0.0) * decidable
+                pool[c] = decidable_pool(open_cases, declined, legal_by_cohort, c, decidable)
                 take[c] = 0.0
             waiting += pool[c] - take[c]
         spread_total = 0.0
@@ -301,7 +313,7 @@ def advance(t_from, t_to, n_open, filings, capacity_in, fast_share, newest_share
                         legal_by_cohort[c] = 0.0
                     if full:
                         decided[c, t] += take[c]
-            regular_now = open_cases[c] + declined[c] + legal_by_cohort[c]
+            regular_now = regular_held(open_cases, declined, legal_by_cohort, c)
             dl = deadline_by_state[state, c]
             if not overdue_counted[c] and dl < month_end:
                 into = min(max(dl - t, 0.0), 1.0)
