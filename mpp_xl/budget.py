@@ -162,8 +162,8 @@ def budget_rows(result, scenario: str, variant: str) -> list[BudgetRow]:
     year's mean price per unit of quantity (amount / quantity), blank for lines counted in euros;
     ``amount_eur`` is blank where no price is known for part of the year."""
     grid = result.grid
-    years = np.unique(grid.years)
-    starts = np.searchsorted(grid.years, years)
+    years = grid.calendar_years
+    starts = grid.year_starts
     lines = budget_lines(result.variant_set(variant), scenario, result.chain(scenario, variant),
                          result.penalties[(scenario, variant)])
     rows = []

@@ -85,7 +85,7 @@ def published_stocks(aset: AssumptionSet, track: str, scenario: str, grid: TimeG
             if rec.start != rec.end or str(rec.start)[5:] != "12-31":
                 raise MppError(f"{rec.origin}: {name} is a stock counted on 31 December: give from = to = "
                                f"YYYY-12-31 (not {rec.start}..{rec.end})")
-        ends = np.array([f"{y}-12-31" for y in np.unique(grid.years)], dtype="datetime64[D]")
+        ends = np.array([f"{y}-12-31" for y in grid.calendar_years], dtype="datetime64[D]")
         values = own.at(name, scenario, ends, required=False)
         return {int(str(d)[:4]): float(v) for d, v in zip(ends, values) if not np.isnan(v)}
     return dict(aset.derived(name, scenario, f"year-end stocks {grid.start}..{grid.end}", compute))

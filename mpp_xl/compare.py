@@ -20,7 +20,7 @@ YEAR_END = {"ind.pending.asylum": "cases", "coa.capacity_need": "places", "coa.s
 def _rows(result: RunResult) -> dict[tuple, tuple[float, str]]:
     """(what, scenario, variant, period) -> (value, unit) for one run."""
     grid = result.grid
-    years = np.unique(grid.years)
+    years = grid.calendar_years
     span = "{}-{}".format(*result.window)
     out = {}
     for (scenario, variant) in result.penalties:

@@ -40,8 +40,8 @@ def penalty_delta_frame(result: RunResult) -> pd.DataFrame:
     filing_year = filing_months.astype("datetime64[Y]").astype(int) + 1970
     first_years = np.unique(filing_year)
     year_index = np.searchsorted(first_years, filing_year)
-    accrual_years = np.unique(grid.years)
-    starts = np.searchsorted(grid.years, accrual_years)
+    accrual_years = grid.calendar_years
+    starts = grid.year_starts
     base_set = result.variant_set(BASE)
     rows = []
     for scenario in result.scenarios:

@@ -105,7 +105,7 @@ def projection_table(metric="all", scenario="medio", assumptions=None, frequency
                   + [metric_label(m, freq) if scen != "all" else
                      f"{s} ({unit_per_year(unit) if freq == 'year' else unit})" for m, s in columns])
         if freq == "year":
-            keys = [float(y) for y in np.unique(GRID.years)]
+            keys = [float(y) for y in GRID.calendar_years]
             data = [_yearly(m, run.chain(s).metrics[m], run.chain(s)) for m, s in columns]
         else:
             keys = MONTH_END_SERIALS
@@ -129,7 +129,7 @@ COUNT_LABELS = {name: COLUMNS_NL[name][0] for name in COUNTS}
 
 def _total_row(window: tuple[int, int], columns) -> list:
     """The last row of a per-year table: each column summed over the window's years."""
-    years = np.unique(GRID.years)
+    years = GRID.calendar_years
     inside = (years >= window[0]) & (years <= window[1])
     return [f"totaal {window_text(window)}", *_finite([math.fsum(np.asarray(c)[inside]) for c in columns])]
 
@@ -142,7 +142,7 @@ def penalties_table(scenario="medio", variant="base", assumptions=None, window=N
     scen, var, span = scenario_arg(scenario), variant_arg(variant, run), window_arg(window)
 
     def compute():
-        years = [float(y) for y in np.unique(GRID.years)]
+        years = [float(y) for y in GRID.calendar_years]
         yearly = run.yearly_penalties
         if scen != "all" and var != "all":
             header = [COLUMNS_NL["year"][0], *TRACK_LABELS.values(), PAID_LABEL, DELTA_LABEL, *COUNT_LABELS.values()]

@@ -213,12 +213,15 @@ def frequency_arg(value) -> str:
     return FREQUENCIES[name]
 
 
-def rows_of(value) -> list[list]:
+def rows_of(value, key=None) -> tuple[tuple, ...]:
+    """The rows of the Aannames range as tuples, its shape checked; a range keyed as ``ExactKey`` (``key``) gives
+    the key's cells, the same tuples."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)) or not value or not isinstance(value[0], (list, tuple, np.ndarray)):
         raise fail("assumptions", "table_shape", range=RANGE_NAME, count=len(COLUMNS), columns=",".join(COLUMNS))
-    rows = [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
+    rows = key.cells if isinstance(key, ExactKey) else \
+        tuple(tuple(r.tolist() if isinstance(r, np.ndarray) else r) for r in value)
     if len(rows[0]) < len(COLUMNS):
         raise fail("assumptions", "table_narrow", range=RANGE_NAME, count=len(COLUMNS), columns=",".join(COLUMNS),
                    got=len(rows[0]))

@@ -13,6 +13,7 @@ each table is kept per normalised arguments and hash."""
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import tempfile
 import traceback
@@ -42,7 +43,7 @@ _tables = LruCache(CACHE_SIZE)  # (function, normalised args, hash) -> table
 _frames = LruCache(8)     # (hash A, hash B, scenario, variant, window) -> comparison rows
 _stages = ModelCaches()   # every stage of the model, reused across runs whose inputs to it are unchanged
 _default = {}             # the embedded default set and the identities of its records
-_last_range = {}          # the last Aannames range parsed: its rows (a copy), cell types and records
+_last_range = {}          # the last Aannames range parsed: its rows (tuples), cell types and records
 _registered: list[LruCache] = []  # caches of the other Excel modules (the Monte Carlo's simulations)
 _catalogue = {}           # editions and measures as shipped (read once)
 
@@ -168,41 +169,64 @@ def assumptions_arg(value) -> AssumptionSet:
     """
     if not isinstance(value, (list, tuple, np.ndarray)) and is_blank(value):
         return default_set()
+    key = content_key(value)
+
     def build():
-        rows = rows_of(value)  # the shape is checked before anything is kept
+        rows = rows_of(value, key)  # the shape is checked before anything is kept
         columns = table_columns(rows[0], RANGE_NAME)
         layout = (columns[0], tuple(columns[1].items()))  # hashable
         return default_set().with_layer(f"workbook {RANGE_NAME}", _parse_rows(rows, columns, layout, default_set()))
 
-    return _sets.fetch(("assumptions", content_key(value)), build)
+    return _sets.fetch(("assumptions", key), build)
 
 
-def _parse_rows(rows: list[list], columns, layout: tuple, base: AssumptionSet) -> list:
+def _parse_rows(rows: tuple[tuple, ...], columns, layout: tuple, base: AssumptionSet) -> list:
     """The records of the Aannames rows that differ from the embedded defaults. A row equal to the
     same row of the last range parsed, cell types included (1.0 == True), keeps its record; only the rows that
-    differ are parsed and only their parameters checked for overlaps again (the rest passed before)."""
+    differ are parsed and only their parameters checked for overlaps again (the rest passed before). ``rows``
+    are tuples (never changed, so kept without a copy)."""
     header, body = rows[0], rows[1:]
-    types = [tuple(map(type, row)) for row in body]
+    types = tuple(map(type, itertools.chain.from_iterable(body)))  # one tuple for the range: cheap to compare
+    lengths = tuple(map(len, body))
     last = _last_range.get("state")
     reuse = last is not None and last["layout"] == layout and last["header"] == (header, tuple(map(type, header))) \
-        and len(last["rows"]) == len(body)
-    parsed, default, affected = [], [], set()
-    for i, row in enumerate(body):
-        if reuse and types[i] == last["types"][i] and same_cells(row, last["rows"][i]):
-            parsed.append(last["parsed"][i])
-            default.append(last["default"][i])
-            continue
+        and last["lengths"] == lengths
+    if reuse:
+        changed = _changed_rows(body, last["rows"])
+        if types != last["types"]:  # equal cells of another type (1.0 and TRUE) make a row changed too
+            retyped = [i for i, (new, old) in enumerate(zip(_per_row(types, lengths), _per_row(last["types"], lengths)))
+                       if new != old]
+            changed = sorted({*changed, *retyped})
+        parsed, default = list(last["parsed"]), list(last["default"])
+    else:
+        changed, parsed, default = range(len(body)), [None] * len(body), [False] * len(body)
+    affected = set()
+    for i in changed:
         row_no = i + 2
-        rec = parse_record(clean_row(row, header, row_no), columns, row_no, RANGE_NAME, base.registry,
+        rec = parse_record(clean_row(body[i], header, row_no), columns, row_no, RANGE_NAME, base.registry,
                            default_source=f"workbook {RANGE_NAME}")
-        parsed.append(rec)
-        default.append(rec is not None and _identity(rec) in _default["keys"])
-        affected.update(r.parameter for r in (rec, last["parsed"][i] if reuse else None) if r is not None)
+        affected.update(r.parameter for r in (rec, parsed[i]) if r is not None)
+        parsed[i] = rec
+        default[i] = rec is not None and _identity(rec) in _default["keys"]
     records = [r for r in parsed if r is not None]
     check_overlaps(records if not reuse else [r for r in records if r.parameter in affected])
-    _last_range["state"] = {"layout": layout, "header": (list(header), tuple(map(type, header))),
-                            "rows": [list(row) for row in body], "types": types, "parsed": parsed, "default": default}
+    _last_range["state"] = {"layout": layout, "header": (header, tuple(map(type, header))), "lengths": lengths,
+                            "rows": body, "types": types, "parsed": parsed, "default": default}
     return [r for r, is_default in zip(parsed, default) if r is not None and not is_default]
+
+
+def _changed_rows(body: tuple, kept: tuple) -> list[int]:
+    """The indices of the rows of ``body`` that differ from the same row of ``kept`` (values; types apart)."""
+    try:
+        return [i for i, (row, old) in enumerate(zip(body, kept)) if row != old]
+    except (TypeError, ValueError):  # a cell that compares as an array (numpy's, handed over by a caller)
+        return [i for i, (row, old) in enumerate(zip(body, kept)) if not same_cells(row, old)]
+
+
+def _per_row(flat: tuple, lengths: tuple) -> list[tuple]:
+    """``flat`` (the cells of every row in a row) cut into rows of ``lengths``."""
+    ends = list(itertools.accumulate(lengths))
+    return [flat[end - n:end] for end, n in zip(ends, lengths)]
 
 
 def _edition_base(name: str, what: str) -> AssumptionSet:

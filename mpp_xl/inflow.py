@@ -57,7 +57,7 @@ def project_inflow(aset: AssumptionSet, scenario: str, grid: TimeGrid) -> dict[s
     weights = seasonal_weights(aset, scenario, full)
     shares = category_shares(aset, scenario, full)
     total = np.where(is_history, sum(np.nan_to_num(h) for h in history.values()), 0.0)
-    for year in np.unique(full.years):
+    for year in full.calendar_years:
         in_year = full.years == year
         open_months = np.flatnonzero(in_year & ~is_history)
         if open_months.size == 0:

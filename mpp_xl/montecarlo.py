@@ -256,7 +256,7 @@ def prepare(aset: AssumptionSet, variants: dict[str, Variant], scenario: str, gr
             raise MppError(f"variant {name} changes the inflow (inflow.* or history.*), which the Monte Carlo varies "
                            f"itself: leave the variant out (--variant names the variants to run)")
     inflow = project_inflow(aset, scenario, grid)
-    prep = Prepared(scenario, grid, sets, spec, groups_of(spec), np.unique(grid.years), inflow)
+    prep = Prepared(scenario, grid, sets, spec, groups_of(spec), grid.calendar_years, inflow)
     scenario_inflow = {}
     for rec in spec:
         if rec.distribution == "mpp":  # the MPP's relative spread, min/medio and max/medio, around the scenario
@@ -329,7 +329,7 @@ def _track_tables(prep: Prepared, vset: AssumptionSet, track: str, judgment: Unc
 def _per_case_tables(params: PenaltyParams, q, grid: TimeGrid, settled: int) -> dict[str, np.ndarray]:
     """What one noticed case books per year (EUR), by notice month, branch and how it is decided."""
     size = grid.size
-    starts = np.searchsorted(grid.years, np.unique(grid.years))
+    starts = grid.year_starts
     n, d = np.meshgrid(np.arange(size), np.arange(settled + 1), indexing="ij")
     inside = n + d < size
     reg_n, reg_d = n[inside], d[inside]
@@ -389,7 +389,7 @@ def _backtest_factor(prep: Prepared, z: np.ndarray) -> np.ndarray:
     u = _normal_cdf(z)
     leads = sorted(prep.backtest_ratio)
     out = np.ones((z.size, prep.grid.size))
-    for year in np.unique(prep.grid.years):
+    for year in prep.grid.calendar_years:
         lead = min(max(int(year) - prep.edition_year, leads[0]), leads[-1])
         record = prep.backtest_ratio[lead]
         positions = np.linspace(0.0, 1.0, record.size) if record.size > 1 else np.zeros(1)
@@ -528,7 +528,7 @@ def _queue_batch(t: dict, filings, opening, capacity, shares, take_up, node_of_p
                                decisions, fast, pending, total)
     else:  # the reference: every path through the numpy loop and the deterministic penalty engine
         from .penalties import expected_penalties
-        starts = np.searchsorted(grid.years, np.unique(grid.years))
+        starts = grid.year_starts
         for p in range(paths):
             node = t["queues"][node_of_path[p]]
             params = t["node_params"][node_of_path[p]]

@@ -69,7 +69,7 @@ def model_value(result: RunResult, figure: str, date: str) -> float:
     if kind == "ind.share_within_15m.asylum":
         return asylum.share_decided_within(15, in_year)
     yearly = result.yearly_penalties[("medio", "base", "total")]
-    index = int(np.flatnonzero(np.unique(result.grid.years) == year)[0])
+    index = int(np.flatnonzero(result.grid.calendar_years == year)[0])
     if kind == "penalty.notices":
         return float(yearly["notices"][index])
     if kind == "penalty.paid":  # penalty payments on the cash basis; legal costs are not in the IND's figure

@@ -53,7 +53,7 @@ SHEET_LABELS = {"Begroting": {"amount_eur": "bedrag (EUR)"}}  # a budget amount 
 def _yearly(result: RunResult, metric: str, how: str) -> pd.DataFrame:
     """Scenario columns (base variant) of a metric per year: the year's sum or its value at 31 December."""
     grid = result.grid
-    years = np.unique(grid.years)
+    years = grid.calendar_years
     out = {}
     for scenario in result.scenarios:
         values = result.chain(scenario).metrics[metric]
@@ -89,7 +89,7 @@ def _chart_data(result: RunResult) -> dict[str, tuple[str, pd.DataFrame, str]]:
     already in millions: the unit says so)."""
     scenario = result.focus_scenario
     penalties = pd.DataFrame({variant_name(v): result.yearly_penalties[(scenario, v, "total")]["amount_eur"] / 1e6
-                              for v in result.variants}, index=np.unique(result.grid.years))
+                              for v in result.variants}, index=result.grid.calendar_years)
     shown = SCENARIOS_NL.get(scenario, scenario)
     need = pd.DataFrame({"capaciteitsbehoefte": _yearly(result, "coa.capacity_need", "end")[scenario],
                          "bezetting": _yearly(result, "coa.occupancy", "end")[scenario],

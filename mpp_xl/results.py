@@ -146,7 +146,7 @@ class RunResult:
         """Decisions per year by time to decision (months since filing, bands [low, high))."""
         rows = []
         labels = [f"{low}-{high}" for low, high in zip(edges_months, edges_months[1:])] + [f"{edges_months[-1]}+"]
-        years = np.unique(self.grid.years)
+        years = self.grid.calendar_years
         for (scenario, variant), chain in self.chains.items():
             for track, matrix in chain.queues.items():
                 bands = matrix.wait_distribution(edges_months)
@@ -189,7 +189,7 @@ class RunResult:
 
     @cached_property
     def _yearly_pair(self) -> LazyTable:
-        starts = np.searchsorted(self.grid.years, np.unique(self.grid.years))
+        starts = self.grid.year_starts
 
         def compute(pair):
             scenario, variant = pair
@@ -206,7 +206,7 @@ class RunResult:
 
     @cached_property
     def _penalty_frame(self) -> pd.DataFrame:
-        years = np.unique(self.grid.years).astype(int)
+        years = self.grid.calendar_years.astype(int)
         columns = ("amount_eur", "amount_paid_eur", "delta_vs_base_eur", *COUNTS)
         rows = [(s, v, int(year), t, *(float(values[c][i]) for c in columns))
                 for (s, v), run in self.penalties.items()
@@ -218,7 +218,7 @@ class RunResult:
     def window_total(self, scenario: str, variant: str) -> tuple[float, float]:
         """Total penalties (all tracks, as accrued) in the run's window and the delta against base (EUR)."""
         values = self.yearly_penalties[(scenario, variant, "total")]
-        inside = (np.unique(self.grid.years) >= self.window[0]) & (np.unique(self.grid.years) <= self.window[1])
+        inside = (self.grid.calendar_years >= self.window[0]) & (self.grid.calendar_years <= self.window[1])
         return float(values["amount_eur"][inside].sum()), float(values["delta_vs_base_eur"][inside].sum())
 
     def window_totals(self) -> pd.DataFrame:

@@ -71,7 +71,7 @@ class Simulation:
 
     @property
     def years(self) -> np.ndarray:
-        return np.unique(self.grid.years)
+        return self.grid.calendar_years
 
     def window_totals(self, scenario: str, window: tuple[int, int] | None = None) -> dict[str, np.ndarray]:
         """Variant -> (P,) penalties over the window (EUR; by default the simulation's)."""
@@ -251,7 +251,7 @@ def bands_frame(sim: Simulation, metrics=None) -> pd.DataFrame:
 
 def window_totals(batch: mc.Batch, grid: TimeGrid, window: tuple[int, int]) -> dict[str, np.ndarray]:
     """Variant -> (P,) penalties over the years of ``window`` (EUR)."""
-    years = np.unique(grid.years)
+    years = grid.calendar_years
     inside = (years >= window[0]) & (years <= window[1])
     return {v: p[:, inside].sum(axis=1) for v, p in batch.penalties.items()}
 

@@ -21,7 +21,7 @@ def _millions(value: float) -> str:
 
 def summary_text(result: RunResult) -> str:
     grid = result.grid
-    years = np.unique(grid.years)
+    years = grid.calendar_years
     lines = [f"mpp-xl {result.provenance['package_version']} | {result.aset.name} | hash {result.aset.digest} | "
              f"{grid.start}..{grid.end}", ""]
     for edge, months in ((grid.years[0], grid.months[grid.years == grid.years[0]]),

@@ -61,6 +61,20 @@ class TimeGrid:
         return self.months.astype("datetime64[Y]").astype(int) + 1970
 
     @cached_property
+    def calendar_years(self) -> np.ndarray:
+        """The calendar years on the grid, ascending (read-only: one array shared by every reader)."""
+        years = np.unique(self.years)
+        years.flags.writeable = False
+        return years
+
+    @cached_property
+    def year_starts(self) -> np.ndarray:
+        """The index of each calendar year's first month: ``np.add.reduceat(series, year_starts)`` sums per year."""
+        starts = np.searchsorted(self.years, self.calendar_years)
+        starts.flags.writeable = False
+        return starts
+
+    @cached_property
     def year_spans(self) -> dict[int, slice]:
         """Year -> the slice of its months on the grid (the months of a year are consecutive)."""
         years = self.years

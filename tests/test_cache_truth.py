@@ -286,3 +286,22 @@ def test_rows_kept_from_the_last_range_are_reparsed_when_their_content_or_type_c
     assert expected[2].startswith("Fout:") and "kolom 'value'" in expected[2]
     assert expected[5].startswith("Fout:") and "overlap" in expected[5].lower()
     assert expected[0] == expected[4] == expected[6] != expected[1] == expected[3]
+
+
+def test_rows_of_another_length_are_parsed_again(rows):
+    """A range handed over with rows of other lengths (a caller's list, not an Excel range: one row a cell longer,
+    an empty row a cell shorter, so the cells in a row are as many) is parsed as a cold cache parses it, also after an
+    edit of another row: kept rows are matched by position and length, never by the run of cells alone."""
+    i, j = find(rows, "coa.occupancy_norm"), find(rows, "ind.capacity.asylum")
+    spare = next(k for k in range(len(rows) - 1, 0, -1) if all(c is None for c in rows[k]))
+    ragged = [list(r) for r in rows]
+    ragged[i] = ragged[i] + [None]
+    ragged[spare] = ragged[spare][:-1]
+    walk = [rows, ragged, edited(ragged, (j, 4, rows[j][4] + 1)), rows, ragged]
+    expected = []
+    for state in walk:
+        excel_api.clear_caches()
+        expected.append(udfs.MPP_VERSION(state)[0][0])
+    excel_api.clear_caches()
+    assert [udfs.MPP_VERSION(state)[0][0] for state in walk] == expected
+    assert expected[2] != expected[1] and expected[0] == expected[3]

@@ -159,3 +159,18 @@ def test_history_is_the_same_in_every_edition_and_scenario(default_run, grid):
         for metric in ("ind.pending.nareis", "ind.filings.nareis", "ind.decisions.nareis", "ind.pending.asylum",
                        "coa.occupancy"):
             assert np.allclose(other[metric][history], medio[metric][history], rtol=1e-12), (scenario, metric)
+
+
+@given(st.integers(0, 210 * 12), st.integers(0, 400))
+@settings(max_examples=60, deadline=None, derandomize=True)
+def test_a_grids_calendar_years_and_the_first_month_of_each(first, months):
+    """``calendar_years`` and ``year_starts`` (kept on the grid, shared by every reader) against a count by hand."""
+    from mpp_xl.timegrid import TimeGrid
+    start = np.datetime64("1990-01", "M") + first
+    grid = TimeGrid(start, min(start + months, np.datetime64("2200-12", "M")))
+    years = [int(str(m)[:4]) for m in grid.months]
+    assert grid.calendar_years.tolist() == sorted(set(years))
+    assert grid.year_starts.tolist() == [years.index(y) for y in sorted(set(years))]
+    per_year = np.add.reduceat(np.ones(grid.size), grid.year_starts)
+    assert per_year.tolist() == [years.count(y) for y in sorted(set(years))]
+    assert not grid.calendar_years.flags.writeable and not grid.year_starts.flags.writeable
