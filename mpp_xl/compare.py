@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-import numpy as np
 import pandas as pd
 
 from .budget import LINES, window_sum
