@@ -12,6 +12,7 @@ from .errors import MppError
 from .results import RunResult
 
 COLUMNS = ["what", "scenario", "variant", "period", "value_a", "value_b", "delta", "unit"]
+WINDOW_PERIOD = re.compile(r"\d{4}-\d{4}")  # the period of a window total, e.g. 2026-2030
 YEAR_END = {"ind.pending.asylum": "cases", "coa.capacity_need": "places", "coa.statushouders": "persons",
             "ukraine.municipal_places": "places"}
 
@@ -56,8 +57,14 @@ def comparison_rows(a: RunResult, b: RunResult) -> list[Comparison]:
     keys = [k for k in rows_a if k in rows_b]
     order = {name: i for i, name in enumerate(["inflow.total", *YEAR_END, "penalties.accrued",
                                                *(f"budget.{line}" for line in LINES)])}
-    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], bool(re.fullmatch(r"\d{4}-\d{4}", k[3])), k[3]))  # window last
+    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], *period_order(k[3])))
     return [Comparison(*k, rows_a[k][0], rows_b[k][0], rows_b[k][0] - rows_a[k][0], rows_a[k][1]) for k in keys]
+
+
+def period_order(period) -> tuple:
+    """Years and year ends in time order; a window total (e.g. 2024-2027) after them."""
+    period = str(period)
+    return WINDOW_PERIOD.fullmatch(period) is not None, period
 
 
 def comparison_frame(a: RunResult, b: RunResult) -> pd.DataFrame:

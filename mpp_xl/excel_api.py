@@ -8,7 +8,6 @@ the published record of the editions only."""
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from .budget import LINES, known_by_year, window_sum
 from .catalogue import (BUDGET_LINES_NL, COLUMNS_NL, METRIC_UNITS, METRICS, UNITS, metric_header, unit_per_year,
                         variant_name)
 from .catalogue import header as column_header
-from .compare import YEAR_END, comparison_rows
+from .compare import YEAR_END, comparison_rows, period_order
 from .errors import MppError, did_you_mean
 from .excel_args import (ALL_WORDS, GRID, WORKBOOK_VARIANTS, fail, frequency_arg, metric_arg, scalar, scenario_arg,
                          variant_arg, window_arg, window_text)
@@ -252,11 +251,6 @@ def budget_table(scenario="medio", variant="base", window=None, assumptions=None
     return cached_table("budget", (scen, var, span), aset, compute)
 
 
-def _period_order(period: str) -> tuple:
-    """Years and year ends in time order; the window total (e.g. 2026-2030) last."""
-    return bool(re.fullmatch(r"\d{4}-\d{4}", period)), period
-
-
 @excel_safe
 def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio", variant="base", window=None,
                   measures_on=None):
@@ -275,11 +269,12 @@ def compare_table(a=None, b=None, what="all", assumptions=None, scenario="medio"
         compared = cached_comparison((set_a.digest, set_b.digest, scen, var, span), lambda: comparison_rows(*views))
         order = {w: i for i, w in enumerate(whats)}
         keyed = sorted((r for r in compared if r.scenario == scen and r.variant == var and r.what in order),
-                       key=lambda r: (order[r.what], _period_order(r.period)))
+                       key=lambda r: (order[r.what], period_order(r.period)))
         header = ["code", "omschrijving", "periode", f"A: {titles[0]}", f"B: {titles[1]}", "verschil (B - A)",
                   "eenheid"]
-        body = [[r.what, COMPARE_LABELS_NL.get(r.what, r.what), r.period, *_finite([r.value_a, r.value_b, r.delta]),
-                 UNITS_NL.get(r.unit, r.unit)] for r in keyed]
+        numbers = _finite(np.array([(r.value_a, r.value_b, r.delta) for r in keyed], dtype=float).reshape(-1))
+        body = [[r.what, COMPARE_LABELS_NL.get(r.what, r.what), r.period, *numbers[3 * i:3 * i + 3],
+                 UNITS_NL.get(r.unit, r.unit)] for i, r in enumerate(keyed)]
         return [header] + body
 
     return cached_table("compare", (set_b.digest, whats, scen, var, span), set_a, compute)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import format_value
+from .compare import period_order
 from .results import RunResult
 from .variants import BASE
 
@@ -165,9 +166,3 @@ def comparison_summary(frame: pd.DataFrame, results) -> str:
             table = shown.set_index(["what", "period"])[["value_a", "value_b", "delta", "unit"]]
             lines += ["", f"scenario {scenario}, variant {variant}", table.to_string(justify="right")]
     return "\n".join(lines)
-
-
-def period_order(period: str) -> tuple:
-    """Years and year ends in time order; a window total (e.g. 2024-2027) after them."""
-    import re
-    return bool(re.fullmatch(r"\d{4}-\d{4}", str(period))), str(period)
