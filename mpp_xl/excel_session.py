@@ -293,12 +293,17 @@ def model_run(aset: AssumptionSet) -> RunResult:
 def cached_table(name: str, args: tuple, aset: AssumptionSet, compute):
     """A table, kept per normalised arguments and hash; each call gets its own copy of the rows (a caller that
     changes the list it was handed cannot change what the next call gets)."""
-    return list(map(list, _tables.fetch((name, args, aset.digest), compute)))
+    return list(map(list, _tables.fetch((name, args, aset.digest), lambda: _kept(compute()))))
 
 
 def cached_fixed_table(name: str, args: tuple, compute):
     """A table that reads no assumption set (the backtest), kept per normalised arguments."""
-    return list(map(list, _tables.fetch((name, args), compute)))
+    return list(map(list, _tables.fetch((name, args), lambda: _kept(compute()))))
+
+
+def _kept(table: list[list]) -> tuple[tuple, ...]:
+    """A table as it is kept: rows as tuples (of numbers and text the garbage collector stops tracking them)."""
+    return tuple(map(tuple, table))
 
 
 def cached_comparison(key: tuple, compute):
