@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import operator
 import math
 import re
 
@@ -213,15 +214,13 @@ def frequency_arg(value) -> str:
     return FREQUENCIES[name]
 
 
-def rows_of(value, key=None) -> tuple[tuple, ...]:
-    """The rows of the Aannames range as tuples, its shape checked; a range keyed as ``ExactKey`` (``key``) gives
-    the key's cells, the same tuples."""
+def rows_of(value) -> tuple[tuple, ...]:
+    """The rows of the Aannames range as tuples (kept as they are: never changed), its shape checked."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)) or not value or not isinstance(value[0], (list, tuple, np.ndarray)):
         raise fail("assumptions", "table_shape", range=RANGE_NAME, count=len(COLUMNS), columns=",".join(COLUMNS))
-    rows = key.cells if isinstance(key, ExactKey) else \
-        tuple(tuple(r.tolist() if isinstance(r, np.ndarray) else r) for r in value)
+    rows = tuple(tuple(r.tolist() if isinstance(r, np.ndarray) else r) for r in value)
     if len(rows[0]) < len(COLUMNS):
         raise fail("assumptions", "table_narrow", range=RANGE_NAME, count=len(COLUMNS), columns=",".join(COLUMNS),
                    got=len(rows[0]))
@@ -240,8 +239,8 @@ def _tagged(value) -> str:
         return "[" + ",".join(map(_tagged, value)) + "]"
     if type(value) in _PLAIN:
         return repr(value)
-    if isinstance(value, np.generic):
-        return _tagged(value.item())
+    if isinstance(value, np.generic):  # its type too: np.datetime64 equals a datetime but is read otherwise
+        return f"<numpy.{type(value).__name__}:{_tagged(value.item())}>"
     return f"<{type(value).__module__}.{type(value).__qualname__}:{str(value)!r}>"
 
 
@@ -271,7 +270,8 @@ def same_cells(cells: list, kept: list) -> bool:
 class ExactKey:
     """A range of plain cells as a cache key: the cells and the type of each (a dict compares keys by equality,
     so 1.0 and True, or -1.0 and -2.0, never share one), its hash computed once. Cells compare as values: 0.0 and
-    -0.0 (one number) share a key, and a NaN cell never matches (a miss, never a wrong hit)."""
+    -0.0 (one number) share a key, and a NaN cell never matches (a miss, never a wrong hit); a range with a datetime
+    with a time zone is never keyed so (``zoned``)."""
 
     __slots__ = ("cells", "types", "_hash")
 
@@ -324,6 +324,20 @@ class RecentRanges:
 RECENT = RecentRanges()
 
 
+def zoned(cells: tuple, types: tuple) -> bool:
+    """A datetime with a time zone among ``cells``: two such cells at the same instant compare equal whatever their
+    wall-clock dates, so such a range is keyed by its text (``content_digest``) and never reused by equality. ``types``:
+    the type of each cell, in the order of ``cells``."""
+    if dt.datetime not in types:
+        return False
+    is_datetime = map(operator.is_, types, itertools.repeat(dt.datetime))
+    dated = itertools.compress(itertools.chain.from_iterable(cells), is_datetime)
+    return any(map(operator.is_not, map(_TIME_ZONE, dated), itertools.repeat(None)))  # at C speed
+
+
+_TIME_ZONE = operator.attrgetter("tzinfo")
+
+
 def content_key(value):
     """The cache key of an argument as delivered: for a range of plain cells its cells and their types
     (``ExactKey``, faster than hashing its text; a range equal to one of the last few keyed takes its key
@@ -335,7 +349,7 @@ def content_key(value):
     if type(value) in _ROW_TYPES and _ROW_TYPES.issuperset(map(type, value)):
         cells = tuple(map(tuple, value))
         types = tuple(map(type, itertools.chain.from_iterable(cells)))
-        if _PLAIN.issuperset(types):
+        if _PLAIN.issuperset(types) and not zoned(cells, types):
             key = ExactKey(cells, types)
             RECENT.keep(value, key)
             return key

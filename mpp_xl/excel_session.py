@@ -25,8 +25,8 @@ from .assumptions import (SCENARIOS, USER_LAYERS, Assumption, AssumptionSet, che
                           parse_record, table_columns, with_origin)
 from .editions import DEFAULT_EDITION, REALISED, available_editions, find_edition
 from .errors import MppError
-from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, clean_row, content_key, parse_measures, rows_of,
-                         same_cells, scalar)
+from .excel_args import (GRID, RANGE_NAME, RECENT, WORKBOOK_VARIANTS, ExactKey, clean_row, content_key,
+                         parse_measures, rows_of, same_cells, scalar, zoned)
 from .measures import Measure, available_measures
 from .memo import LruCache
 from .messages import dutch, english, to_dutch
@@ -172,25 +172,27 @@ def assumptions_arg(value) -> AssumptionSet:
     key = content_key(value)
 
     def build():
-        rows = rows_of(value, key)  # the shape is checked before anything is kept
+        rows = rows_of(value)  # shape checked before anything is kept; the cells handed over, not the key's (-0.0)
         columns = table_columns(rows[0], RANGE_NAME)
         layout = (columns[0], tuple(columns[1].items()))  # hashable
-        return default_set().with_layer(f"workbook {RANGE_NAME}", _parse_rows(rows, columns, layout, default_set()))
+        records = _parse_rows(rows, columns, layout, default_set(), exact=isinstance(key, ExactKey))
+        return default_set().with_layer(f"workbook {RANGE_NAME}", records)
 
     return _sets.fetch(("assumptions", key), build)
 
 
-def _parse_rows(rows: tuple[tuple, ...], columns, layout: tuple, base: AssumptionSet) -> list:
+def _parse_rows(rows: tuple[tuple, ...], columns, layout: tuple, base: AssumptionSet, exact: bool = False) -> list:
     """The records of the Aannames rows that differ from the embedded defaults. A row equal to the
     same row of the last range parsed, cell types included (1.0 == True), keeps its record; only the rows that
     differ are parsed and only their parameters checked for overlaps again (the rest passed before). ``rows``
-    are tuples (never changed, so kept without a copy)."""
+    are tuples (never changed, so kept without a copy); ``exact``: they were keyed as ``ExactKey`` (no datetime
+    with a time zone among them)."""
     header, body = rows[0], rows[1:]
     types = tuple(map(type, itertools.chain.from_iterable(body)))  # one tuple for the range: cheap to compare
     lengths = tuple(map(len, body))
     last = _last_range.get("state")
     reuse = last is not None and last["layout"] == layout and last["header"] == (header, tuple(map(type, header))) \
-        and last["lengths"] == lengths
+        and last["lengths"] == lengths and (exact or not zoned(body, types))  # equal instants, other dates
     if reuse:
         changed = _changed_rows(body, last["rows"])
         if types != last["types"]:  # equal cells of another type (1.0 and TRUE) make a row changed too

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import math
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -305,3 +306,29 @@ def test_rows_of_another_length_are_parsed_again(rows):
     excel_api.clear_caches()
     assert [udfs.MPP_VERSION(state)[0][0] for state in walk] == expected
     assert expected[2] != expected[1] and expected[0] == expected[3]
+
+
+@pytest.mark.parametrize("pair", ["signed zero", "time zones", "numpy date"])
+def test_equal_cells_read_otherwise_give_what_a_cold_cache_gives(rows, pair):
+    """Two ranges whose cells compare equal but are read otherwise, warm in both orders as cold: 0.0 and -0.0 (one
+    key; each error names its own cell), the same instant at other wall-clock dates (time zones: the date read
+    differs) and np.datetime64 against the equal datetime (in a range that also holds a numpy number)."""
+    j, i = find(rows, "ind.capacity.asylum"), find(rows, "coa.occupancy_norm")
+    if pair == "signed zero":
+        first, second = edited(rows, (j, 2, 0.0)), edited(rows, (j, 2, -0.0))
+    elif pair == "time zones":
+        first = edited(rows, (j, 3, dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)))
+        second = edited(rows, (j, 3, dt.datetime(2024, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-1)))))
+        assert first[j][3] == second[j][3]
+    else:
+        day = rows[j][2]
+        first = edited(rows, (i, 4, np.float64(rows[i][4])), (j, 2, np.datetime64(day)))
+        second = edited(rows, (i, 4, np.float64(rows[i][4])), (j, 2, day))
+    cold_results = []
+    for state in (first, second):
+        excel_api.clear_caches()
+        cold_results.append(udfs.MPP_VERSION(state))
+    assert cold_results[0] != cold_results[1]
+    for order in ((0, 1), (1, 0)):
+        excel_api.clear_caches()
+        assert [udfs.MPP_VERSION((first, second)[k]) for k in order] == [cold_results[k] for k in order]
