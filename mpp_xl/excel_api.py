@@ -47,13 +47,14 @@ MONTH_END_SERIALS = [excel_serial(day) for day in GRID.month_ends]  # the workbo
 def _finite(values):
     """Numbers for the cells; an undefined value (NaN, e.g. the mean wait in a month without decisions) becomes an
     empty cell, as in the CLI's CSV files, never a made-up 0."""
-    return [v if math.isfinite(v) else None for v in np.asarray(values, dtype=float).tolist()]
+    numbers = np.asarray(values, dtype=float)
+    cells = numbers.tolist()
+    return cells if np.isfinite(numbers).all() else [v if math.isfinite(v) else None for v in cells]
 
 
 def _rows(keys, columns) -> list[list]:
     """Body rows: the key (date or year) and one value per column."""
-    cells = [_finite(c) for c in columns]
-    return [[key, *(c[i] for c in cells)] for i, key in enumerate(keys)]
+    return [list(row) for row in zip(keys, *(_finite(c) for c in columns), strict=True)]
 
 
 def metric_label(metric: str, frequency: str = "month") -> str:
