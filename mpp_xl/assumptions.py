@@ -138,6 +138,11 @@ class Assumption:
         end = "" if self.end == OPEN_END else str(self.end)
         return (self.parameter, self.scenario, start, end, format_value(self.value), self.unit, self.source)
 
+    @cached_property
+    def escaped_row(self) -> bytes:
+        """``as_row()`` as one line of a digest (``_escaped``), kept: one record is read into many digests."""
+        return _escaped(self.as_row())
+
 
 def format_value(value: float) -> str:
     """Shortest text that reads back as the same float (integers without '.0')."""
@@ -523,7 +528,7 @@ class AssumptionSet:
             sha = out[-1].copy()
             sha.update(_escaped(label))
             for rec in recs:
-                sha.update(_escaped(rec.as_row()))
+                sha.update(rec.escaped_row)
             out.append(sha)
         return tuple(out)
 
@@ -545,9 +550,12 @@ class AssumptionSet:
                 by_layer: dict[int, list] = {}  # one group per layer: where a layer ends decides precedence
                 for depth, rec in self._by_name.get(name, ()):
                     if scenario is None or rec.scenario in (ALL, scenario):
-                        by_layer.setdefault(depth, []).append(rec.as_row())
-                entries = [(self.layers[depth][0], rows) for depth, rows in by_layer.items()]
-                found = hashlib.blake2b(_escaped([name, scenario, entries]), digest_size=16).hexdigest()
+                        by_layer.setdefault(depth, []).append(rec.escaped_row)
+                digest = hashlib.blake2b(_escaped([name, scenario]), digest_size=16)
+                for depth, rows in by_layer.items():  # a line with the layer and its number of records, then those
+                    digest.update(_escaped([self.layers[depth][0], len(rows)]))
+                    digest.update(b"".join(rows))
+                found = digest.hexdigest()
             self._cache[key] = found
         return found
 
@@ -753,4 +761,7 @@ def with_origin(error: MppError, aset: AssumptionSet) -> MppError:
 def _escaped(item) -> bytes:
     """One item of a digest as JSON (every field quoted and escaped, lengths implied), so no text in a field
     (a newline, a '|') can imitate another record: two different sets never share a digest."""
-    return (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return (_DIGEST_JSON.encode(item) + "\n").encode()
+
+
+_DIGEST_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one a call

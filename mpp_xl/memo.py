@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -124,7 +123,8 @@ def digest_of_reads(aset, reads: tuple) -> str:
     """The digest of the records of ``aset`` that a stage with these ``reads`` depends on (per parameter and
     scenario read, ``AssumptionSet.records_digest``; a pattern by the names it matches and all their records):
     equal digests, equal inputs to the stage. Kept on the (immutable) set. A set that adds a layer to a parent
-    set takes the parent's digest and adds the read parameters its layer holds (the others are the parent's)."""
+    set takes the parent's digest and adds the read parameters its layer holds (the others are the parent's).
+    Parts are hashed as their ``repr()``: exact for tuples and lists of text, so no field imitates another."""
     aset = _unwrapped(aset)
     names, patterns, everything = reads
     if everything:
@@ -142,7 +142,7 @@ def digest_of_reads(aset, reads: tuple) -> str:
         parts = sorted((name, scenario or "", digest) for (name, scenario), digest in mine_now.items()
                        if digest != parent.records_digest(name, scenario))
         if parts:
-            found = hashlib.blake2b(json.dumps(["layer", found, parts]).encode(), digest_size=16).hexdigest()
+            found = hashlib.blake2b(repr(("layer", found, parts)).encode(), digest_size=16).hexdigest()
     else:
         wanted = set(names)
         matched = []
@@ -151,7 +151,7 @@ def digest_of_reads(aset, reads: tuple) -> str:
             matched.append((pattern, found_names))
             wanted.update((name, None) for name in found_names)
         parts = sorted((name, scenario or "", aset.records_digest(name, scenario)) for name, scenario in wanted)
-        found = hashlib.blake2b(json.dumps(["set", matched, parts]).encode(), digest_size=16).hexdigest()
+        found = hashlib.blake2b(repr(("set", matched, parts)).encode(), digest_size=16).hexdigest()
     aset._cache[key] = found
     return found
 
