@@ -57,7 +57,8 @@ def comparison_rows(a: RunResult, b: RunResult) -> list[Comparison]:
     keys = [k for k in rows_a if k in rows_b]
     order = {name: i for i, name in enumerate(["inflow.total", *YEAR_END, "penalties.accrued",
                                                *(f"budget.{line}" for line in LINES)])}
-    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], *period_order(k[3])))
+    periods = {k[3]: period_order(k[3]) for k in keys}  # a few periods, many keys
+    keys.sort(key=lambda k: (order.get(k[0], 99), k[1], k[2], *periods[k[3]]))
     return [Comparison(*k, rows_a[k][0], rows_b[k][0], rows_b[k][0] - rows_a[k][0], rows_a[k][1]) for k in keys]
 
 

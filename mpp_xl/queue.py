@@ -107,17 +107,24 @@ class CohortMatrix:
         """(C, T) months between filing and each decision month; negative where the cohort was not yet filed."""
         return (self.decision_months[None, :] - self.filing_months[:, None]).astype(int)
 
-    @property
+    @cached_property
     def n_opening(self) -> int:
         return int((self.filing_months < self.decision_months[0]).sum())
 
     def decisions(self) -> np.ndarray:
-        """(T,) decisions per month."""
-        return self.decided.sum(axis=0)
+        """(T,) decisions per month (read-only: computed once, shared by every reader)."""
+        return self._month_totals[0]
 
     def pending(self) -> np.ndarray:
-        """(T,) pending cases at each month end."""
-        return self.pending_end.sum(axis=0)
+        """(T,) pending cases at each month end (read-only: computed once, shared by every reader)."""
+        return self._month_totals[1]
+
+    @cached_property
+    def _month_totals(self) -> tuple[np.ndarray, np.ndarray]:
+        totals = (self.decided.sum(axis=0), self.pending_end.sum(axis=0))
+        for total in totals:
+            total.flags.writeable = False
+        return totals
 
     def filings(self) -> np.ndarray:
         """(T,) new applications per grid month."""
