@@ -129,8 +129,7 @@ COUNT_LABELS = {name: COLUMNS_NL[name][0] for name in COUNTS}
 
 def _total_row(window: tuple[int, int], columns) -> list:
     """The last row of a per-year table: each column summed over the window's years."""
-    years = GRID.calendar_years
-    inside = (years >= window[0]) & (years <= window[1])
+    inside = GRID.in_window(window)
     return [f"totaal {window_text(window)}", *_finite([math.fsum(np.asarray(c)[inside]) for c in columns])]
 
 

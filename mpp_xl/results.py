@@ -218,7 +218,7 @@ class RunResult:
     def window_total(self, scenario: str, variant: str) -> tuple[float, float]:
         """Total penalties (all tracks, as accrued) in the run's window and the delta against base (EUR)."""
         values = self.yearly_penalties[(scenario, variant, "total")]
-        inside = (self.grid.calendar_years >= self.window[0]) & (self.grid.calendar_years <= self.window[1])
+        inside = self.grid.in_window(self.window)
         return float(values["amount_eur"][inside].sum()), float(values["delta_vs_base_eur"][inside].sum())
 
     def window_totals(self) -> pd.DataFrame:

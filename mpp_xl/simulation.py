@@ -251,8 +251,7 @@ def bands_frame(sim: Simulation, metrics=None) -> pd.DataFrame:
 
 def window_totals(batch: mc.Batch, grid: TimeGrid, window: tuple[int, int]) -> dict[str, np.ndarray]:
     """Variant -> (P,) penalties over the years of ``window`` (EUR)."""
-    years = grid.calendar_years
-    inside = (years >= window[0]) & (years <= window[1])
+    inside = grid.in_window(window)
     return {v: p[:, inside].sum(axis=1) for v, p in batch.penalties.items()}
 
 

@@ -67,6 +67,10 @@ class TimeGrid:
         years.flags.writeable = False
         return years
 
+    def in_window(self, window: tuple[int, int]) -> np.ndarray:
+        """(Y,) bool: which of ``calendar_years`` lie in ``window`` (first and last year, inclusive)."""
+        return (self.calendar_years >= window[0]) & (self.calendar_years <= window[1])
+
     @cached_property
     def year_starts(self) -> np.ndarray:
         """The index of each calendar year's first month: ``np.add.reduceat(series, year_starts)`` sums per year."""

@@ -165,8 +165,8 @@ UDF_NAMES = ("MPP_VERSION", "MPP_PARAMS", "MPP_PROJECTION", "MPP_PENALTIES", "MP
 
 # what the imports built lives as long as the add-in: full garbage collections need not walk it again
 gc.freeze()
-# a recalculation keeps some 1,300 new containers (table rows, range keys, records) until its caches evict them:
-# at Python's default (a collection per 700 allocations) the young ones were scanned twice per recalculation,
-# about 1 ms of 20; at this threshold about once per 8 recalculations
+# a recalculation keeps some 2,000 new containers (table rows, range keys, records) until its caches evict them:
+# at Python's default (a collection per 700) they were scanned about twice per recalculation and again once
+# promoted, 2.3-2.8 ms of collection per recalculation; 1.05-1.4 ms at this threshold (docs/benchmarks.md)
 YOUNG_GENERATION_THRESHOLD = 10_000
 gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])

@@ -161,10 +161,11 @@ def test_history_is_the_same_in_every_edition_and_scenario(default_run, grid):
             assert np.allclose(other[metric][history], medio[metric][history], rtol=1e-12), (scenario, metric)
 
 
-@given(st.integers(0, 210 * 12), st.integers(0, 400))
+@given(st.integers(0, 210 * 12), st.integers(0, 400), st.integers(1985, 2205), st.integers(0, 40))
 @settings(max_examples=60, deadline=None, derandomize=True)
-def test_a_grids_calendar_years_and_the_first_month_of_each(first, months):
-    """``calendar_years`` and ``year_starts`` (kept on the grid, shared by every reader) against a count by hand."""
+def test_a_grids_calendar_years_and_the_first_month_of_each(first, months, window_start, window_years):
+    """``calendar_years``, ``year_starts`` and ``in_window`` (kept on the grid, shared by every reader) against a
+    count by hand."""
     from mpp_xl.timegrid import TimeGrid
     start = np.datetime64("1990-01", "M") + first
     grid = TimeGrid(start, min(start + months, np.datetime64("2200-12", "M")))
@@ -174,3 +175,5 @@ def test_a_grids_calendar_years_and_the_first_month_of_each(first, months):
     per_year = np.add.reduceat(np.ones(grid.size), grid.year_starts)
     assert per_year.tolist() == [years.count(y) for y in sorted(set(years))]
     assert not grid.calendar_years.flags.writeable and not grid.year_starts.flags.writeable
+    window = (window_start, window_start + window_years)
+    assert grid.in_window(window).tolist() == [window[0] <= y <= window[1] for y in sorted(set(years))]
